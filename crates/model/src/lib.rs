@@ -1,0 +1,21 @@
+//! The world tasknet emulates, and its rules. Pure: no I/O, no clock, no async.
+//! Every operation takes the current time from its caller and records what it
+//! changed in `Table`s, so the control plane can commit exactly that.
+
+pub mod ec2;
+pub mod ecs;
+pub mod error;
+pub mod filter;
+pub mod iam;
+pub mod ids;
+pub mod ipam;
+pub mod net;
+pub mod regions;
+pub mod services;
+pub mod table;
+pub mod time;
+pub mod world;
+
+pub use error::{ApiError, Result};
+pub use time::Millis;
+pub use world::{Region, World};

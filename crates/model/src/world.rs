@@ -1,0 +1,287 @@
+//! The whole emulated account: every Region of the partition with its VPC
+//! resources, and the global IAM roles. Operations mutate it through `Table`s,
+//! which remember what changed so that the control plane can persist it.
+
+use crate::ec2::types::*;
+use crate::ecs::EcsState;
+use crate::error::ApiError;
+use crate::iam::Role;
+use crate::ipam::{Ipv6Ipam, PublicPool, SubnetIpam};
+use crate::net::Ipv4Cidr;
+use crate::regions::{self, RegionInfo};
+use crate::table::{Change, Record, Table};
+use crate::time::Millis;
+use std::collections::{BTreeMap, HashMap};
+
+pub struct World {
+    pub account_id: String,
+    regions: BTreeMap<&'static str, Region>,
+    pub roles: Table<Role>,
+    pub rng: fastrand::Rng,
+    wiped: bool,
+}
+
+/// One Region of the account.
+pub struct Region {
+    pub info: &'static RegionInfo,
+    pub account_id: String,
+    pub rng: fastrand::Rng,
+    pub meta: Table<RegionMeta>,
+    pub vpcs: Table<Vpc>,
+    pub subnets: Table<Subnet>,
+    pub internet_gateways: Table<InternetGateway>,
+    pub egress_only_gateways: Table<EgressOnlyInternetGateway>,
+    pub addresses: Table<Address>,
+    pub nat_gateways: Table<NatGateway>,
+    pub route_tables: Table<RouteTable>,
+    pub security_groups: Table<SecurityGroup>,
+    pub network_acls: Table<NetworkAcl>,
+    pub dhcp_options: Table<DhcpOptions>,
+    pub vpc_endpoints: Table<VpcEndpoint>,
+    pub enis: Table<NetworkInterface>,
+    pub ecs: EcsState,
+    // Derived state, rebuilt on load.
+    pub(crate) ipam: HashMap<String, SubnetIpam>,
+    pub(crate) ipam6: HashMap<String, Ipv6Ipam>,
+    pub(crate) public_pool: Option<PublicPool>,
+}
+
+impl Region {
+    fn new(info: &'static RegionInfo, account_id: &str, seed: u64) -> Self {
+        Region {
+            info,
+            account_id: account_id.to_string(),
+            rng: fastrand::Rng::with_seed(seed),
+            meta: Table::default(),
+            vpcs: Table::default(),
+            subnets: Table::default(),
+            internet_gateways: Table::default(),
+            egress_only_gateways: Table::default(),
+            addresses: Table::default(),
+            nat_gateways: Table::default(),
+            route_tables: Table::default(),
+            security_groups: Table::default(),
+            network_acls: Table::default(),
+            dhcp_options: Table::default(),
+            vpc_endpoints: Table::default(),
+            enis: Table::default(),
+            ecs: EcsState::default(),
+            ipam: HashMap::new(),
+            ipam6: HashMap::new(),
+            public_pool: None,
+        }
+    }
+
+    pub fn name(&self) -> &'static str {
+        self.info.name
+    }
+
+    pub fn meta(&self) -> Option<&RegionMeta> {
+        self.meta.get(self.info.name)
+    }
+
+    fn drain_changes(&mut self, out: &mut Vec<Change>) {
+        self.meta.drain_changes(out);
+        self.vpcs.drain_changes(out);
+        self.dhcp_options.drain_changes(out);
+        self.subnets.drain_changes(out);
+        self.internet_gateways.drain_changes(out);
+        self.egress_only_gateways.drain_changes(out);
+        self.addresses.drain_changes(out);
+        self.route_tables.drain_changes(out);
+        self.security_groups.drain_changes(out);
+        self.network_acls.drain_changes(out);
+        self.enis.drain_changes(out);
+        self.nat_gateways.drain_changes(out);
+        self.vpc_endpoints.drain_changes(out);
+        self.ecs.drain_changes(out);
+    }
+
+    /// The Region's public IPv4 pool, created on first use.
+    pub(crate) fn public_pool(&mut self) -> &mut PublicPool {
+        let cidr: Ipv4Cidr = self.info.ec2_v4_pool.parse().unwrap_or_else(|_| {
+            Ipv4Cidr::new(std::net::Ipv4Addr::new(198, 18, 0, 0), 15).expect("static CIDR")
+        });
+        self.public_pool.get_or_insert_with(|| PublicPool::new(cidr))
+    }
+
+    /// Rebuild address allocators from the subnets, ENIs and Elastic IPs.
+    fn rebuild_derived(&mut self) {
+        self.ipam.clear();
+        self.ipam6.clear();
+        self.public_pool = None;
+        for s in self.subnets.iter() {
+            if let Some(c) = s.cidr {
+                self.ipam.insert(s.id.clone(), SubnetIpam::new(c));
+            }
+            self.ipam6.insert(s.id.clone(), Ipv6Ipam::default());
+        }
+        let mut claims4 = Vec::new();
+        let mut claims6 = Vec::new();
+        let mut public = Vec::new();
+        for e in self.enis.iter() {
+            for p in &e.private_ips {
+                claims4.push((e.subnet_id.clone(), p.ip));
+                if let Some(a) = &p.association {
+                    if a.allocation_id.is_none() {
+                        public.push(a.public_ip);
+                    }
+                }
+            }
+            for ip in &e.ipv6_addresses {
+                claims6.push((e.subnet_id.clone(), *ip));
+            }
+        }
+        for a in self.addresses.iter() {
+            public.push(a.public_ip);
+        }
+        for (s, ip) in claims4 {
+            if let Some(i) = self.ipam.get_mut(&s) {
+                let _ = i.claim(ip);
+            }
+        }
+        for (s, ip) in claims6 {
+            let cidr = self.subnets.get(&s).and_then(|s| s.ipv6_blocks.iter().find(|b| b.cidr.contains(ip)).map(|b| b.cidr));
+            if let (Some(c), Some(i)) = (cidr, self.ipam6.get_mut(&s)) {
+                let _ = i.claim(&c, ip);
+            }
+        }
+        for ip in public {
+            self.public_pool().claim(ip);
+        }
+        self.ecs.rebuild_derived();
+    }
+}
+
+impl World {
+    /// A fresh account: every Region with its default VPC and friends.
+    pub fn new(account_id: &str, seed: u64, now: Millis) -> Self {
+        let mut w = World::empty(account_id, seed);
+        for r in w.regions.values_mut() {
+            r.bootstrap(now);
+        }
+        w
+    }
+
+    fn empty(account_id: &str, seed: u64) -> Self {
+        let mut rng = fastrand::Rng::with_seed(seed);
+        let regions = regions::REGIONS
+            .iter()
+            .map(|info| (info.name, Region::new(info, account_id, rng.u64(..))))
+            .collect();
+        World { account_id: account_id.to_string(), regions, roles: Table::default(), rng, wiped: false }
+    }
+
+    /// Rebuild a world from persisted rows `(kind, id, seq, body)`; Regions never
+    /// bootstrapped before get their defaults.
+    pub fn load(
+        account_id: &str,
+        seed: u64,
+        now: Millis,
+        rows: impl IntoIterator<Item = (String, String, u64, Vec<u8>)>,
+    ) -> Result<Self, String> {
+        let mut w = World::empty(account_id, seed);
+        for (kind, id, seq, body) in rows {
+            w.load_row(&kind, seq, &body).map_err(|e| format!("record {kind}/{id}: {e}"))?;
+        }
+        for r in w.regions.values_mut() {
+            r.rebuild_derived();
+            if r.meta().is_none() {
+                r.bootstrap(now);
+            }
+        }
+        Ok(w)
+    }
+
+    fn load_row(&mut self, kind: &str, seq: u64, body: &[u8]) -> Result<(), String> {
+        fn put<T: Record>(t: &mut Table<T>, seq: u64, rec: T) {
+            t.load(seq, rec)
+        }
+        macro_rules! regional {
+            ($($kind:literal => $field:ident),* $(,)?) => {
+                match kind {
+                    $($kind => {
+                        let rec = serde_json::from_slice(body).map_err(|e| e.to_string())?;
+                        let region = self.region_for_record(&rec)?;
+                        put(&mut region.$field, seq, rec);
+                        return Ok(());
+                    })*
+                    _ => {}
+                }
+            };
+        }
+        regional!(
+            "region" => meta, "vpc" => vpcs, "subnet" => subnets, "igw" => internet_gateways,
+            "eigw" => egress_only_gateways, "eip" => addresses, "nat" => nat_gateways,
+            "rtb" => route_tables, "sg" => security_groups, "acl" => network_acls,
+            "dopt" => dhcp_options, "vpce" => vpc_endpoints, "eni" => enis,
+        );
+        if kind == "role" {
+            let rec: Role = serde_json::from_slice(body).map_err(|e| e.to_string())?;
+            self.roles.load(seq, rec);
+            return Ok(());
+        }
+        // ECS records.
+        let mut found = None;
+        for r in self.regions.values_mut() {
+            if let Some(res) = r.ecs.try_load(kind, seq, body, r.info.name) {
+                found = Some(res);
+                break;
+            }
+        }
+        match found {
+            Some(res) => res,
+            None => Err(format!("unknown record kind {kind}")),
+        }
+    }
+
+    fn region_for_record<T: Record>(&mut self, rec: &T) -> Result<&mut Region, String> {
+        self.regions.get_mut(rec.region()).ok_or_else(|| format!("unknown region {}", rec.region()))
+    }
+
+    pub fn region(&self, name: &str) -> Result<&Region, ApiError> {
+        self.regions.get(name).ok_or_else(|| unknown_region(name))
+    }
+
+    pub fn region_mut(&mut self, name: &str) -> Result<&mut Region, ApiError> {
+        self.regions.get_mut(name).ok_or_else(|| unknown_region(name))
+    }
+
+    pub fn regions(&self) -> impl Iterator<Item = &Region> {
+        self.regions.values()
+    }
+
+    pub fn regions_mut(&mut self) -> impl Iterator<Item = &mut Region> {
+        self.regions.values_mut()
+    }
+
+    /// Back to a fresh account (`POST /_tasknet/reset`).
+    pub fn reset(&mut self, now: Millis) {
+        let seed = self.rng.u64(..);
+        *self = World::new(&self.account_id.clone(), seed, now);
+        self.wiped = true;
+    }
+
+    /// Everything changed since the last call, in the order the store applies it.
+    pub fn drain_changes(&mut self) -> Vec<Change> {
+        let mut out = Vec::new();
+        if std::mem::take(&mut self.wiped) {
+            out.push(Change::Wipe);
+        }
+        self.roles.drain_changes(&mut out);
+        for r in self.regions.values_mut() {
+            r.drain_changes(&mut out);
+        }
+        out
+    }
+}
+
+/// Requests for a Region outside the partition get the AWS answer for an
+/// unknown endpoint region.
+fn unknown_region(name: &str) -> ApiError {
+    ApiError::new(
+        "InvalidClientTokenId",
+        format!("The security token included in the request is invalid (unknown region '{name}')."),
+    )
+    .with_status(403)
+}
