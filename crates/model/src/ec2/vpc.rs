@@ -31,14 +31,20 @@ pub(crate) fn parse_vpc_cidr(param: &str, s: &str) -> Result<Ipv4Cidr> {
 }
 
 impl Region {
-    /// A fresh Region: default DHCP options, default VPC 172.31.0.0/16 with a /20
-    /// default subnet per AZ, an attached internet gateway and a default route.
+    /// A fresh Region: default DHCP options and the default VPC.
     pub fn bootstrap(&mut self, now: Millis) {
         let dopt_id = self.create_default_dhcp_options();
         self.meta.insert(RegionMeta {
             region: self.info.name.to_string(),
             default_dhcp_options_id: dopt_id,
         });
+        self.create_default_vpc(now);
+    }
+
+    /// The default VPC: 172.31.0.0/16 with DNS hostnames, a /20 default subnet
+    /// per AZ that maps public IPs, an attached internet gateway and a default
+    /// route to it. Returns the VPC id.
+    pub fn create_default_vpc(&mut self, now: Millis) -> String {
         let cidr = Ipv4Cidr::new(Ipv4Addr::new(172, 31, 0, 0), 16).expect("static CIDR");
         let vpc_id = self.insert_vpc(cidr, None, "default", true, Vec::new(), now);
         if let Some(v) = self.vpcs.get_mut(&vpc_id) {
@@ -68,6 +74,7 @@ impl Region {
                 s.map_public_ip_on_launch = true;
             }
         }
+        vpc_id
     }
 
     /// Insert a VPC with its main route table, default SG and default NACL.

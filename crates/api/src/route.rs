@@ -1,0 +1,89 @@
+//! Which service and Region a request is for, and which protocol answers it.
+
+use crate::envelope;
+use crate::params::Params;
+use crate::{request_id, Call, Request, Response};
+use control::Control;
+use model::ApiError;
+
+/// Service and Region from a SigV4 credential scope
+/// (`Credential=AKID/20240101/us-east-1/ec2/aws4_request`), found in the
+/// `Authorization` header or a presigned `X-Amz-Credential` parameter.
+pub fn credential_scope(auth: Option<&str>, presigned: Option<&str>) -> Option<(String, String)> {
+    let cred = match (auth, presigned) {
+        (Some(a), _) => a.split("Credential=").nth(1)?.split([',', ' ']).next()?,
+        (None, Some(c)) => c,
+        _ => return None,
+    };
+    let mut parts = cred.split('/');
+    let _key = parts.next()?;
+    let _date = parts.next()?;
+    let region = parts.next()?.to_string();
+    let service = parts.next()?.to_string();
+    (parts.next()? == "aws4_request").then_some((service, region))
+}
+
+/// The service a query-protocol request is for, by its API version.
+fn service_by_version(version: &str) -> Option<&'static str> {
+    match version {
+        "2016-11-15" => Some("ec2"),
+        "2010-05-08" => Some("iam"),
+        "2011-06-15" => Some("sts"),
+        "2015-12-01" => Some("elasticloadbalancing"),
+        _ => None,
+    }
+}
+
+pub async fn dispatch(control: &Control, req: Request) -> Response {
+    let rid = request_id();
+    let scope = credential_scope(req.header("authorization"), None);
+    if let Some(target) = req.header("x-amz-target") {
+        let region = scope.as_ref().map(|s| s.1.clone()).unwrap_or_else(|| control.settings.default_region.clone());
+        let target = target.to_string();
+        return crate::query::json_unknown_target(&target, &region, req, control, rid).await;
+    }
+    if req.method != "POST" && req.method != "GET" {
+        let e = ApiError::new("InvalidAction", format!("The HTTP method {} is not supported.", req.method));
+        return envelope::query_error("", &e, rid);
+    }
+    let mut params = Params::parse(req.query.as_bytes());
+    if !req.body.is_empty() {
+        params.merge(Params::parse(&req.body));
+    }
+    let scope = scope.or_else(|| credential_scope(None, params.get("X-Amz-Credential")));
+    let Some(action) = params.string("Action") else {
+        let e = ApiError::new("MissingAction", "Missing Action");
+        return envelope::query_error("", &e, rid);
+    };
+    let by_version = params.get("Version").and_then(service_by_version);
+    let service = match (&scope, by_version) {
+        (Some((s, _)), _) => s.clone(),
+        (None, Some(s)) => s.to_string(),
+        (None, None) => "ec2".to_string(),
+    };
+    let region = scope.map(|s| s.1).unwrap_or_else(|| control.settings.default_region.clone());
+    let call = Call { control, region, request_id: rid };
+    match service.as_str() {
+        "ec2" => crate::ec2::handle(&call, &action, &params).await,
+        "iam" | "sts" => crate::query::handle(&call, &service, &action, &params).await,
+        other => {
+            let e = ApiError::new(
+                "InvalidAction",
+                format!("tasknet does not emulate the service '{other}' (action {action})."),
+            );
+            envelope::query_error("", &e, call.request_id)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    #[test]
+    fn scope_from_header() {
+        let a = "AWS4-HMAC-SHA256 Credential=test/20240101/eu-west-1/ec2/aws4_request, SignedHeaders=host, Signature=abc";
+        assert_eq!(credential_scope(Some(a), None), Some(("ec2".into(), "eu-west-1".into())));
+        assert_eq!(credential_scope(None, Some("k/20240101/us-east-1/sts/aws4_request")), Some(("sts".into(), "us-east-1".into())));
+        assert_eq!(credential_scope(Some("garbage"), None), None);
+    }
+}
