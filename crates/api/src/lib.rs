@@ -5,6 +5,7 @@
 //! nothing here decides behaviour beyond decoding and encoding.
 
 pub mod ec2;
+pub mod ecs;
 pub mod envelope;
 pub mod params;
 pub mod query;

@@ -4,8 +4,7 @@
 use crate::envelope::{json_error, query_error, query_ok};
 use crate::params::Params;
 use crate::xml::Xml;
-use crate::{Call, Request, Response};
-use control::Control;
+use crate::{Call, Response};
 use model::iam::{CreateRole, Role};
 use model::ApiError;
 
@@ -189,10 +188,8 @@ async fn iam(call: &Call<'_>, action: &str, p: &Params) -> Result<String, ApiErr
     }
 }
 
-/// awsJson1_1 requests. ECS is served by the ECS module once it exists;
-/// anything else is an unknown operation in the JSON envelope.
-pub async fn json_unknown_target(target: &str, _region: &str, _req: Request, _control: &Control, rid: String) -> Response {
-    let op = target.rsplit('.').next().unwrap_or(target);
-    let e = ApiError::new("UnknownOperationException", format!("tasknet does not implement the operation {op}."));
+/// awsJson1_1 requests for a service tasknet does not emulate.
+pub fn json_unknown_target(target: &str, rid: String) -> Response {
+    let e = ApiError::new("UnknownOperationException", format!("tasknet does not emulate the operation {target}."));
     json_error(&e, rid)
 }

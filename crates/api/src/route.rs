@@ -39,8 +39,11 @@ pub async fn dispatch(control: &Control, req: Request) -> Response {
     let scope = credential_scope(req.header("authorization"), None);
     if let Some(target) = req.header("x-amz-target") {
         let region = scope.as_ref().map(|s| s.1.clone()).unwrap_or_else(|| control.settings.default_region.clone());
-        let target = target.to_string();
-        return crate::query::json_unknown_target(&target, &region, req, control, rid).await;
+        let call = Call { control, region, request_id: rid };
+        return match target.strip_prefix(crate::ecs::TARGET_PREFIX) {
+            Some(op) => crate::ecs::handle(&call, op, &req.body).await,
+            None => crate::query::json_unknown_target(target, call.request_id),
+        };
     }
     if req.method != "POST" && req.method != "GET" {
         let e = ApiError::new("InvalidAction", format!("The HTTP method {} is not supported.", req.method));

@@ -11,6 +11,7 @@
 //! have observed is durable, so no client ever sees state that a crash could
 //! take back.
 
+use model::ecs::Lifecycle;
 use model::table::Change;
 use model::{ApiError, Millis, World};
 use std::path::Path;
@@ -25,6 +26,8 @@ use tokio::sync::watch;
 pub struct Settings {
     pub account_id: String,
     pub default_region: String,
+    /// How long each task lifecycle phase takes (N20).
+    pub lifecycle: Lifecycle,
 }
 
 /// Progress of the committer: batches durable so far, and whether it failed.
@@ -188,6 +191,45 @@ impl Control {
         }
     }
 
+    /// Drive task lifecycles (N20) forever: wake when the next transition is
+    /// due (at least every 25 ms, so new tasks are picked up promptly) and apply
+    /// every due transition in one transaction.
+    pub async fn reconcile(self: std::sync::Arc<Self>) {
+        let lc = self.settings.lifecycle;
+        let mut last_sweep = now();
+        loop {
+            let next = self.read(|w| w.next_due()).await.ok().flatten();
+            let t = now();
+            let wait = match next {
+                Some(due) if due <= t => 0,
+                Some(due) => (due.0 - t.0).min(25),
+                None => 25,
+            };
+            if wait > 0 {
+                tokio::time::sleep(std::time::Duration::from_millis(wait as u64)).await;
+            }
+            let sweep = now().0 - last_sweep.0 > 10_000;
+            if sweep {
+                last_sweep = now();
+            }
+            let r = self
+                .write(move |w, now| {
+                    w.advance_tasks(now, &lc);
+                    if sweep {
+                        for r in w.regions_mut() {
+                            r.expire_deleted_nat_gateways(now);
+                        }
+                    }
+                    Ok(())
+                })
+                .await;
+            if let Err(e) = r {
+                tracing::error!(error = %e, "reconciler stopped");
+                return;
+            }
+        }
+    }
+
     /// Stop accepting writes, let the committer flush, and wait for it.
     pub fn shutdown(&self) {
         self.queue.lock().unwrap_or_else(|p| p.into_inner()).tx = None;
@@ -239,7 +281,7 @@ mod tests {
     use super::*;
 
     fn settings() -> Settings {
-        Settings { account_id: "123456789012".into(), default_region: "us-east-1".into() }
+        Settings { account_id: "123456789012".into(), default_region: "us-east-1".into(), lifecycle: Lifecycle::fast() }
     }
 
     #[tokio::test]

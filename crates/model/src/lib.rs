@@ -11,6 +11,7 @@ pub mod ids;
 pub mod ipam;
 pub mod net;
 pub mod regions;
+pub mod rules;
 pub mod services;
 pub mod table;
 pub mod time;

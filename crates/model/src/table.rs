@@ -11,6 +11,8 @@ pub trait Record: Serialize + DeserializeOwned {
     fn id(&self) -> &str;
     /// The Region the record lives in (`""` for global records such as IAM roles).
     fn region(&self) -> &str;
+    /// Restore fields that are not persisted (derived keys) after loading.
+    fn after_load(&mut self) {}
 }
 
 /// One persisted change, in the order the store must apply it.

@@ -198,12 +198,13 @@ impl World {
             t.load(seq, rec)
         }
         macro_rules! regional {
-            ($($kind:literal => $field:ident),* $(,)?) => {
+            ($($kind:literal => $($field:ident).+),* $(,)?) => {
                 match kind {
                     $($kind => {
-                        let rec = serde_json::from_slice(body).map_err(|e| e.to_string())?;
+                        let mut rec = serde_json::from_slice(body).map_err(|e| e.to_string())?;
+                        Record::after_load(&mut rec);
                         let region = self.region_for_record(&rec)?;
-                        put(&mut region.$field, seq, rec);
+                        put(&mut region.$($field).+, seq, rec);
                         return Ok(());
                     })*
                     _ => {}
@@ -215,24 +216,15 @@ impl World {
             "eigw" => egress_only_gateways, "eip" => addresses, "nat" => nat_gateways,
             "rtb" => route_tables, "sg" => security_groups, "acl" => network_acls,
             "dopt" => dhcp_options, "vpce" => vpc_endpoints, "eni" => enis,
+            "ecs-cluster" => ecs.clusters, "ecs-taskdef" => ecs.task_definitions,
+            "ecs-task" => ecs.tasks, "ecs-setting" => ecs.settings,
         );
         if kind == "role" {
             let rec: Role = serde_json::from_slice(body).map_err(|e| e.to_string())?;
             self.roles.load(seq, rec);
             return Ok(());
         }
-        // ECS records.
-        let mut found = None;
-        for r in self.regions.values_mut() {
-            if let Some(res) = r.ecs.try_load(kind, seq, body, r.info.name) {
-                found = Some(res);
-                break;
-            }
-        }
-        match found {
-            Some(res) => res,
-            None => Err(format!("unknown record kind {kind}")),
-        }
+        Err(format!("unknown record kind {kind}"))
     }
 
     fn region_for_record<T: Record>(&mut self, rec: &T) -> Result<&mut Region, String> {

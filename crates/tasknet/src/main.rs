@@ -36,6 +36,54 @@ pub struct ServeArgs {
     /// Region for requests that carry no SigV4 credential scope.
     #[arg(long, env = "TASKNET_REGION", default_value = "us-east-1")]
     pub region: String,
+    /// Task lifecycle timing: `fast` (RUNNING in ~0.2 s) or `realistic`
+    /// (tens of seconds, like Fargate).
+    #[arg(long, env = "TASKNET_LIFECYCLE", default_value = "fast", value_parser = ["fast", "realistic"])]
+    pub lifecycle: String,
+    /// Override the PROVISIONING phase, in milliseconds.
+    #[arg(long, env = "TASKNET_PROVISIONING_MS")]
+    pub provisioning_ms: Option<i64>,
+    /// Override the PENDING phase (image pull), in milliseconds.
+    #[arg(long, env = "TASKNET_PENDING_MS")]
+    pub pending_ms: Option<i64>,
+    /// Override the ACTIVATING phase, in milliseconds.
+    #[arg(long, env = "TASKNET_ACTIVATING_MS")]
+    pub activating_ms: Option<i64>,
+    /// Override the DEACTIVATING phase, in milliseconds.
+    #[arg(long, env = "TASKNET_DEACTIVATING_MS")]
+    pub deactivating_ms: Option<i64>,
+    /// Override the STOPPING phase, in milliseconds.
+    #[arg(long, env = "TASKNET_STOPPING_MS")]
+    pub stopping_ms: Option<i64>,
+    /// Override the DEPROVISIONING phase, in milliseconds.
+    #[arg(long, env = "TASKNET_DEPROVISIONING_MS")]
+    pub deprovisioning_ms: Option<i64>,
+    /// How long stopped tasks stay describable, in seconds.
+    #[arg(long, env = "TASKNET_STOPPED_TASK_RETENTION_SECS", default_value_t = 3600)]
+    pub stopped_task_retention_secs: i64,
+}
+
+impl ServeArgs {
+    pub fn lifecycle(&self) -> model::ecs::Lifecycle {
+        let mut l = if self.lifecycle == "realistic" {
+            model::ecs::Lifecycle::realistic()
+        } else {
+            model::ecs::Lifecycle::fast()
+        };
+        let set = |v: &mut i64, o: Option<i64>| {
+            if let Some(x) = o {
+                *v = x.max(0);
+            }
+        };
+        set(&mut l.provisioning_ms, self.provisioning_ms);
+        set(&mut l.pending_ms, self.pending_ms);
+        set(&mut l.activating_ms, self.activating_ms);
+        set(&mut l.deactivating_ms, self.deactivating_ms);
+        set(&mut l.stopping_ms, self.stopping_ms);
+        set(&mut l.deprovisioning_ms, self.deprovisioning_ms);
+        l.retention_ms = self.stopped_task_retention_secs.max(0) * 1000;
+        l
+    }
 }
 
 fn init_logging(format: &str) {

@@ -34,13 +34,18 @@ pub fn run(args: ServeArgs) -> Result<(), String> {
 }
 
 async fn serve(args: ServeArgs) -> Result<(), String> {
-    let settings = Settings { account_id: args.account_id.clone(), default_region: args.region.clone() };
+    let settings = Settings {
+        account_id: args.account_id.clone(),
+        default_region: args.region.clone(),
+        lifecycle: args.lifecycle(),
+    };
     let dir = args.data_dir.clone();
     let control = tokio::task::spawn_blocking(move || Control::open(&dir, settings))
         .await
         .map_err(|e| e.to_string())?
         .map_err(|e| format!("cannot open state in {}: {e}", args.data_dir.display()))?;
     let control = Arc::new(control);
+    let reconciler = tokio::spawn(control.clone().reconcile());
     let api = Arc::new(Api::new(control.clone()));
     let listener = TcpListener::bind(args.listen).await.map_err(|e| format!("cannot listen on {}: {e}", args.listen))?;
     tracing::info!(listen = %args.listen, data_dir = %args.data_dir.display(), account = %args.account_id, "tasknet serving");
@@ -83,6 +88,7 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
     }
     tracing::info!("shutting down");
     drop(listener);
+    reconciler.abort();
     for _ in 0..100 {
         if inflight.load(Ordering::SeqCst) == 0 {
             break;
@@ -154,6 +160,20 @@ async fn admin_route(api: &Api, method: &str, path: &str) -> hyper::Response<Ful
             Ok(()) => json(200, serde_json::json!({"status": "reset"})),
             Err(e) => json(e.status, serde_json::json!({"error": e.code, "message": e.message})),
         },
+        ("GET", p) if p.starts_with("tasks/") && p.ends_with("/metadata") => {
+            let id = p["tasks/".len()..p.len() - "/metadata".len()].to_string();
+            let doc = api
+                .control
+                .read(move |w| {
+                    w.regions().find_map(|r| r.ecs.tasks.get(&id).map(|t| r.task_metadata(t)))
+                })
+                .await;
+            match doc {
+                Ok(Some(d)) => json(200, d),
+                Ok(None) => json(404, serde_json::json!({"error": "NotFound", "message": "no such task"})),
+                Err(e) => json(e.status, serde_json::json!({"error": e.code, "message": e.message})),
+            }
+        }
         _ => json(404, serde_json::json!({"error": "NotFound", "message": format!("no admin endpoint {method} /_tasknet/{path}")})),
     }
 }

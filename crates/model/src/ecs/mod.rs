@@ -1,19 +1,119 @@
-//! ECS on Fargate: clusters, task definitions, tasks and their ENIs.
-//! (Filled in by the ECS issue; the state container exists so the world can
-//! persist and load it.)
+//! ECS on Fargate: clusters, task definitions, account settings, tasks and
+//! their lifecycle (N1–N21), and the task metadata document (N61).
 
-use crate::table::Change;
+pub mod cluster;
+pub mod err;
+pub mod lifecycle;
+pub mod metadata;
+pub mod settings;
+pub mod task;
+pub mod taskdef;
+pub mod types;
+
+use crate::table::{Change, Table};
+use crate::time::Millis;
+use std::collections::{BTreeSet, HashMap};
+use types::*;
+
+/// How long each lifecycle phase takes (N20). Defaults are fast; `realistic`
+/// looks like real Fargate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Lifecycle {
+    pub provisioning_ms: i64,
+    pub pending_ms: i64,
+    pub activating_ms: i64,
+    pub deactivating_ms: i64,
+    pub stopping_ms: i64,
+    pub deprovisioning_ms: i64,
+    /// How long stopped tasks stay describable.
+    pub retention_ms: i64,
+}
+
+impl Lifecycle {
+    pub const fn fast() -> Self {
+        Lifecycle {
+            provisioning_ms: 60,
+            pending_ms: 60,
+            activating_ms: 60,
+            deactivating_ms: 30,
+            stopping_ms: 30,
+            deprovisioning_ms: 30,
+            retention_ms: 3_600_000,
+        }
+    }
+    pub const fn realistic() -> Self {
+        Lifecycle {
+            provisioning_ms: 12_000,
+            pending_ms: 25_000,
+            activating_ms: 4_000,
+            deactivating_ms: 3_000,
+            stopping_ms: 30_000,
+            deprovisioning_ms: 12_000,
+            retention_ms: 3_600_000,
+        }
+    }
+}
+
+impl Default for Lifecycle {
+    fn default() -> Self {
+        Lifecycle::fast()
+    }
+}
 
 #[derive(Default)]
-pub struct EcsState {}
+pub struct EcsState {
+    pub clusters: Table<Cluster>,
+    pub task_definitions: Table<TaskDefinition>,
+    pub tasks: Table<Task>,
+    pub settings: Table<AccountSetting>,
+    /// Derived: (due time, task id) for the reconciler.
+    pub(crate) schedule: BTreeSet<(Millis, String)>,
+    /// Derived: latest revision per family.
+    pub(crate) revisions: HashMap<String, u32>,
+    /// Derived: RunTask client tokens → tasks they launched.
+    pub(crate) client_tokens: HashMap<String, Vec<String>>,
+}
 
 impl EcsState {
-    pub(crate) fn drain_changes(&mut self, _out: &mut Vec<Change>) {}
-
-    /// Load a persisted ECS record of `kind`, if it is one.
-    pub(crate) fn try_load(&mut self, _kind: &str, _seq: u64, _body: &[u8], _region: &str) -> Option<Result<(), String>> {
-        None
+    pub(crate) fn drain_changes(&mut self, out: &mut Vec<Change>) {
+        self.clusters.drain_changes(out);
+        self.task_definitions.drain_changes(out);
+        self.settings.drain_changes(out);
+        self.tasks.drain_changes(out);
     }
 
-    pub(crate) fn rebuild_derived(&mut self) {}
+    pub(crate) fn rebuild_derived(&mut self) {
+        self.schedule.clear();
+        self.revisions.clear();
+        self.client_tokens.clear();
+        for t in self.tasks.iter() {
+            if let Some(at) = t.next_at {
+                self.schedule.insert((at, t.id.clone()));
+            }
+            if let Some(tok) = &t.client_token {
+                self.client_tokens.entry(tok.clone()).or_default().push(t.id.clone());
+            }
+        }
+        for d in self.task_definitions.iter() {
+            let r = self.revisions.entry(d.family.clone()).or_insert(0);
+            *r = (*r).max(d.revision);
+        }
+    }
+
+    /// Change when the reconciler next acts on a task.
+    pub(crate) fn reschedule(&mut self, id: &str, at: Option<Millis>) {
+        let Some(t) = self.tasks.get_mut(id) else { return };
+        if let Some(old) = t.next_at {
+            self.schedule.remove(&(old, id.to_string()));
+        }
+        t.next_at = at;
+        if let Some(a) = at {
+            self.schedule.insert((a, id.to_string()));
+        }
+    }
+
+    /// The earliest time any task needs the reconciler.
+    pub fn next_due(&self) -> Option<Millis> {
+        self.schedule.iter().next().map(|(t, _)| *t)
+    }
 }

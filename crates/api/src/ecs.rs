@@ -1,0 +1,937 @@
+//! ECS over awsJson1_1 (`X-Amz-Target: AmazonEC2ContainerServiceV20141113.<Op>`).
+
+use crate::envelope::{json_error, json_ok};
+use crate::{Call, Response};
+use model::ecs::cluster::{cluster_name, CreateCluster};
+use model::ecs::settings::SettingView;
+use model::ecs::task::{ListTasks, RunTask};
+use model::ecs::types::*;
+use model::rules::awsvpc::AwsVpcConfig;
+use model::{ApiError, Region};
+use serde_json::{json, Map, Value};
+
+pub const TARGET_PREFIX: &str = "AmazonEC2ContainerServiceV20141113.";
+
+type Result<T = Value> = std::result::Result<T, ApiError>;
+
+/// Every operation of the ECS API (botocore's model), to tell apart an
+/// unimplemented operation from a nonexistent one.
+const ALL_OPERATIONS: &[&str] = &[
+    "CreateCapacityProvider", "CreateCluster", "CreateExpressGatewayService", "CreateService", "CreateTaskSet",
+    "DeleteAccountSetting", "DeleteAttributes", "DeleteCapacityProvider", "DeleteCluster",
+    "DeleteExpressGatewayService", "DeleteService", "DeleteTaskDefinitions", "DeleteTaskSet",
+    "DeregisterContainerInstance", "DeregisterTaskDefinition", "DescribeCapacityProviders", "DescribeClusters",
+    "DescribeContainerInstances", "DescribeExpressGatewayService", "DescribeServiceDeployments",
+    "DescribeServiceRevisions", "DescribeServices", "DescribeTaskDefinition", "DescribeTaskSets", "DescribeTasks",
+    "DiscoverPollEndpoint", "ExecuteCommand", "GetTaskProtection", "ListAccountSettings", "ListAttributes",
+    "ListClusters", "ListContainerInstances", "ListServiceDeployments", "ListServices", "ListServicesByNamespace",
+    "ListTagsForResource", "ListTaskDefinitionFamilies", "ListTaskDefinitions", "ListTasks", "PutAccountSetting",
+    "PutAccountSettingDefault", "PutAttributes", "PutClusterCapacityProviders", "RegisterContainerInstance",
+    "RegisterTaskDefinition", "RunTask", "StartTask", "StopServiceDeployment", "StopTask",
+    "SubmitAttachmentStateChanges", "SubmitContainerStateChange", "SubmitTaskStateChange", "TagResource",
+    "UntagResource", "UpdateCapacityProvider", "UpdateCluster", "UpdateClusterSettings", "UpdateContainerAgent",
+    "UpdateContainerInstancesState", "UpdateExpressGatewayService", "UpdateService", "UpdateServicePrimaryTaskSet",
+    "UpdateTaskProtection", "UpdateTaskSet",
+];
+
+pub async fn handle(call: &Call<'_>, op: &str, body: &[u8]) -> Response {
+    let rid = call.request_id.clone();
+    let input: Value = if body.is_empty() {
+        json!({})
+    } else {
+        match serde_json::from_slice(body) {
+            Ok(v @ Value::Object(_)) => v,
+            _ => {
+                let e = ApiError::new("SerializationException", "Start of structure or map found where not expected.");
+                return json_error(&e, rid);
+            }
+        }
+    };
+    match run(call, op, &input).await {
+        Ok(v) => json_ok(serde_json::to_vec(&v).unwrap_or_default(), rid),
+        Err(e) => json_error(&e, rid),
+    }
+}
+
+async fn run(call: &Call<'_>, op: &str, i: &Value) -> Result {
+    match op {
+        "CreateCluster" => create_cluster(call, i).await,
+        "DescribeClusters" => describe_clusters(call, i).await,
+        "ListClusters" => list_clusters(call, i).await,
+        "DeleteCluster" => delete_cluster(call, i).await,
+        "UpdateClusterSettings" => update_cluster_settings(call, i).await,
+        "PutClusterCapacityProviders" => put_cluster_capacity_providers(call, i).await,
+        "RegisterTaskDefinition" => register_task_definition(call, i).await,
+        "DescribeTaskDefinition" => describe_task_definition(call, i).await,
+        "ListTaskDefinitions" => list_task_definitions(call, i).await,
+        "ListTaskDefinitionFamilies" => list_task_definition_families(call, i).await,
+        "DeregisterTaskDefinition" => deregister_task_definition(call, i).await,
+        "DeleteTaskDefinitions" => delete_task_definitions(call, i).await,
+        "RunTask" => run_task(call, i).await,
+        "StopTask" => stop_task(call, i).await,
+        "DescribeTasks" => describe_tasks(call, i).await,
+        "ListTasks" => list_tasks(call, i).await,
+        "PutAccountSetting" => put_account_setting(call, i, false).await,
+        "PutAccountSettingDefault" => put_account_setting(call, i, true).await,
+        "ListAccountSettings" => list_account_settings(call, i).await,
+        "DeleteAccountSetting" => delete_account_setting(call, i).await,
+        "TagResource" => tag_resource(call, i).await,
+        "UntagResource" => untag_resource(call, i).await,
+        "ListTagsForResource" => list_tags_for_resource(call, i).await,
+        _ if ALL_OPERATIONS.contains(&op) => Err(ApiError::new(
+            "UnsupportedFeatureException",
+            format!("tasknet does not implement the ECS operation {op}."),
+        )),
+        _ => Err(ApiError::new("UnknownOperationException", format!("Unknown operation {op}."))),
+    }
+}
+
+// ---- input helpers: a wrong JSON type is a SerializationException ----
+
+fn ser_err(field: &str) -> ApiError {
+    ApiError::new("SerializationException", format!("Unexpected value type for field '{field}'."))
+}
+
+fn opt_str(i: &Value, k: &str) -> Result<Option<String>> {
+    match i.get(k) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(s)) => Ok(Some(s.clone())),
+        _ => Err(ser_err(k)),
+    }
+}
+
+fn req_str(i: &Value, k: &str) -> Result<String> {
+    opt_str(i, k)?.ok_or_else(|| model::ecs::err::invalid_parameter(format!("{k} can not be blank.")))
+}
+
+fn opt_bool(i: &Value, k: &str) -> Result<Option<bool>> {
+    match i.get(k) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::Bool(b)) => Ok(Some(*b)),
+        _ => Err(ser_err(k)),
+    }
+}
+
+fn opt_int(i: &Value, k: &str) -> Result<Option<i64>> {
+    match i.get(k) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::Number(n)) => n.as_i64().map(Some).ok_or_else(|| ser_err(k)),
+        _ => Err(ser_err(k)),
+    }
+}
+
+fn str_list(i: &Value, k: &str) -> Result<Vec<String>> {
+    match i.get(k) {
+        None | Some(Value::Null) => Ok(Vec::new()),
+        Some(Value::Array(a)) => a.iter().map(|x| x.as_str().map(str::to_string).ok_or_else(|| ser_err(k))).collect(),
+        _ => Err(ser_err(k)),
+    }
+}
+
+fn tags_in(i: &Value, k: &str) -> Result<Vec<EcsTag>> {
+    match i.get(k) {
+        None | Some(Value::Null) => Ok(Vec::new()),
+        Some(Value::Array(a)) => a
+            .iter()
+            .map(|t| {
+                Ok(EcsTag {
+                    key: opt_str(t, "key")?.unwrap_or_default(),
+                    value: opt_str(t, "value")?.unwrap_or_default(),
+                })
+            })
+            .collect(),
+        _ => Err(ser_err(k)),
+    }
+}
+
+fn strategy_in(i: &Value, k: &str) -> Result<Vec<(String, i64, i64)>> {
+    match i.get(k) {
+        None | Some(Value::Null) => Ok(Vec::new()),
+        Some(Value::Array(a)) => a
+            .iter()
+            .map(|s| {
+                Ok((
+                    opt_str(s, "capacityProvider")?.unwrap_or_default(),
+                    opt_int(s, "weight")?.unwrap_or(0),
+                    opt_int(s, "base")?.unwrap_or(0),
+                ))
+            })
+            .collect(),
+        _ => Err(ser_err(k)),
+    }
+}
+
+fn settings_in(i: &Value, k: &str) -> Result<Vec<(String, String)>> {
+    match i.get(k) {
+        None | Some(Value::Null) => Ok(Vec::new()),
+        Some(Value::Array(a)) => a
+            .iter()
+            .map(|s| Ok((opt_str(s, "name")?.unwrap_or_default(), opt_str(s, "value")?.unwrap_or_default())))
+            .collect(),
+        _ => Err(ser_err(k)),
+    }
+}
+
+fn tags_out(tags: &[EcsTag]) -> Value {
+    Value::Array(tags.iter().map(|t| json!({"key": t.key, "value": t.value})).collect())
+}
+
+/// Simple offset pagination tokens for the List* calls.
+fn page<T: Clone>(items: &[T], i: &Value, max_default: usize, max_limit: i64) -> Result<(Vec<T>, Option<String>)> {
+    let max = match opt_int(i, "maxResults")? {
+        Some(m) if !(1..=max_limit).contains(&m) => {
+            return Err(model::ecs::err::invalid_parameter(format!(
+                "maxResults must be between 1 and {max_limit}."
+            )))
+        }
+        Some(m) => m as usize,
+        None => max_default,
+    };
+    let start = match opt_str(i, "nextToken")? {
+        Some(t) => t
+            .strip_prefix("tn-")
+            .and_then(|x| x.parse::<usize>().ok())
+            .filter(|s| *s <= items.len())
+            .ok_or_else(|| model::ecs::err::invalid_parameter("Invalid nextToken."))?,
+        None => 0,
+    };
+    let end = (start + max).min(items.len());
+    let next = (end < items.len()).then(|| format!("tn-{end}"));
+    Ok((items[start..end].to_vec(), next))
+}
+
+async fn read<R: Send>(call: &Call<'_>, f: impl FnOnce(&Region) -> Result<R>) -> Result<R> {
+    let region = call.region.clone();
+    call.control.read(move |w| f(w.region(&region)?)).await?
+}
+
+async fn write<R>(call: &Call<'_>, f: impl FnOnce(&mut Region, model::Millis) -> Result<R>) -> Result<R> {
+    let region = call.region.clone();
+    call.control.write(move |w, now| f(w.region_mut(&region)?, now)).await
+}
+
+fn caller(call: &Call<'_>) -> String {
+    model::ecs::settings::root_arn(&call.control.settings.account_id)
+}
+
+// ---- clusters ----
+
+fn cluster_json(r: &Region, c: &Cluster, include: &[String]) -> Value {
+    let (running, pending) = r.cluster_task_counts(&c.name);
+    let mut v = json!({
+        "clusterArn": r.cluster_arn(&c.name),
+        "clusterName": c.name,
+        "status": c.status,
+        "registeredContainerInstancesCount": 0,
+        "runningTasksCount": running,
+        "pendingTasksCount": pending,
+        "activeServicesCount": 0,
+        "statistics": [],
+        "tags": [],
+        "settings": c.settings.iter().map(|(k, v)| json!({"name": k, "value": v})).collect::<Vec<_>>(),
+        "capacityProviders": c.capacity_providers,
+        "defaultCapacityProviderStrategy": c.default_strategy.iter().map(|(p, w, b)| json!({"capacityProvider": p, "weight": w, "base": b})).collect::<Vec<_>>(),
+    });
+    if include.iter().any(|x| x == "TAGS") {
+        v["tags"] = tags_out(&c.tags);
+    }
+    v
+}
+
+async fn create_cluster(call: &Call<'_>, i: &Value) -> Result {
+    let req = CreateCluster {
+        name: opt_str(i, "clusterName")?,
+        tags: tags_in(i, "tags")?,
+        settings: settings_in(i, "settings")?,
+        capacity_providers: str_list(i, "capacityProviders")?,
+        default_strategy: strategy_in(i, "defaultCapacityProviderStrategy")?,
+    };
+    let region = call.region.clone();
+    call.control
+        .write(move |w, now| {
+            let name = w.create_cluster(&region, req, now)?;
+            let r = w.region(&region)?;
+            let c = r.active_cluster(&name)?;
+            Ok(json!({ "cluster": cluster_json(r, c, &["TAGS".to_string()]) }))
+        })
+        .await
+}
+
+fn check_include(include: &[String], allowed: &[&str]) -> Result<()> {
+    if include.iter().any(|x| !allowed.contains(&x.as_str())) {
+        return Err(model::ecs::err::invalid_parameter(format!("include should be one of [{}]", allowed.join(","))));
+    }
+    Ok(())
+}
+
+async fn describe_clusters(call: &Call<'_>, i: &Value) -> Result {
+    let mut names = str_list(i, "clusters")?;
+    if names.is_empty() {
+        names.push("default".into());
+    }
+    let include = str_list(i, "include")?;
+    check_include(&include, &["ATTACHMENTS", "CONFIGURATIONS", "SETTINGS", "STATISTICS", "TAGS"])?;
+    read(call, move |r| {
+        let mut clusters = Vec::new();
+        let mut failures = Vec::new();
+        for n in &names {
+            let name = cluster_name(n);
+            match r.ecs.clusters.get(name) {
+                Some(c) => clusters.push(cluster_json(r, c, &include)),
+                None => failures.push(json!({"arn": r.cluster_arn(name), "reason": "MISSING"})),
+            }
+        }
+        Ok(json!({ "clusters": clusters, "failures": failures }))
+    })
+    .await
+}
+
+async fn list_clusters(call: &Call<'_>, i: &Value) -> Result {
+    let i = i.clone();
+    read(call, move |r| {
+        let arns: Vec<String> = r.ecs.clusters.iter().filter(|c| c.status == "ACTIVE").map(|c| r.cluster_arn(&c.name)).collect();
+        let (items, next) = page(&arns, &i, 100, 100)?;
+        let mut v = json!({ "clusterArns": items });
+        if let Some(n) = next {
+            v["nextToken"] = json!(n);
+        }
+        Ok(v)
+    })
+    .await
+}
+
+async fn delete_cluster(call: &Call<'_>, i: &Value) -> Result {
+    let c = req_str(i, "cluster")?;
+    write(call, move |r, _| {
+        let name = r.delete_cluster(&c)?;
+        let cl = r.ecs.clusters.get(&name).ok_or_else(model::ecs::err::cluster_not_found)?;
+        Ok(json!({ "cluster": cluster_json(r, cl, &[]) }))
+    })
+    .await
+}
+
+async fn update_cluster_settings(call: &Call<'_>, i: &Value) -> Result {
+    let c = req_str(i, "cluster")?;
+    let settings = settings_in(i, "settings")?;
+    write(call, move |r, _| {
+        let name = r.update_cluster_settings(&c, settings)?;
+        let cl = r.active_cluster(&name)?;
+        Ok(json!({ "cluster": cluster_json(r, cl, &[]) }))
+    })
+    .await
+}
+
+async fn put_cluster_capacity_providers(call: &Call<'_>, i: &Value) -> Result {
+    let c = req_str(i, "cluster")?;
+    let cps = str_list(i, "capacityProviders")?;
+    let strategy = strategy_in(i, "defaultCapacityProviderStrategy")?;
+    write(call, move |r, _| {
+        let name = r.put_cluster_capacity_providers(&c, cps, strategy)?;
+        let cl = r.active_cluster(&name)?;
+        Ok(json!({ "cluster": cluster_json(r, cl, &[]) }))
+    })
+    .await
+}
+
+// ---- task definitions ----
+
+async fn register_task_definition(call: &Call<'_>, i: &Value) -> Result {
+    let req = i.clone();
+    let principal = caller(call);
+    write(call, move |r, now| {
+        let key = r.register_task_definition(&req, &principal, now)?;
+        let td = r.ecs.task_definitions.get(&key).ok_or_else(|| model::ecs::err::client("Unable to describe task definition."))?;
+        Ok(json!({ "taskDefinition": r.task_definition_json(td), "tags": tags_out(&td.tags) }))
+    })
+    .await
+}
+
+async fn describe_task_definition(call: &Call<'_>, i: &Value) -> Result {
+    let reference = req_str(i, "taskDefinition")?;
+    let include = str_list(i, "include")?;
+    check_include(&include, &["TAGS"])?;
+    read(call, move |r| {
+        let td = r
+            .find_task_definition(&reference)
+            .filter(|d| d.status != "DELETE_IN_PROGRESS")
+            .ok_or_else(|| model::ecs::err::client("Unable to describe task definition."))?;
+        let mut v = json!({ "taskDefinition": r.task_definition_json(td) });
+        if !include.is_empty() {
+            v["tags"] = tags_out(&td.tags);
+        }
+        Ok(v)
+    })
+    .await
+}
+
+async fn list_task_definitions(call: &Call<'_>, i: &Value) -> Result {
+    let prefix = opt_str(i, "familyPrefix")?;
+    let status = opt_str(i, "status")?.unwrap_or_else(|| "ACTIVE".into());
+    let desc = opt_str(i, "sort")?.as_deref() == Some("DESC");
+    let i = i.clone();
+    read(call, move |r| {
+        let mut defs: Vec<&TaskDefinition> = r
+            .ecs
+            .task_definitions
+            .iter()
+            .filter(|d| d.status == status)
+            .filter(|d| prefix.as_ref().is_none_or(|p| d.family == *p))
+            .collect();
+        defs.sort_by(|a, b| (a.family.as_str(), a.revision).cmp(&(b.family.as_str(), b.revision)));
+        if desc {
+            defs.reverse();
+        }
+        let arns: Vec<String> = defs.iter().map(|d| d.arn(&r.account_id)).collect();
+        let (items, next) = page(&arns, &i, 100, 100)?;
+        let mut v = json!({ "taskDefinitionArns": items });
+        if let Some(n) = next {
+            v["nextToken"] = json!(n);
+        }
+        Ok(v)
+    })
+    .await
+}
+
+async fn list_task_definition_families(call: &Call<'_>, i: &Value) -> Result {
+    let prefix = opt_str(i, "familyPrefix")?;
+    let status = opt_str(i, "status")?.unwrap_or_else(|| "ACTIVE".into());
+    let i = i.clone();
+    read(call, move |r| {
+        let mut fams: Vec<String> = Vec::new();
+        for d in r.ecs.task_definitions.iter() {
+            let ok = match status.as_str() {
+                "ALL" => true,
+                s => d.status == s,
+            };
+            if ok && prefix.as_ref().is_none_or(|p| d.family.starts_with(p.as_str())) && !fams.contains(&d.family) {
+                fams.push(d.family.clone());
+            }
+        }
+        fams.sort();
+        let (items, next) = page(&fams, &i, 100, 100)?;
+        let mut v = json!({ "families": items });
+        if let Some(n) = next {
+            v["nextToken"] = json!(n);
+        }
+        Ok(v)
+    })
+    .await
+}
+
+async fn deregister_task_definition(call: &Call<'_>, i: &Value) -> Result {
+    let reference = req_str(i, "taskDefinition")?;
+    write(call, move |r, now| {
+        let key = r.deregister_task_definition(&reference, now)?;
+        let td = r.ecs.task_definitions.get(&key).ok_or_else(|| model::ecs::err::client("Unable to describe task definition."))?;
+        Ok(json!({ "taskDefinition": r.task_definition_json(td) }))
+    })
+    .await
+}
+
+async fn delete_task_definitions(call: &Call<'_>, i: &Value) -> Result {
+    let refs = str_list(i, "taskDefinitions")?;
+    if refs.is_empty() {
+        return Err(model::ecs::err::invalid_parameter("size of TaskDefinition references list must be greater than 0"));
+    }
+    if refs.len() > 10 {
+        return Err(model::ecs::err::invalid_parameter("Size of TaskDefinition references list cannot exceed 10"));
+    }
+    write(call, move |r, _| {
+        let mut defs = Vec::new();
+        let mut failures = Vec::new();
+        for x in &refs {
+            if !x.contains(':') {
+                failures.push(json!({"arn": x, "reason": "The specified task definition identifier is invalid. Specify a valid name or ARN and try again."}));
+                continue;
+            }
+            match r.delete_task_definition(x) {
+                Ok(key) => {
+                    if let Some(td) = r.ecs.task_definitions.get(&key) {
+                        defs.push(r.task_definition_json(td));
+                    }
+                }
+                Err(e) => failures.push(json!({"arn": x, "reason": e.message})),
+            }
+        }
+        Ok(json!({ "taskDefinitions": defs, "failures": failures }))
+    })
+    .await
+}
+
+// ---- tasks ----
+
+fn t(m: model::Millis) -> Value {
+    json!(m.epoch_secs())
+}
+
+/// A task as DescribeTasks, RunTask and StopTask show it (N20).
+pub fn task_json(r: &Region, task: &Task, with_tags: bool) -> Value {
+    let acct = &r.account_id;
+    let arn = task.arn(acct);
+    let a = &task.attachment;
+    let mut details = vec![json!({"name": "subnetId", "value": a.subnet_id})];
+    if let Some(eni) = &a.eni_id {
+        details.push(json!({"name": "networkInterfaceId", "value": eni}));
+        if let Some(m) = &a.mac {
+            details.push(json!({"name": "macAddress", "value": m}));
+        }
+        if let Some(d) = &a.private_dns_name {
+            details.push(json!({"name": "privateDnsName", "value": d}));
+        }
+        if let Some(ip) = &a.private_ipv4 {
+            details.push(json!({"name": "privateIPv4Address", "value": ip}));
+        }
+    }
+    let running_or_later = task.last_status >= TaskStatus::Running || task.started_at.is_some();
+    let attached = a.eni_id.is_some();
+    let containers: Vec<Value> = task
+        .containers
+        .iter()
+        .map(|c| {
+            let mut o = Map::new();
+            o.insert("containerArn".into(), json!(format!("arn:aws:ecs:{}:{acct}:container/{}/{}/{}", task.region, task.cluster, task.id, c.id)));
+            o.insert("taskArn".into(), json!(arn));
+            o.insert("name".into(), json!(c.name));
+            o.insert("image".into(), json!(c.image));
+            if let Some(d) = &c.image_digest {
+                o.insert("imageDigest".into(), json!(d));
+            }
+            if let Some(rid) = &c.runtime_id {
+                o.insert("runtimeId".into(), json!(rid));
+            }
+            o.insert("lastStatus".into(), json!(c.last_status));
+            if let Some(x) = c.exit_code {
+                o.insert("exitCode".into(), json!(x));
+            }
+            if let Some(x) = &c.reason {
+                o.insert("reason".into(), json!(x));
+            }
+            o.insert("networkBindings".into(), json!([]));
+            let mut nis = Vec::new();
+            if attached {
+                let mut ni = Map::new();
+                ni.insert("attachmentId".into(), json!(a.id));
+                if let Some(ip) = &a.private_ipv4 {
+                    ni.insert("privateIpv4Address".into(), json!(ip));
+                }
+                if let Some(ip) = &a.ipv6 {
+                    ni.insert("ipv6Address".into(), json!(ip));
+                }
+                nis.push(Value::Object(ni));
+            }
+            o.insert("networkInterfaces".into(), Value::Array(nis));
+            if running_or_later {
+                o.insert("healthStatus".into(), json!("UNKNOWN"));
+            }
+            if task.enable_execute_command {
+                let mut agent = json!({"name": "ExecuteCommandAgent", "lastStatus": if task.last_status == TaskStatus::Running { "RUNNING" } else if task.last_status > TaskStatus::Running { "STOPPED" } else { "PENDING" }});
+                if let Some(s) = task.started_at {
+                    agent["lastStartedAt"] = t(s);
+                }
+                o.insert("managedAgents".into(), json!([agent]));
+            }
+            if let Some(x) = &c.cpu {
+                o.insert("cpu".into(), json!(x));
+            }
+            if let Some(x) = &c.memory {
+                o.insert("memory".into(), json!(x));
+            }
+            if let Some(x) = &c.memory_reservation {
+                o.insert("memoryReservation".into(), json!(x));
+            }
+            Value::Object(o)
+        })
+        .collect();
+    let arch = r
+        .ecs
+        .task_definitions
+        .get(&task.task_definition)
+        .map(|d| if d.cpu_architecture == "ARM64" { "arm64" } else { "x86_64" })
+        .unwrap_or("x86_64");
+    let mut o = Map::new();
+    o.insert(
+        "attachments".into(),
+        json!([{ "id": a.id, "type": "ElasticNetworkInterface", "status": a.status, "details": details }]),
+    );
+    o.insert("attributes".into(), json!([{"name": "ecs.cpu-architecture", "value": arch}]));
+    o.insert("availabilityZone".into(), json!(task.availability_zone));
+    if let Some(cp) = &task.capacity_provider {
+        o.insert("capacityProviderName".into(), json!(cp));
+    }
+    o.insert("clusterArn".into(), json!(task.cluster_arn(acct)));
+    if let Some(c) = task.connectivity_at {
+        o.insert("connectivity".into(), json!("CONNECTED"));
+        o.insert("connectivityAt".into(), t(c));
+    }
+    o.insert("containers".into(), Value::Array(containers));
+    o.insert("cpu".into(), json!(task.cpu));
+    o.insert("createdAt".into(), t(task.created_at));
+    o.insert("desiredStatus".into(), json!(task.desired_status));
+    o.insert("enableExecuteCommand".into(), json!(task.enable_execute_command));
+    o.insert("ephemeralStorage".into(), json!({"sizeInGiB": task.ephemeral_storage}));
+    if let Some(x) = task.execution_stopped_at {
+        o.insert("executionStoppedAt".into(), t(x));
+    }
+    o.insert("group".into(), json!(task.group));
+    if running_or_later {
+        o.insert("healthStatus".into(), json!("UNKNOWN"));
+    }
+    o.insert("lastStatus".into(), json!(task.last_status.as_str()));
+    o.insert("launchType".into(), json!(task.launch_type));
+    o.insert("memory".into(), json!(task.memory));
+    o.insert("overrides".into(), task.overrides.clone());
+    o.insert("platformVersion".into(), json!(task.platform_version));
+    o.insert("platformFamily".into(), json!(task.platform_family));
+    if let Some(x) = task.pull_started_at {
+        o.insert("pullStartedAt".into(), t(x));
+    }
+    if let Some(x) = task.pull_stopped_at {
+        o.insert("pullStoppedAt".into(), t(x));
+    }
+    if let Some(x) = task.started_at {
+        o.insert("startedAt".into(), t(x));
+    }
+    if let Some(x) = &task.started_by {
+        o.insert("startedBy".into(), json!(x));
+    }
+    if let Some(x) = &task.stop_code {
+        o.insert("stopCode".into(), json!(x));
+    }
+    if let Some(x) = task.stopped_at {
+        o.insert("stoppedAt".into(), t(x));
+    }
+    if let Some(x) = &task.stopped_reason {
+        o.insert("stoppedReason".into(), json!(x));
+    }
+    if let Some(x) = task.stopping_at {
+        o.insert("stoppingAt".into(), t(x));
+    }
+    if with_tags {
+        o.insert("tags".into(), tags_out(&task.tags));
+    }
+    o.insert("taskArn".into(), json!(arn));
+    o.insert(
+        "taskDefinitionArn".into(),
+        json!(format!("arn:aws:ecs:{}:{acct}:task-definition/{}", task.region, task.task_definition)),
+    );
+    o.insert("version".into(), json!(task.version));
+    Value::Object(o)
+}
+
+fn awsvpc_in(i: &Value) -> Result<Option<AwsVpcConfig>> {
+    let Some(nc) = i.get("networkConfiguration").filter(|v| !v.is_null()) else { return Ok(None) };
+    let Some(c) = nc.get("awsvpcConfiguration").filter(|v| !v.is_null()) else { return Ok(None) };
+    Ok(Some(AwsVpcConfig {
+        subnets: str_list(c, "subnets")?,
+        security_groups: str_list(c, "securityGroups")?,
+        assign_public_ip: opt_str(c, "assignPublicIp")?,
+    }))
+}
+
+async fn run_task(call: &Call<'_>, i: &Value) -> Result {
+    let req = RunTask {
+        cluster: opt_str(i, "cluster")?,
+        task_definition: req_str(i, "taskDefinition")?,
+        count: opt_int(i, "count")?,
+        launch_type: opt_str(i, "launchType")?,
+        capacity_provider_strategy: strategy_in(i, "capacityProviderStrategy")?,
+        platform_version: opt_str(i, "platformVersion")?,
+        network: awsvpc_in(i)?,
+        enable_execute_command: opt_bool(i, "enableExecuteCommand")?.unwrap_or(false),
+        overrides: i.get("overrides").filter(|v| !v.is_null()).cloned(),
+        tags: tags_in(i, "tags")?,
+        group: opt_str(i, "group")?,
+        started_by: opt_str(i, "startedBy")?,
+        client_token: opt_str(i, "clientToken")?,
+        propagate_tags: opt_str(i, "propagateTags")?,
+        principal: caller(call),
+    };
+    let region = call.region.clone();
+    let lc = call.control.settings.lifecycle;
+    call.control
+        .write(move |w, now| {
+            let out = w.run_task(&region, req, &lc, now)?;
+            let r = w.region(&region)?;
+            let tasks: Vec<Value> = out.tasks.iter().filter_map(|id| r.ecs.tasks.get(id)).map(|t| task_json(r, t, true)).collect();
+            let failures: Vec<Value> = out
+                .failures
+                .iter()
+                .map(|(arn, reason)| match arn {
+                    Some(a) => json!({"arn": a, "reason": reason}),
+                    None => json!({"reason": reason}),
+                })
+                .collect();
+            Ok(json!({ "tasks": tasks, "failures": failures }))
+        })
+        .await
+}
+
+async fn stop_task(call: &Call<'_>, i: &Value) -> Result {
+    let cluster = opt_str(i, "cluster")?.unwrap_or_else(|| "default".into());
+    let task = req_str(i, "task")?;
+    let reason = opt_str(i, "reason")?;
+    check_task_reference(&cluster, &task, &call.control.settings.account_id)?;
+    write(call, move |r, now| {
+        let id = r.stop_task(&cluster, &task, reason, now)?;
+        let t = r.ecs.tasks.get(&id).ok_or_else(model::ecs::task::task_not_found)?;
+        Ok(json!({ "task": task_json(r, t, false) }))
+    })
+    .await
+}
+
+/// A task ARN must name the cluster it is asked about; ids must look like ids.
+fn check_task_reference(cluster: &str, task: &str, account: &str) -> Result<()> {
+    if let Some(rest) = task.strip_prefix("arn:aws:ecs:") {
+        let parts: Vec<&str> = rest.splitn(3, ':').collect();
+        let res = parts.get(2).copied().unwrap_or("");
+        let Some(path) = res.strip_prefix("task/") else {
+            return Err(model::ecs::err::invalid_parameter("Task Identifier is invalid"));
+        };
+        if parts.get(1).is_some_and(|a| *a != account) {
+            return Err(model::ecs::err::invalid_parameter(format!(
+                "Invalid identifier: Identifier is for {}. Your accountId is {account}",
+                parts[1]
+            )));
+        }
+        if let Some((c, _)) = path.split_once('/') {
+            if c != cluster_name(cluster) {
+                return Err(model::ecs::err::invalid_parameter(format!(
+                    "Invalid identifier: Identifier is for cluster {c}. Your cluster is {}",
+                    cluster_name(cluster)
+                )));
+            }
+        }
+        return Ok(());
+    }
+    let ok = task.len() == 32 && task.bytes().all(|b| b.is_ascii_hexdigit());
+    if ok {
+        Ok(())
+    } else {
+        Err(model::ecs::err::invalid_parameter("Task Identifier is invalid"))
+    }
+}
+
+async fn describe_tasks(call: &Call<'_>, i: &Value) -> Result {
+    let cluster = opt_str(i, "cluster")?.unwrap_or_else(|| "default".into());
+    let refs = str_list(i, "tasks")?;
+    if refs.is_empty() {
+        return Err(model::ecs::err::invalid_parameter("Tasks cannot be empty."));
+    }
+    if refs.len() > 100 {
+        return Err(model::ecs::err::invalid_parameter("taskIds can have at most 100 items."));
+    }
+    for t in &refs {
+        check_task_reference(&cluster, t, &call.control.settings.account_id)?;
+    }
+    let include = str_list(i, "include")?;
+    check_include(&include, &["TAGS"])?;
+    let with_tags = !include.is_empty();
+    read(call, move |r| {
+        let c = r.active_cluster(&cluster)?.name.clone();
+        let mut tasks = Vec::new();
+        let mut failures = Vec::new();
+        for x in &refs {
+            match r.find_task(&c, x) {
+                Some(t) => tasks.push(task_json(r, t, with_tags)),
+                None => {
+                    let arn = if x.starts_with("arn:") {
+                        x.clone()
+                    } else {
+                        format!("arn:aws:ecs:{}:{}:task/{c}/{x}", r.info.name, r.account_id)
+                    };
+                    failures.push(json!({"arn": arn, "reason": "MISSING"}));
+                }
+            }
+        }
+        Ok(json!({ "tasks": tasks, "failures": failures }))
+    })
+    .await
+}
+
+async fn list_tasks(call: &Call<'_>, i: &Value) -> Result {
+    let q = ListTasks {
+        cluster: opt_str(i, "cluster")?,
+        family: opt_str(i, "family")?,
+        started_by: opt_str(i, "startedBy")?,
+        service_name: opt_str(i, "serviceName")?,
+        desired_status: opt_str(i, "desiredStatus")?,
+        launch_type: opt_str(i, "launchType")?,
+        container_instance: opt_str(i, "containerInstance")?,
+    };
+    let i = i.clone();
+    read(call, move |r| {
+        let ids = r.list_tasks(&q)?;
+        let arns: Vec<String> = ids
+            .iter()
+            .filter_map(|(_, id)| r.ecs.tasks.get(id).map(|t| t.arn(&r.account_id)))
+            .collect();
+        let (items, next) = page(&arns, &i, 100, 100)?;
+        let mut v = json!({ "taskArns": items });
+        if let Some(n) = next {
+            v["nextToken"] = json!(n);
+        }
+        Ok(v)
+    })
+    .await
+}
+
+// ---- account settings ----
+
+fn setting_json(s: &SettingView) -> Value {
+    json!({"name": s.name, "value": s.value, "principalArn": s.principal_arn, "type": s.kind})
+}
+
+async fn put_account_setting(call: &Call<'_>, i: &Value, default: bool) -> Result {
+    let name = req_str(i, "name")?;
+    let value = req_str(i, "value")?;
+    let principal = opt_str(i, "principalArn")?.unwrap_or_else(|| caller(call));
+    if default && i.get("principalArn").is_some() {
+        return Err(ser_err("principalArn"));
+    }
+    write(call, move |r, _| {
+        let s = if default {
+            r.put_account_setting_default(&name, &value)?
+        } else {
+            r.put_account_setting(&name, &value, &principal)?
+        };
+        Ok(json!({ "setting": setting_json(&s) }))
+    })
+    .await
+}
+
+async fn list_account_settings(call: &Call<'_>, i: &Value) -> Result {
+    let name = opt_str(i, "name")?;
+    let value = opt_str(i, "value")?;
+    let principal = opt_str(i, "principalArn")?.unwrap_or_else(|| caller(call));
+    let effective = opt_bool(i, "effectiveSettings")?.unwrap_or(false);
+    let i = i.clone();
+    read(call, move |r| {
+        let all = r.list_account_settings(name.as_deref(), value.as_deref(), &principal, effective)?;
+        let views: Vec<Value> = all.iter().map(setting_json).collect();
+        let (items, next) = page(&views, &i, 10, 10)?;
+        let mut v = json!({ "settings": items });
+        if let Some(n) = next {
+            v["nextToken"] = json!(n);
+        }
+        Ok(v)
+    })
+    .await
+}
+
+async fn delete_account_setting(call: &Call<'_>, i: &Value) -> Result {
+    let name = req_str(i, "name")?;
+    let principal = opt_str(i, "principalArn")?.unwrap_or_else(|| caller(call));
+    write(call, move |r, _| {
+        let s = r.delete_account_setting(&name, &principal)?;
+        Ok(json!({ "setting": setting_json(&s) }))
+    })
+    .await
+}
+
+// ---- tags ----
+
+enum Tagged {
+    Cluster(String),
+    TaskDefinition(String),
+    Task(String),
+}
+
+fn parse_resource_arn(r: &Region, arn: &str) -> Result<Tagged> {
+    let bad = || model::ecs::err::invalid_parameter("The ARN provided is invalid.");
+    let rest = arn.strip_prefix("arn:aws:ecs:").ok_or_else(bad)?;
+    let parts: Vec<&str> = rest.splitn(3, ':').collect();
+    if parts.len() != 3 || parts[0] != r.info.name || parts[1] != r.account_id {
+        return Err(bad());
+    }
+    let res = parts[2];
+    if let Some(name) = res.strip_prefix("cluster/") {
+        return match r.ecs.clusters.get(name) {
+            Some(c) if c.status == "ACTIVE" => Ok(Tagged::Cluster(name.to_string())),
+            Some(_) => Err(model::ecs::err::invalid_parameter(
+                "The specified cluster is inactive. Specify an active cluster and try again.",
+            )),
+            None => Err(model::ecs::err::cluster_not_found()),
+        };
+    }
+    if let Some(td) = res.strip_prefix("task-definition/") {
+        return if r.ecs.task_definitions.contains(td) {
+            Ok(Tagged::TaskDefinition(td.to_string()))
+        } else {
+            Err(model::ecs::err::client("Unable to describe task definition."))
+        };
+    }
+    if let Some(path) = res.strip_prefix("task/") {
+        let Some((cluster, id)) = path.split_once('/') else {
+            return Err(model::ecs::err::invalid_parameter("Long arn format must be used for tagging operations"));
+        };
+        return match r.find_task(cluster, id) {
+            Some(t) => Ok(Tagged::Task(t.id.clone())),
+            None => Err(model::ecs::err::invalid_parameter("The referenced task was not found.")),
+        };
+    }
+    Err(bad())
+}
+
+fn tags_of_mut<'a>(r: &'a mut Region, t: &Tagged) -> Option<&'a mut Vec<EcsTag>> {
+    match t {
+        Tagged::Cluster(n) => r.ecs.clusters.get_mut(n).map(|c| &mut c.tags),
+        Tagged::TaskDefinition(k) => r.ecs.task_definitions.get_mut(k).map(|c| &mut c.tags),
+        Tagged::Task(id) => r.ecs.tasks.get_mut(id).map(|c| &mut c.tags),
+    }
+}
+
+async fn tag_resource(call: &Call<'_>, i: &Value) -> Result {
+    let arn = req_str(i, "resourceArn")?;
+    let tags = tags_in(i, "tags")?;
+    for t in &tags {
+        if t.key.to_ascii_lowercase().starts_with("aws:") {
+            return Err(model::ecs::err::invalid_parameter("Tag keys prefixed with 'aws:' are reserved."));
+        }
+        if t.key.is_empty() || t.key.chars().count() > 128 || t.value.chars().count() > 256 {
+            return Err(model::ecs::err::invalid_parameter("Some tags contain invalid characters."));
+        }
+    }
+    write(call, move |r, _| {
+        let target = parse_resource_arn(r, &arn)?;
+        let cur = tags_of_mut(r, &target).ok_or_else(|| model::ecs::err::invalid_parameter("The ARN provided is invalid."))?;
+        for t in tags {
+            match cur.iter_mut().find(|x| x.key == t.key) {
+                Some(x) => x.value = t.value,
+                None => cur.push(t),
+            }
+        }
+        if cur.len() > 50 {
+            return Err(model::ecs::err::invalid_parameter("Tags can have at most 50 items."));
+        }
+        Ok(json!({}))
+    })
+    .await
+}
+
+async fn untag_resource(call: &Call<'_>, i: &Value) -> Result {
+    let arn = req_str(i, "resourceArn")?;
+    let keys = str_list(i, "tagKeys")?;
+    write(call, move |r, _| {
+        let target = parse_resource_arn(r, &arn)?;
+        if let Some(cur) = tags_of_mut(r, &target) {
+            cur.retain(|t| !keys.contains(&t.key));
+        }
+        Ok(json!({}))
+    })
+    .await
+}
+
+async fn list_tags_for_resource(call: &Call<'_>, i: &Value) -> Result {
+    let arn = req_str(i, "resourceArn")?;
+    read(call, move |r| {
+        let target = parse_resource_arn(r, &arn)?;
+        let tags = match &target {
+            Tagged::Cluster(n) => r.ecs.clusters.get(n).map(|c| c.tags.clone()),
+            Tagged::TaskDefinition(k) => r.ecs.task_definitions.get(k).map(|c| c.tags.clone()),
+            Tagged::Task(id) => r.ecs.tasks.get(id).map(|c| c.tags.clone()),
+        }
+        .unwrap_or_default();
+        Ok(json!({ "tags": tags_out(&tags) }))
+    })
+    .await
+}

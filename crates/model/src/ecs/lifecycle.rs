@@ -1,0 +1,251 @@
+//! The task lifecycle the reconciler drives (N20, N21), with the task ENI
+//! created during PROVISIONING (N10–N13, N16–N19) and deleted in DEPROVISIONING.
+
+use super::types::*;
+use super::Lifecycle;
+use crate::ec2::eni::{managed_owner_account, NewEni};
+use crate::ec2::types::{EniAttachment, EniOwner, Tag};
+use crate::ids;
+use crate::rules::awsvpc;
+use crate::time::Millis;
+use crate::world::{Region, World};
+
+/// Why a task cannot start, decided when its containers would pull (N41, N42).
+/// The reachability engine fills this in; `None` means the task starts.
+pub type LaunchVerdict = Option<String>;
+
+impl World {
+    /// Advance every task whose next transition is due. Returns how many moved.
+    pub fn advance_tasks(&mut self, now: Millis, lc: &Lifecycle) -> usize {
+        self.regions_mut().map(|r| r.advance_tasks(now, lc)).sum()
+    }
+
+    /// The earliest time any Region needs the reconciler.
+    pub fn next_due(&self) -> Option<Millis> {
+        self.regions().filter_map(|r| r.ecs.next_due()).min()
+    }
+}
+
+impl Region {
+    pub fn advance_tasks(&mut self, now: Millis, lc: &Lifecycle) -> usize {
+        let mut n = 0;
+        while let Some((at, id)) = self.ecs.schedule.first().cloned() {
+            if at > now {
+                break;
+            }
+            self.ecs.schedule.remove(&(at, id.clone()));
+            if let Some(t) = self.ecs.tasks.get_mut(&id) {
+                t.next_at = None;
+            }
+            self.step(&id, now, lc);
+            n += 1;
+        }
+        n
+    }
+
+    fn set_status(&mut self, id: &str, s: TaskStatus) {
+        if let Some(t) = self.ecs.tasks.get_mut(id) {
+            t.last_status = s;
+            t.version += 1;
+        }
+    }
+
+    /// One transition of one task.
+    fn step(&mut self, id: &str, now: Millis, lc: &Lifecycle) {
+        let Some(t) = self.ecs.tasks.get(id).cloned() else { return };
+        if t.desired_status == "STOPPED" {
+            self.step_stopping(&t, now, lc);
+            return;
+        }
+        match t.last_status {
+            TaskStatus::Provisioning => match self.create_task_eni(&t, now) {
+                Ok(()) => {
+                    self.set_status(id, TaskStatus::Pending);
+                    if let Some(t) = self.ecs.tasks.get_mut(id) {
+                        t.connectivity_at = Some(now);
+                        t.pull_started_at = Some(now);
+                    }
+                    self.ecs.reschedule(id, Some(now.plus_ms(lc.pending_ms)));
+                }
+                Err(reason) => {
+                    // N11/N21: never got an ENI; straight to STOPPED.
+                    self.fail_task(id, reason, now);
+                    self.finish_stopped(id, now, lc);
+                }
+            },
+            TaskStatus::Pending => {
+                if let Some(reason) = self.launch_verdict(&t) {
+                    self.fail_task(id, reason, now);
+                    self.set_status(id, TaskStatus::Deprovisioning);
+                    if let Some(t) = self.ecs.tasks.get_mut(id) {
+                        t.pull_started_at = None;
+                        t.execution_stopped_at = Some(now);
+                        for c in &mut t.containers {
+                            c.last_status = "STOPPED".into();
+                        }
+                    }
+                    self.ecs.reschedule(id, Some(now.plus_ms(lc.deprovisioning_ms)));
+                    return;
+                }
+                self.set_status(id, TaskStatus::Activating);
+                if let Some(t) = self.ecs.tasks.get_mut(id) {
+                    t.pull_stopped_at = Some(now);
+                }
+                self.ecs.reschedule(id, Some(now.plus_ms(lc.activating_ms)));
+            }
+            TaskStatus::Activating => {
+                self.set_status(id, TaskStatus::Running);
+                let digest_seed = self.rng.u64(..);
+                if let Some(t) = self.ecs.tasks.get_mut(id) {
+                    t.started_at = Some(now);
+                    for c in &mut t.containers {
+                        c.last_status = "RUNNING".into();
+                        c.runtime_id = Some(format!("{}-{}", t.id, runtime_suffix(&c.name)));
+                        c.image_digest = Some(image_digest(&c.image, digest_seed));
+                    }
+                }
+            }
+            TaskStatus::Running => {}
+            _ => {}
+        }
+    }
+
+    fn step_stopping(&mut self, t: &Task, now: Millis, lc: &Lifecycle) {
+        let id = t.id.as_str();
+        match t.last_status {
+            TaskStatus::Provisioning => self.finish_stopped(id, now, lc),
+            TaskStatus::Pending => {
+                self.set_status(id, TaskStatus::Deprovisioning);
+                self.ecs.reschedule(id, Some(now.plus_ms(lc.deprovisioning_ms)));
+            }
+            TaskStatus::Activating | TaskStatus::Running => {
+                self.set_status(id, TaskStatus::Deactivating);
+                self.ecs.reschedule(id, Some(now.plus_ms(lc.deactivating_ms)));
+            }
+            TaskStatus::Deactivating => {
+                self.set_status(id, TaskStatus::Stopping);
+                self.ecs.reschedule(id, Some(now.plus_ms(lc.stopping_ms)));
+            }
+            TaskStatus::Stopping => {
+                self.set_status(id, TaskStatus::Deprovisioning);
+                if let Some(t) = self.ecs.tasks.get_mut(id) {
+                    t.execution_stopped_at = Some(now);
+                    for c in &mut t.containers {
+                        if c.last_status == "RUNNING" {
+                            c.exit_code = Some(if t.stop_code.as_deref() == Some("UserInitiated") { 143 } else { 0 });
+                        }
+                        c.last_status = "STOPPED".into();
+                    }
+                }
+                self.ecs.reschedule(id, Some(now.plus_ms(lc.deprovisioning_ms)));
+            }
+            TaskStatus::Deprovisioning => self.finish_stopped(id, now, lc),
+            TaskStatus::Stopped => {
+                // Retention is over.
+                self.ecs.tasks.remove(id);
+            }
+        }
+    }
+
+    /// Mark a task failed to start (N21): desired STOPPED with TaskFailedToStart.
+    fn fail_task(&mut self, id: &str, reason: String, now: Millis) {
+        if let Some(t) = self.ecs.tasks.get_mut(id) {
+            t.desired_status = "STOPPED".into();
+            t.stop_code = Some("TaskFailedToStart".into());
+            t.stopped_reason = Some(reason);
+            t.stopping_at = Some(now);
+        }
+    }
+
+    /// STOPPED: the ENI is gone and its addresses are free (N19), the
+    /// attachment is DELETED with its details kept (N20).
+    fn finish_stopped(&mut self, id: &str, now: Millis, lc: &Lifecycle) {
+        let eni = self.ecs.tasks.get(id).and_then(|t| t.attachment.eni_id.clone());
+        if let Some(e) = eni {
+            self.remove_eni(&e);
+        }
+        self.set_status(id, TaskStatus::Stopped);
+        if let Some(t) = self.ecs.tasks.get_mut(id) {
+            t.attachment.status = "DELETED".into();
+            t.stopped_at = Some(now);
+            t.execution_stopped_at.get_or_insert(now);
+            t.stopping_at.get_or_insert(now);
+            for c in &mut t.containers {
+                c.last_status = "STOPPED".into();
+            }
+        }
+        self.ecs.reschedule(id, Some(now.plus_ms(lc.retention_ms)));
+    }
+
+    /// Create the task ENI (N10–N13, N16–N19); on failure, the stopped reason.
+    fn create_task_eni(&mut self, t: &Task, now: Millis) -> Result<(), String> {
+        let subnet_id = t.network.subnet_id.clone();
+        let ec2_error = |code: &str| {
+            format!("Unexpected EC2 error while attempting to Create Network Interface in subnet '{subnet_id}': {code}")
+        };
+        let region = self.info.name.to_string();
+        let mut n = NewEni::new(
+            &subnet_id,
+            EniOwner::Fargate {
+                cluster: t.cluster.clone(),
+                task_arn: t.arn(&self.account_id),
+                attachment_id: t.attachment.id.clone(),
+            },
+        );
+        n.description = awsvpc::eni_description(&region, &self.account_id, &t.attachment.id);
+        n.groups = t.network.security_groups.clone();
+        n.ipv6_count = Some(usize::from(t.network.dual_stack || t.network.ipv6_only));
+        n.public_ip = t.network.assign_public_ip && !t.network.ipv6_only;
+        n.attachment = Some(EniAttachment {
+            id: ids::resource_id(&mut self.rng, "eni-attach"),
+            device_index: 1,
+            network_card_index: 0,
+            instance_id: None,
+            instance_owner_id: Some(managed_owner_account(&region).to_string()),
+            status: "attached".into(),
+            attach_time: now,
+            delete_on_termination: false,
+        });
+        n.tags = vec![Tag { key: "aws:ecs:clusterName".into(), value: t.cluster.clone() }];
+        let eni_id = self.create_eni(n, now).map_err(|e| ec2_error(&e.code))?;
+        let Some(eni) = self.enis.get(&eni_id).cloned() else {
+            return Err(ec2_error("InternalError"));
+        };
+        let dns = self.eni_private_dns_name(&eni);
+        let vpc = self.vpcs.get(&eni.vpc_id).cloned();
+        let hostname = vpc.map(|v| awsvpc::task_hostname(&v, &dns, &mut self.rng));
+        let ipv4 = eni.primary_ip().map(|ip| ip.to_string());
+        let ipv6 = eni.ipv6_addresses.first().map(|ip| ip.to_string());
+        let public = eni.public_association().map(|a| a.public_ip.to_string());
+        if let Some(task) = self.ecs.tasks.get_mut(&t.id) {
+            let a = &mut task.attachment;
+            a.status = "ATTACHED".into();
+            a.eni_id = Some(eni.id.clone());
+            a.mac = Some(eni.mac.clone());
+            a.private_dns_name = Some(dns);
+            a.private_ipv4 = ipv4;
+            a.ipv6 = ipv6;
+            a.public_ipv4 = public;
+            task.network.hostname = hostname;
+        }
+        Ok(())
+    }
+
+    /// The first reason this task cannot start, if any. Reachability (N40–N42)
+    /// plugs in here.
+    fn launch_verdict(&self, _t: &Task) -> LaunchVerdict {
+        None
+    }
+}
+
+/// The 10-digit suffix of a container runtime id depends only on the container
+/// name on Fargate (aws-behavior §1.3).
+pub fn runtime_suffix(name: &str) -> String {
+    format!("{:010}", crate::services::fnv(name) % 10_000_000_000)
+}
+
+fn image_digest(image: &str, seed: u64) -> String {
+    let a = crate::services::fnv(image);
+    let b = crate::services::fnv(&format!("{image}/{seed}"));
+    format!("sha256:{a:016x}{b:016x}{:016x}{:016x}", a.rotate_left(17) ^ b, b.rotate_left(29) ^ a)
+}

@@ -1,0 +1,295 @@
+//! ECS resources as tasknet stores them.
+
+use crate::table::Record;
+use crate::time::Millis;
+use serde::{Deserialize, Serialize};
+
+/// ECS tags use lower-case `key`/`value` on the wire.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EcsTag {
+    pub key: String,
+    pub value: String,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Cluster {
+    pub name: String,
+    pub region: String,
+    /// `ACTIVE` or `INACTIVE` (deleted; still describable).
+    pub status: String,
+    pub settings: Vec<(String, String)>,
+    pub capacity_providers: Vec<String>,
+    /// (capacity provider, weight, base)
+    pub default_strategy: Vec<(String, i64, i64)>,
+    pub tags: Vec<EcsTag>,
+    pub created: Millis,
+}
+
+impl Record for Cluster {
+    const KIND: &'static str = "ecs-cluster";
+    fn id(&self) -> &str {
+        &self.name
+    }
+    fn region(&self) -> &str {
+        &self.region
+    }
+}
+
+/// A container definition, reduced to what the rules and the task need.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub struct ContainerSpec {
+    pub name: String,
+    pub image: String,
+    pub cpu: Option<i64>,
+    pub memory: Option<i64>,
+    pub memory_reservation: Option<i64>,
+    pub essential: bool,
+    /// (containerPort, protocol)
+    pub ports: Vec<(i64, String)>,
+    /// `valueFrom` of each secret (Secrets Manager or SSM ARNs / names).
+    pub secrets: Vec<String>,
+    pub log_driver: Option<String>,
+    pub log_options: Vec<(String, String)>,
+    /// `repositoryCredentials.credentialsParameter` (private registry auth).
+    pub repository_credentials: Option<String>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct TaskDefinition {
+    pub family: String,
+    pub revision: u32,
+    pub region: String,
+    /// `ACTIVE`, `INACTIVE` (deregistered) or `DELETE_IN_PROGRESS`.
+    pub status: String,
+    pub network_mode: String,
+    pub requires_compatibilities: Vec<String>,
+    /// Normalised task-level cpu/memory (`"1024"`, `"2048"`).
+    pub cpu: Option<String>,
+    pub memory: Option<String>,
+    pub execution_role_arn: Option<String>,
+    pub task_role_arn: Option<String>,
+    /// `LINUX` or a `WINDOWS_SERVER_*` family.
+    pub os_family: String,
+    pub cpu_architecture: String,
+    pub containers: Vec<ContainerSpec>,
+    pub efs_volumes: bool,
+    pub ephemeral_storage: Option<i64>,
+    /// The definition as DescribeTaskDefinition returns it, minus the
+    /// bookkeeping fields added at describe time.
+    pub body: serde_json::Value,
+    pub registered_at: Millis,
+    pub deregistered_at: Option<Millis>,
+    pub tags: Vec<EcsTag>,
+    #[serde(skip)]
+    pub key: String,
+}
+
+impl TaskDefinition {
+    pub fn key_of(family: &str, revision: u32) -> String {
+        format!("{family}:{revision}")
+    }
+    pub fn arn(&self, account: &str) -> String {
+        format!("arn:aws:ecs:{}:{account}:task-definition/{}:{}", self.region, self.family, self.revision)
+    }
+    pub fn is_windows(&self) -> bool {
+        self.os_family.starts_with("WINDOWS")
+    }
+    pub fn fargate_compatible(&self) -> bool {
+        self.network_mode == "awsvpc"
+    }
+}
+
+impl Record for TaskDefinition {
+    const KIND: &'static str = "ecs-taskdef";
+    fn id(&self) -> &str {
+        &self.key
+    }
+    fn region(&self) -> &str {
+        &self.region
+    }
+    fn after_load(&mut self) {
+        self.key = TaskDefinition::key_of(&self.family, self.revision);
+    }
+}
+
+/// The task lifecycle of N20, in order.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub enum TaskStatus {
+    Provisioning,
+    Pending,
+    Activating,
+    Running,
+    Deactivating,
+    Stopping,
+    Deprovisioning,
+    Stopped,
+}
+
+impl TaskStatus {
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            TaskStatus::Provisioning => "PROVISIONING",
+            TaskStatus::Pending => "PENDING",
+            TaskStatus::Activating => "ACTIVATING",
+            TaskStatus::Running => "RUNNING",
+            TaskStatus::Deactivating => "DEACTIVATING",
+            TaskStatus::Stopping => "STOPPING",
+            TaskStatus::Deprovisioning => "DEPROVISIONING",
+            TaskStatus::Stopped => "STOPPED",
+        }
+    }
+}
+
+/// The task's ENI attachment as ECS reports it (N20).
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub struct Attachment {
+    pub id: String,
+    /// `PRECREATED`, `ATTACHED`, `DELETED`.
+    pub status: String,
+    pub subnet_id: String,
+    pub eni_id: Option<String>,
+    pub mac: Option<String>,
+    pub private_dns_name: Option<String>,
+    pub private_ipv4: Option<String>,
+    pub ipv6: Option<String>,
+    pub public_ipv4: Option<String>,
+}
+
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub struct TaskContainer {
+    pub id: String,
+    pub name: String,
+    pub image: String,
+    pub cpu: Option<String>,
+    pub memory: Option<String>,
+    pub memory_reservation: Option<String>,
+    pub last_status: String,
+    pub runtime_id: Option<String>,
+    pub image_digest: Option<String>,
+    pub exit_code: Option<i32>,
+    pub reason: Option<String>,
+}
+
+/// What the task's ENI is configured from, fixed at launch.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub struct TaskNetwork {
+    pub subnets: Vec<String>,
+    pub security_groups: Vec<String>,
+    pub assign_public_ip: bool,
+    pub subnet_id: String,
+    pub vpc_id: String,
+    /// N13: the task gets an IPv6 address besides IPv4.
+    pub dual_stack: bool,
+    /// N14: IPv6-only subnet.
+    pub ipv6_only: bool,
+    /// N18.
+    pub mtu: u32,
+    /// N17: the VPC's DHCP options at launch: (name servers, search list).
+    pub dns_servers: Vec<String>,
+    pub search_list: Vec<String>,
+    /// N16.
+    pub hostname: Option<String>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Task {
+    /// 32 hex digits.
+    pub id: String,
+    pub region: String,
+    pub cluster: String,
+    /// `family:revision`.
+    pub task_definition: String,
+    pub group: String,
+    pub started_by: Option<String>,
+    /// `FARGATE` (also for FARGATE_SPOT).
+    pub launch_type: String,
+    /// Set when the task was launched through a capacity provider strategy.
+    pub capacity_provider: Option<String>,
+    /// Resolved, never `LATEST` (N7).
+    pub platform_version: String,
+    pub platform_family: String,
+    pub cpu: String,
+    pub memory: String,
+    pub last_status: TaskStatus,
+    pub desired_status: String,
+    pub version: u64,
+    pub created_at: Millis,
+    pub connectivity_at: Option<Millis>,
+    pub pull_started_at: Option<Millis>,
+    pub pull_stopped_at: Option<Millis>,
+    pub started_at: Option<Millis>,
+    pub stopping_at: Option<Millis>,
+    pub execution_stopped_at: Option<Millis>,
+    pub stopped_at: Option<Millis>,
+    pub stop_code: Option<String>,
+    pub stopped_reason: Option<String>,
+    /// When the reconciler acts on this task next.
+    pub next_at: Option<Millis>,
+    pub availability_zone: String,
+    pub network: TaskNetwork,
+    pub attachment: Attachment,
+    pub containers: Vec<TaskContainer>,
+    pub overrides: serde_json::Value,
+    pub tags: Vec<EcsTag>,
+    pub enable_execute_command: bool,
+    pub ephemeral_storage: i64,
+    pub client_token: Option<String>,
+    /// The principal that launched the task (for account settings, N13).
+    pub principal: String,
+}
+
+impl Task {
+    pub fn arn(&self, account: &str) -> String {
+        format!("arn:aws:ecs:{}:{account}:task/{}/{}", self.region, self.cluster, self.id)
+    }
+    pub fn cluster_arn(&self, account: &str) -> String {
+        format!("arn:aws:ecs:{}:{account}:cluster/{}", self.region, self.cluster)
+    }
+    pub fn family(&self) -> &str {
+        self.task_definition.rsplit_once(':').map(|x| x.0).unwrap_or(&self.task_definition)
+    }
+    pub fn revision(&self) -> &str {
+        self.task_definition.rsplit_once(':').map(|x| x.1).unwrap_or("1")
+    }
+}
+
+impl Record for Task {
+    const KIND: &'static str = "ecs-task";
+    fn id(&self) -> &str {
+        &self.id
+    }
+    fn region(&self) -> &str {
+        &self.region
+    }
+}
+
+/// An ECS account setting for one principal, or the account default.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct AccountSetting {
+    pub region: String,
+    pub name: String,
+    pub value: String,
+    /// `None` for the account default.
+    pub principal: Option<String>,
+    #[serde(skip)]
+    pub key: String,
+}
+
+impl AccountSetting {
+    pub fn key_of(name: &str, principal: Option<&str>) -> String {
+        format!("{}/{name}", principal.unwrap_or("default"))
+    }
+}
+
+impl Record for AccountSetting {
+    const KIND: &'static str = "ecs-setting";
+    fn id(&self) -> &str {
+        &self.key
+    }
+    fn region(&self) -> &str {
+        &self.region
+    }
+    fn after_load(&mut self) {
+        self.key = AccountSetting::key_of(&self.name, self.principal.as_deref());
+    }
+}
