@@ -43,6 +43,13 @@ from botocore.model import OperationModel, ServiceModel
 # model does not know yet.
 CHECK_ENUMS = True
 
+# Values real AWS sends that the bundled botocore enums lack (documented in
+# docs/reference/ecs-error-texts.md §6: dualStackIPv6 is still a documented,
+# accepted ECS setting name although botocore dropped it from SettingName).
+EXTRA_ENUM_VALUES = {
+    "SettingName": {"dualStackIPv6", "guardDutyActivate", "defaultLogDriverMode", "fargateEventWindows"},
+}
+
 _MAX_PROBLEMS_SHOWN = 25
 _MAX_BODY_SHOWN = 4000
 
@@ -192,7 +199,8 @@ def _format(op: OperationModel, status: int, body: bytes, problems: list[str]) -
 
 def _enum_problem(shape, value: str, path: str) -> str | None:
     enum = getattr(shape, "enum", None)
-    if CHECK_ENUMS and enum and value not in enum:
+    extra = EXTRA_ENUM_VALUES.get(getattr(shape, "name", ""), set())
+    if CHECK_ENUMS and enum and value not in enum and value not in extra:
         shown = ", ".join(list(enum)[:12]) + (", ..." if len(enum) > 12 else "")
         return f"{path}: {value!r} is not a value of enum {shape.name} ({shown})"
     return None

@@ -51,12 +51,20 @@ pub struct SqliteStore {
 }
 
 impl SqliteStore {
-    /// Open (creating if needed) `<dir>/tasknet.db`.
+    /// Open (creating if needed) `<dir>/tasknet.db`. WAL checkpoints run on a
+    /// background connection so that commits never wait for them.
     pub fn open(dir: &Path) -> Result<Self, StoreError> {
         std::fs::create_dir_all(dir).map_err(|e| StoreError::Dir(dir.display().to_string(), e))?;
         let path = dir.join("tasknet.db");
         let conn = Connection::open(&path)?;
-        Self::init(conn, &path.display().to_string())
+        let store = Self::init(conn, &path.display().to_string())?;
+        store.conn.pragma_update(None, "wal_autocheckpoint", 0)?;
+        let ck = Connection::open(&path)?;
+        std::thread::Builder::new()
+            .name("checkpointer".into())
+            .spawn(move || checkpointer(ck))
+            .map_err(|e| StoreError::Dir(path.display().to_string(), e))?;
+        Ok(store)
     }
 
     /// A private in-memory database, for tests.
@@ -76,7 +84,7 @@ impl SqliteStore {
                  seq  INTEGER NOT NULL,
                  body BLOB NOT NULL,
                  PRIMARY KEY (kind, id)
-             ) WITHOUT ROWID;",
+             );",
         )?;
         let version: Option<String> =
             conn.query_row("SELECT value FROM meta WHERE key='schema'", [], |r| r.get(0)).optional()?;
@@ -91,6 +99,22 @@ impl SqliteStore {
             }
         }
         Ok(SqliteStore { conn })
+    }
+}
+
+/// Fold the WAL back into the database once a second without blocking
+/// writers (PASSIVE); truncate it when it has grown large. Ends when the
+/// database can no longer be opened for checkpointing (process exit).
+fn checkpointer(conn: Connection) {
+    loop {
+        std::thread::sleep(std::time::Duration::from_secs(1));
+        let mode = match std::fs::metadata(format!("{}-wal", conn.path().unwrap_or_default())) {
+            Ok(m) if m.len() > 256 * 1024 * 1024 => "TRUNCATE",
+            _ => "PASSIVE",
+        };
+        if let Err(e) = conn.query_row(&format!("PRAGMA wal_checkpoint({mode})"), [], |_| Ok(())) {
+            tracing::warn!(error = %e, "WAL checkpoint failed");
+        }
     }
 }
 

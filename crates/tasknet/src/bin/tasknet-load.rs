@@ -1,0 +1,217 @@
+//! `tasknet-load`: a load generator for RunTask and DescribeTasks against any
+//! ECS endpoint (tasknet, or anything else speaking the ECS API).
+//!
+//! It prepares a cluster, a Fargate task definition and a VPC with one large
+//! subnet, then drives the chosen operation over N keep-alive connections for
+//! a fixed time and prints requests per second and latency percentiles.
+//!
+//!     tasknet-load --endpoint http://127.0.0.1:4566 --op run-task --connections 16 --seconds 10
+
+use bytes::Bytes;
+use clap::Parser;
+use http_body_util::{BodyExt, Full};
+use hyper::client::conn::http1;
+use hyper_util::rt::TokioIo;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use tokio::net::TcpStream;
+
+#[derive(Parser, Clone)]
+#[command(name = "tasknet-load", about = "Drive RunTask / DescribeTasks load and print throughput and latency")]
+struct Args {
+    /// Endpoint URL (http only).
+    #[arg(long, default_value = "http://127.0.0.1:4566")]
+    endpoint: String,
+    /// `run-task` or `describe-tasks`.
+    #[arg(long, default_value = "run-task", value_parser = ["run-task", "describe-tasks"])]
+    op: String,
+    /// Concurrent keep-alive connections.
+    #[arg(long, default_value_t = 16)]
+    connections: usize,
+    /// How long to drive load.
+    #[arg(long, default_value_t = 10)]
+    seconds: u64,
+    /// Warm-up before measuring.
+    #[arg(long, default_value_t = 2)]
+    warmup_seconds: u64,
+    /// Region to use (sent in the SigV4 credential scope).
+    #[arg(long, default_value = "us-east-1")]
+    region: String,
+}
+
+struct Conn {
+    tx: http1::SendRequest<Full<Bytes>>,
+    host: String,
+    region: String,
+}
+
+impl Conn {
+    async fn open(addr: &str, region: &str) -> Result<Conn, String> {
+        let stream = TcpStream::connect(addr).await.map_err(|e| format!("connect {addr}: {e}"))?;
+        let _ = stream.set_nodelay(true);
+        let (tx, conn) = http1::handshake(TokioIo::new(stream)).await.map_err(|e| e.to_string())?;
+        tokio::spawn(async move {
+            let _ = conn.await;
+        });
+        Ok(Conn { tx, host: addr.to_string(), region: region.to_string() })
+    }
+
+    fn auth(&self, service: &str) -> String {
+        format!(
+            "AWS4-HMAC-SHA256 Credential=load/20260101/{}/{service}/aws4_request, SignedHeaders=host, Signature=0",
+            self.region
+        )
+    }
+
+    /// One ECS JSON call; returns (status, body).
+    async fn ecs(&mut self, op: &str, body: &str) -> Result<(u16, Bytes), String> {
+        let req = hyper::Request::post("/")
+            .header("host", &self.host)
+            .header("content-type", "application/x-amz-json-1.1")
+            .header("x-amz-target", format!("AmazonEC2ContainerServiceV20141113.{op}"))
+            .header("authorization", self.auth("ecs"))
+            .body(Full::new(Bytes::from(body.to_string())))
+            .map_err(|e| e.to_string())?;
+        self.send(req).await
+    }
+
+    /// One EC2 query call.
+    async fn ec2(&mut self, form: &str) -> Result<(u16, Bytes), String> {
+        let req = hyper::Request::post("/")
+            .header("host", &self.host)
+            .header("content-type", "application/x-www-form-urlencoded")
+            .header("authorization", self.auth("ec2"))
+            .body(Full::new(Bytes::from(format!("{form}&Version=2016-11-15"))))
+            .map_err(|e| e.to_string())?;
+        self.send(req).await
+    }
+
+    async fn send(&mut self, req: hyper::Request<Full<Bytes>>) -> Result<(u16, Bytes), String> {
+        self.tx.ready().await.map_err(|e| e.to_string())?;
+        let resp = self.tx.send_request(req).await.map_err(|e| e.to_string())?;
+        let status = resp.status().as_u16();
+        let body = resp.into_body().collect().await.map_err(|e| e.to_string())?.to_bytes();
+        Ok((status, body))
+    }
+}
+
+fn xml_value(body: &[u8], tag: &str) -> Option<String> {
+    let s = String::from_utf8_lossy(body);
+    let open = format!("<{tag}>");
+    let start = s.find(&open)? + open.len();
+    let end = s[start..].find('<')? + start;
+    Some(s[start..end].to_string())
+}
+
+async fn must(r: Result<(u16, Bytes), String>, what: &str) -> Result<Bytes, String> {
+    match r {
+        Ok((200, b)) => Ok(b),
+        Ok((s, b)) => Err(format!("{what}: HTTP {s}: {}", String::from_utf8_lossy(&b))),
+        Err(e) => Err(format!("{what}: {e}")),
+    }
+}
+
+/// Cluster, task definition, VPC and a /16 subnet; returns the RunTask body.
+async fn prepare(c: &mut Conn) -> Result<String, String> {
+    must(c.ecs("CreateCluster", r#"{"clusterName":"tasknet-load"}"#).await, "CreateCluster").await?;
+    must(
+        c.ecs(
+            "RegisterTaskDefinition",
+            r#"{"family":"tasknet-load","networkMode":"awsvpc","requiresCompatibilities":["FARGATE"],"cpu":"256","memory":"512","containerDefinitions":[{"name":"app","image":"public.ecr.aws/nginx/nginx:latest","portMappings":[{"containerPort":80}]}]}"#,
+        )
+        .await,
+        "RegisterTaskDefinition",
+    )
+    .await?;
+    let vpc = must(c.ec2("Action=CreateVpc&CidrBlock=10.200.0.0%2F16").await, "CreateVpc").await?;
+    let vpc_id = xml_value(&vpc, "vpcId").ok_or("no vpcId")?;
+    let sub = must(c.ec2(&format!("Action=CreateSubnet&VpcId={vpc_id}&CidrBlock=10.200.0.0%2F16")).await, "CreateSubnet").await?;
+    let subnet = xml_value(&sub, "subnetId").ok_or("no subnetId")?;
+    Ok(format!(
+        r#"{{"cluster":"tasknet-load","taskDefinition":"tasknet-load","launchType":"FARGATE","networkConfiguration":{{"awsvpcConfiguration":{{"subnets":["{subnet}"]}}}}}}"#
+    ))
+}
+
+fn percentile(sorted: &[u64], p: f64) -> f64 {
+    if sorted.is_empty() {
+        return 0.0;
+    }
+    let idx = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted[idx] as f64 / 1000.0
+}
+
+#[tokio::main(flavor = "multi_thread")]
+async fn main() -> Result<(), String> {
+    let args = Args::parse();
+    let addr = args.endpoint.trim_start_matches("http://").trim_end_matches('/').to_string();
+    let mut setup = Conn::open(&addr, &args.region).await?;
+    let run_body = prepare(&mut setup).await?;
+    let body = if args.op == "describe-tasks" {
+        let out = must(setup.ecs("RunTask", &run_body).await, "RunTask").await?;
+        let v: serde_json::Value = serde_json::from_slice(&out).map_err(|e| e.to_string())?;
+        let arn = v["tasks"][0]["taskArn"].as_str().ok_or("RunTask returned no task")?.to_string();
+        format!(r#"{{"cluster":"tasknet-load","tasks":["{arn}"]}}"#)
+    } else {
+        run_body
+    };
+    let op = if args.op == "describe-tasks" { "DescribeTasks" } else { "RunTask" };
+    let body = Arc::new(body);
+    let measuring = Arc::new(AtomicBool::new(false));
+    let stop = Arc::new(AtomicBool::new(false));
+    let errors = Arc::new(AtomicU64::new(0));
+    let mut workers = Vec::new();
+    for _ in 0..args.connections {
+        let mut conn = Conn::open(&addr, &args.region).await?;
+        let (body, measuring, stop, errors) = (body.clone(), measuring.clone(), stop.clone(), errors.clone());
+        workers.push(tokio::spawn(async move {
+            let mut lat: Vec<u64> = Vec::with_capacity(200_000);
+            while !stop.load(Ordering::Relaxed) {
+                let t0 = Instant::now();
+                let r = conn.ecs(op, &body).await;
+                let us = t0.elapsed().as_micros() as u64;
+                match r {
+                    Ok((200, _)) => {
+                        if measuring.load(Ordering::Relaxed) {
+                            lat.push(us);
+                        }
+                    }
+                    Ok((s, b)) => {
+                        if errors.fetch_add(1, Ordering::Relaxed) < 3 {
+                            eprintln!("{op}: HTTP {s}: {}", String::from_utf8_lossy(&b));
+                        }
+                    }
+                    Err(e) => {
+                        errors.fetch_add(1, Ordering::Relaxed);
+                        eprintln!("{op}: {e}");
+                        break;
+                    }
+                }
+            }
+            lat
+        }));
+    }
+    tokio::time::sleep(Duration::from_secs(args.warmup_seconds)).await;
+    measuring.store(true, Ordering::Relaxed);
+    let t0 = Instant::now();
+    tokio::time::sleep(Duration::from_secs(args.seconds)).await;
+    measuring.store(false, Ordering::Relaxed);
+    let elapsed = t0.elapsed().as_secs_f64();
+    stop.store(true, Ordering::Relaxed);
+    let mut all: Vec<u64> = Vec::new();
+    for w in workers {
+        all.extend(w.await.map_err(|e| e.to_string())?);
+    }
+    all.sort_unstable();
+    println!(
+        "{op}: {} requests in {elapsed:.1} s over {} connections = {:.0} req/s; latency p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms; errors {}",
+        all.len(),
+        args.connections,
+        all.len() as f64 / elapsed,
+        percentile(&all, 0.50),
+        percentile(&all, 0.99),
+        percentile(&all, 1.0),
+        errors.load(Ordering::Relaxed)
+    );
+    Ok(())
+}
