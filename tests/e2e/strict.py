@@ -48,6 +48,9 @@ CHECK_ENUMS = True
 # accepted ECS setting name although botocore dropped it from SettingName).
 EXTRA_ENUM_VALUES = {
     "SettingName": {"dualStackIPv6", "guardDutyActivate", "defaultLogDriverMode", "fargateEventWindows"},
+    # EC2 DescribeInternetGateways: an attached gateway's state is "available"
+    # (API reference example response; terraform-provider-aws waits for it).
+    "AttachmentStatus": {"available"},
 }
 
 _MAX_PROBLEMS_SHOWN = 25

@@ -9,12 +9,26 @@ use crate::time::Millis;
 use crate::world::Region;
 use std::net::Ipv4Addr;
 
+/// What AWS answers when a user touches a NAT gateway's address association.
+fn auth_failure() -> ApiError {
+    ApiError::new(
+        "AuthFailure",
+        "You do not have permission to access the specified resource.",
+    )
+}
+
 impl Region {
     pub fn address(&self, alloc: &str) -> Result<&Address> {
-        self.addresses.get(alloc).ok_or_else(|| err::not_found(Kind::Allocation, alloc))
+        self.addresses
+            .get(alloc)
+            .ok_or_else(|| err::not_found(Kind::Allocation, alloc))
     }
 
-    pub fn allocate_address(&mut self, border_group: Option<&str>, tags: Vec<Tag>) -> Result<String> {
+    pub fn allocate_address(
+        &mut self,
+        border_group: Option<&str>,
+        tags: Vec<Tag>,
+    ) -> Result<String> {
         if let Some(g) = border_group {
             if g != self.info.name {
                 return Err(err::invalid_param(format!(
@@ -23,7 +37,10 @@ impl Region {
             }
         }
         let ip = self.public_pool().allocate().ok_or_else(|| {
-            ApiError::new("AddressLimitExceeded", "The maximum number of addresses has been reached.")
+            ApiError::new(
+                "AddressLimitExceeded",
+                "The maximum number of addresses has been reached.",
+            )
         })?;
         let id = ids::resource_id(&mut self.rng, "eipalloc");
         self.addresses.insert(Address {
@@ -43,7 +60,12 @@ impl Region {
             .iter()
             .find(|a| a.public_ip.to_string() == ip)
             .map(|a| a.allocation_id.clone())
-            .ok_or_else(|| ApiError::new("InvalidAddress.NotFound", format!("Address '{ip}' not found.")))
+            .ok_or_else(|| {
+                ApiError::new(
+                    "InvalidAddress.NotFound",
+                    format!("Address '{ip}' not found."),
+                )
+            })
     }
 
     pub fn release_address(&mut self, alloc: &str) -> Result<()> {
@@ -70,6 +92,13 @@ impl Region {
         if matches!(eni.owner, EniOwner::Fargate { .. }) {
             return Err(err::fargate_eni_not_permitted());
         }
+        // NAT gateway and endpoint ENIs get their addresses from their owner only.
+        if matches!(
+            eni.owner,
+            EniOwner::NatGateway(_) | EniOwner::VpcEndpoint(_)
+        ) {
+            return Err(auth_failure());
+        }
         let ip = match private_ip {
             Some(ip) => {
                 if !eni.private_ips.iter().any(|p| p.ip == ip) {
@@ -79,23 +108,46 @@ impl Region {
                 }
                 ip
             }
-            None => eni
-                .primary_ip()
-                .ok_or_else(|| err::invalid_param(format!("Network interface {eni_id} has no private IPv4 address.")))?,
+            None => eni.primary_ip().ok_or_else(|| {
+                err::invalid_param(format!(
+                    "Network interface {eni_id} has no private IPv4 address."
+                ))
+            })?,
         };
-        if !self.internet_gateways.iter().any(|g| g.vpc_id.as_deref() == Some(eni.vpc_id.as_str())) {
+        if !self
+            .internet_gateways
+            .iter()
+            .any(|g| g.vpc_id.as_deref() == Some(eni.vpc_id.as_str()))
+        {
             return Err(ApiError::new(
                 "Gateway.NotAttached",
-                format!("Network {} is not attached to any internet gateway", eni.vpc_id),
+                format!(
+                    "Network {} is not attached to any internet gateway",
+                    eni.vpc_id
+                ),
             ));
         }
         if a.association.is_some() && !allow_reassociation {
             return Err(ApiError::new(
                 "Resource.AlreadyAssociated",
-                format!("resource {alloc} is already associated with associate-id {}", a.association.as_ref().map(|x| x.association_id.as_str()).unwrap_or("")),
+                format!(
+                    "resource {alloc} is already associated with associate-id {}",
+                    a.association
+                        .as_ref()
+                        .map(|x| x.association_id.as_str())
+                        .unwrap_or("")
+                ),
             ));
         }
         if let Some(old) = &a.association {
+            // A NAT gateway's Elastic IP cannot be moved away, even with AllowReassociation.
+            if self
+                .enis
+                .get(&old.network_interface_id)
+                .is_some_and(|e| matches!(e.owner, EniOwner::NatGateway(_)))
+            {
+                return Err(auth_failure());
+            }
             self.detach_public_ip(&old.network_interface_id, old.private_ip);
         }
         // An auto-assigned public IP on that private IP is released in favour of the EIP.
@@ -146,16 +198,20 @@ impl Region {
         let a = self
             .addresses
             .iter()
-            .find(|a| a.association.as_ref().is_some_and(|x| x.association_id == assoc_id))
+            .find(|a| {
+                a.association
+                    .as_ref()
+                    .is_some_and(|x| x.association_id == assoc_id)
+            })
             .cloned()
             .ok_or_else(|| err::not_found(Kind::Association, assoc_id))?;
-        let assoc = a.association.clone().ok_or_else(|| err::not_found(Kind::Association, assoc_id))?;
+        let assoc = a
+            .association
+            .clone()
+            .ok_or_else(|| err::not_found(Kind::Association, assoc_id))?;
         if let Some(e) = self.enis.get(&assoc.network_interface_id) {
             if matches!(e.owner, EniOwner::NatGateway(_)) {
-                return Err(ApiError::new(
-                    "AuthFailure",
-                    "You do not have permission to access the specified resource.",
-                ));
+                return Err(auth_failure());
             }
         }
         self.detach_public_ip(&assoc.network_interface_id, assoc.private_ip);
@@ -165,7 +221,9 @@ impl Region {
     // ---- NAT gateways ----
 
     pub fn nat_gateway(&self, id: &str) -> Result<&NatGateway> {
-        self.nat_gateways.get(id).ok_or_else(|| err::not_found(Kind::NatGateway, id))
+        self.nat_gateways
+            .get(id)
+            .ok_or_else(|| err::not_found(Kind::NatGateway, id))
     }
 
     pub fn create_nat_gateway(
@@ -208,7 +266,10 @@ impl Region {
             }
         }
         let id = ids::resource_id(&mut self.rng, "nat");
-        let igw_attached = self.internet_gateways.iter().any(|g| g.vpc_id.as_deref() == Some(subnet.vpc_id.as_str()));
+        let igw_attached = self
+            .internet_gateways
+            .iter()
+            .any(|g| g.vpc_id.as_deref() == Some(subnet.vpc_id.as_str()));
         let mut nat = NatGateway {
             id: id.clone(),
             region: self.info.name.to_string(),
@@ -260,9 +321,16 @@ impl Region {
         Ok(id)
     }
 
-    fn associate_address_to_managed(&mut self, alloc: &str, eni_id: &str) -> Result<(String, Ipv4Addr)> {
+    fn associate_address_to_managed(
+        &mut self,
+        alloc: &str,
+        eni_id: &str,
+    ) -> Result<(String, Ipv4Addr)> {
         let a = self.address(alloc)?.clone();
-        let ip = self.eni(eni_id)?.primary_ip().ok_or_else(|| err::not_found(Kind::NetworkInterface, eni_id))?;
+        let ip = self
+            .eni(eni_id)?
+            .primary_ip()
+            .ok_or_else(|| err::not_found(Kind::NetworkInterface, eni_id))?;
         let assoc_id = ids::resource_id(&mut self.rng, "eipassoc");
         if let Some(e) = self.enis.get_mut(eni_id) {
             if let Some(p) = e.private_ips.iter_mut().find(|p| p.primary) {
@@ -286,7 +354,9 @@ impl Region {
     pub fn delete_nat_gateway(&mut self, id: &str, now: Millis) -> Result<()> {
         let n = self.nat_gateway(id)?.clone();
         if n.state == "deleted" {
-            return Err(err::invalid_param(format!("NAT gateway {id} is already deleted.")));
+            return Err(err::invalid_param(format!(
+                "NAT gateway {id} is already deleted."
+            )));
         }
         if let Some(eni) = &n.network_interface_id {
             if let Some(ip) = n.private_ip {

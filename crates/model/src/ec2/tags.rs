@@ -43,7 +43,12 @@ impl Region {
             "route-table" => &mut self.route_tables.get_mut(id)?.tags,
             "security-group" => &mut self.security_groups.get_mut(id)?.tags,
             "security-group-rule" => {
-                let gid = self.security_groups.iter().find(|g| g.rules.iter().any(|r| r.id == id))?.id.clone();
+                let gid = self
+                    .security_groups
+                    .iter()
+                    .find(|g| g.rules.iter().any(|r| r.id == id))?
+                    .id
+                    .clone();
                 let g = self.security_groups.get_mut(&gid)?;
                 &mut g.rules.iter_mut().find(|r| r.id == id)?.tags
             }
@@ -65,7 +70,10 @@ impl Region {
             Some("natgateway") => self.nat_gateways.contains(id),
             Some("route-table") => self.route_tables.contains(id),
             Some("security-group") => self.security_groups.contains(id),
-            Some("security-group-rule") => self.security_groups.iter().any(|g| g.rules.iter().any(|r| r.id == id)),
+            Some("security-group-rule") => self
+                .security_groups
+                .iter()
+                .any(|g| g.rules.iter().any(|r| r.id == id)),
             Some("network-acl") => self.network_acls.contains(id),
             Some("dhcp-options") => self.dhcp_options.contains(id),
             Some("vpc-endpoint") => self.vpc_endpoints.contains(id),
@@ -80,7 +88,11 @@ impl Region {
         }
         for id in ids {
             if resource_type(id).is_none() {
-                return Err(err::invalid_param(format!("Invalid id: \"{id}\"")));
+                // CAP: `aws ec2 create-tags --resources eipassoc-…` on AWS.
+                return Err(ApiError::new(
+                    "InvalidID",
+                    format!("The ID '{id}' is not valid"),
+                ));
             }
             if !self.exists(id) {
                 let kind = match resource_type(id) {
@@ -108,10 +120,15 @@ impl Region {
         self.check_resources(ids)?;
         for t in tags {
             if t.key.starts_with("aws:") {
-                return Err(err::invalid_param("Tag keys starting with 'aws:' are reserved for internal use".to_string()));
+                return Err(err::invalid_param(
+                    "Tag keys starting with 'aws:' are reserved for internal use".to_string(),
+                ));
             }
             if t.key.is_empty() || t.key.chars().count() > 128 || t.value.chars().count() > 256 {
-                return Err(err::invalid_param(format!("Tag key or value is invalid: '{}'", t.key)));
+                return Err(err::invalid_param(format!(
+                    "Tag key or value is invalid: '{}'",
+                    t.key
+                )));
             }
         }
         for id in ids {
@@ -124,7 +141,10 @@ impl Region {
                 }
             }
             if merged.len() > MAX_TAGS {
-                return Err(ApiError::new("TagLimitExceeded", format!("The maximum number of Tags for a resource has been reached. ({id})")));
+                return Err(ApiError::new(
+                    "TagLimitExceeded",
+                    format!("The maximum number of Tags for a resource has been reached. ({id})"),
+                ));
             }
         }
         for id in ids {
@@ -151,7 +171,9 @@ impl Region {
                 } else {
                     cur.retain(|t| {
                         t.key.starts_with("aws:")
-                            || !tags.iter().any(|(k, v)| *k == t.key && v.as_ref().is_none_or(|v| *v == t.value))
+                            || !tags.iter().any(|(k, v)| {
+                                *k == t.key && v.as_ref().is_none_or(|v| *v == t.value)
+                            })
                     });
                 }
             }
@@ -162,10 +184,15 @@ impl Region {
     /// DescribeTags: (resource id, resource type, tag).
     pub fn describe_tags(&self, filters: &[Filter]) -> Result<Vec<(String, &'static str, Tag)>> {
         for f in filters {
-            if !matches!(f.name.as_str(), "key" | "resource-id" | "resource-type" | "tag-key" | "tag-value" | "value")
-                && !f.name.starts_with("tag:")
+            if !matches!(
+                f.name.as_str(),
+                "key" | "resource-id" | "resource-type" | "tag-key" | "tag-value" | "value"
+            ) && !f.name.starts_with("tag:")
             {
-                return Err(err::invalid_value(format!("The filter '{}' is invalid", f.name)));
+                return Err(err::invalid_value(format!(
+                    "The filter '{}' is invalid",
+                    f.name
+                )));
             }
         }
         let mut all: Vec<(String, Tag)> = Vec::new();
@@ -207,7 +234,7 @@ impl Region {
                     "resource-id" => id.clone(),
                     "resource-type" => rtype.to_string(),
                     n => {
-                        if &n[4..] != tag.key {
+                        if n[4..] != tag.key {
                             return false;
                         }
                         tag.value.clone()
