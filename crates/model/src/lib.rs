@@ -10,6 +10,7 @@ pub mod iam;
 pub mod ids;
 pub mod ipam;
 pub mod net;
+pub mod reach;
 pub mod regions;
 pub mod rules;
 pub mod services;

@@ -1,0 +1,385 @@
+//! Reachability: what a task needs to reach, over which ENI, with which role,
+//! and whether a path exists (N30, N40–N43). A pure function of the world and
+//! a task (or a planned task): the launch acts on it, `explain` shows it.
+
+pub mod endpoints;
+pub mod path;
+pub mod reasons;
+
+use crate::ecs::types::{ContainerSpec, TaskDefinition};
+use crate::rules::platform;
+use crate::world::Region;
+use endpoints::{Destination, ImageRef};
+use path::{Blocked, Hop, Source};
+use serde::Serialize;
+
+/// The traffic types of N30.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum Traffic {
+    EcrAuthorization,
+    ImageManifest,
+    ImageLayers,
+    SecretsManager,
+    SsmParameterStore,
+    LogDriver,
+    FireLens,
+    Efs,
+    Application,
+}
+
+impl Traffic {
+    pub fn label(&self) -> &'static str {
+        match self {
+            Traffic::EcrAuthorization => "ECR authorization token",
+            Traffic::ImageManifest => "image pull (manifest)",
+            Traffic::ImageLayers => "image pull (layers)",
+            Traffic::SecretsManager => "secrets from Secrets Manager",
+            Traffic::SsmParameterStore => "secrets from SSM Parameter Store",
+            Traffic::LogDriver => "logs through a log driver (awslogs)",
+            Traffic::FireLens => "logs through FireLens",
+            Traffic::Efs => "EFS file system",
+            Traffic::Application => "application traffic",
+        }
+    }
+
+    /// N30: which role the traffic needs.
+    pub fn uses_execution_role(&self) -> bool {
+        !matches!(self, Traffic::FireLens | Traffic::Efs | Traffic::Application)
+    }
+
+    /// N30: on Linux PV 1.3.0 ECR authorization and secrets use the Fargate-owned ENI.
+    pub fn fargate_owned_on_old_platforms(&self) -> bool {
+        matches!(self, Traffic::EcrAuthorization | Traffic::SecretsManager | Traffic::SsmParameterStore)
+    }
+
+    /// Does a failure of this traffic stop the task at launch (N41)?
+    pub fn blocks_launch(&self) -> bool {
+        matches!(
+            self,
+            Traffic::EcrAuthorization
+                | Traffic::ImageManifest
+                | Traffic::ImageLayers
+                | Traffic::SecretsManager
+                | Traffic::SsmParameterStore
+                | Traffic::LogDriver
+        )
+    }
+}
+
+/// One thing the task must reach.
+#[derive(Debug, Clone)]
+pub struct Need {
+    pub traffic: Traffic,
+    pub container: Option<String>,
+    /// The image, secret ARN or log group concerned.
+    pub subject: String,
+    pub image: Option<ImageRef>,
+    pub dest: Option<Destination>,
+}
+
+/// The verdict for one need (N43).
+#[derive(Debug, Clone, Serialize)]
+pub struct Verdict {
+    pub traffic: &'static str,
+    #[serde(skip)]
+    pub kind: Traffic,
+    pub container: Option<String>,
+    pub subject: String,
+    /// `task ENI` or `Fargate-owned ENI`.
+    pub eni: &'static str,
+    /// `task execution role` or `task role`.
+    pub role: &'static str,
+    pub role_arn: Option<String>,
+    pub destination: Option<String>,
+    pub address: Option<String>,
+    /// `reachable`, `unreachable` or `not evaluated`.
+    pub status: &'static str,
+    pub path: Vec<Hop>,
+    pub blocked: Option<Blocked>,
+    /// AWS's stopped reason when this failure stops the task (N41).
+    pub stopped_reason: Option<String>,
+}
+
+/// Where the task's ENI sits and what it carries.
+#[derive(Debug, Clone, Serialize)]
+pub struct NetworkView {
+    pub vpc_id: String,
+    pub subnet_id: String,
+    pub availability_zone: String,
+    pub security_groups: Vec<String>,
+    pub private_ipv4: Option<String>,
+    pub ipv6: Option<String>,
+    pub public_ipv4: Option<String>,
+    /// `IPv4`, `dual-stack` or `IPv6-only`.
+    pub mode: &'static str,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Explanation {
+    pub task_arn: Option<String>,
+    pub region: String,
+    pub platform_version: String,
+    pub network: NetworkView,
+    pub verdicts: Vec<Verdict>,
+    /// `starts` or `fails`.
+    pub outcome: &'static str,
+    pub stopped_reason: Option<String>,
+}
+
+/// What a task definition needs to reach, in the order the agent does it:
+/// registry auth and secrets, then image pulls, then log validation (N30).
+pub fn needs(r: &Region, td: &TaskDefinition, ipv6_only: bool) -> Vec<Need> {
+    let info = r.info;
+    let mut out: Vec<Need> = Vec::new();
+    let mut seen = std::collections::HashSet::new();
+    // 1. ECR authorization, once per ECR Region used.
+    for c in &td.containers {
+        let img = endpoints::parse_image(&c.image);
+        if let Some((_, reg)) = &img.ecr {
+            if seen.insert(format!("auth/{reg}")) {
+                let ri = crate::regions::find(reg).unwrap_or(info);
+                let mut d = endpoints::ecr_api(ri, ipv6_only);
+                if ri.name != info.name {
+                    d.endpoint_service = None;
+                }
+                out.push(Need { traffic: Traffic::EcrAuthorization, container: None, subject: c.image.clone(), image: Some(img), dest: Some(d) });
+            }
+        }
+    }
+    // 2. Secrets (and private registry credentials, which live in Secrets Manager).
+    for c in &td.containers {
+        let secrets = c.secrets.iter().chain(c.repository_credentials.iter());
+        for s in secrets {
+            if !seen.insert(format!("secret/{s}")) {
+                continue;
+            }
+            out.push(secret_need(r, c, s, ipv6_only));
+        }
+    }
+    // 3. Images: manifest, then layers.
+    for c in &td.containers {
+        if !seen.insert(format!("image/{}", c.image)) {
+            continue;
+        }
+        let img = endpoints::parse_image(&c.image);
+        let (manifest, layers) = match &img.ecr {
+            Some((acct, reg)) => {
+                let ri = crate::regions::find(reg).unwrap_or(info);
+                let same = ri.name == info.name;
+                let mut l = endpoints::ecr_layers(ri, ipv6_only);
+                if !same {
+                    l.endpoint_service = None;
+                    l.prefix_list = None;
+                }
+                (endpoints::ecr_registry(ri, acct, same, ipv6_only), l)
+            }
+            None => {
+                let m = endpoints::public_registry(&img.registry);
+                let l = endpoints::layer_host(&img.registry).map(endpoints::public_registry).unwrap_or_else(|| m.clone());
+                (m, l)
+            }
+        };
+        out.push(Need { traffic: Traffic::ImageManifest, container: Some(c.name.clone()), subject: c.image.clone(), image: Some(img.clone()), dest: Some(manifest) });
+        out.push(Need { traffic: Traffic::ImageLayers, container: Some(c.name.clone()), subject: c.image.clone(), image: Some(img), dest: Some(layers) });
+    }
+    // 4. Logs.
+    for c in &td.containers {
+        let opt = |k: &str| c.log_options.iter().find(|(x, _)| x == k).map(|(_, v)| v.clone());
+        match c.log_driver.as_deref() {
+            Some("awslogs") => {
+                let reg = opt("awslogs-region").unwrap_or_else(|| info.name.to_string());
+                let group = opt("awslogs-group").unwrap_or_default();
+                if seen.insert(format!("logs/{reg}/{group}")) {
+                    out.push(Need { traffic: Traffic::LogDriver, container: Some(c.name.clone()), subject: group, image: None, dest: Some(logs_dest(r, &reg)) });
+                }
+            }
+            Some("awsfirelens") => {
+                let name = opt("Name").unwrap_or_default().to_ascii_lowercase();
+                if name.starts_with("cloudwatch") {
+                    let reg = opt("region").unwrap_or_else(|| info.name.to_string());
+                    let group = opt("log_group_name").unwrap_or_default();
+                    out.push(Need { traffic: Traffic::FireLens, container: Some(c.name.clone()), subject: group, image: None, dest: Some(logs_dest(r, &reg)) });
+                } else {
+                    out.push(Need { traffic: Traffic::FireLens, container: Some(c.name.clone()), subject: format!("FireLens output {name}"), image: None, dest: None });
+                }
+            }
+            _ => {}
+        }
+    }
+    if td.efs_volumes {
+        out.push(Need { traffic: Traffic::Efs, container: None, subject: "EFS volumes".into(), image: None, dest: None });
+    }
+    out.push(Need { traffic: Traffic::Application, container: None, subject: "the containers' own connections".into(), image: None, dest: None });
+    out
+}
+
+fn logs_dest(r: &Region, region: &str) -> Destination {
+    let ri = crate::regions::find(region).unwrap_or(r.info);
+    let mut d = endpoints::aws(ri, format!("logs.{}.amazonaws.com", ri.name), "logs", false);
+    if ri.name != r.info.name {
+        d.endpoint_service = None;
+    }
+    d
+}
+
+fn secret_need(r: &Region, c: &ContainerSpec, s: &str, _ipv6_only: bool) -> Need {
+    let (traffic, region, svc) = if let Some(rest) = s.strip_prefix("arn:aws:secretsmanager:") {
+        (Traffic::SecretsManager, rest.split(':').next().unwrap_or(r.info.name).to_string(), "secretsmanager")
+    } else if let Some(rest) = s.strip_prefix("arn:aws:ssm:") {
+        (Traffic::SsmParameterStore, rest.split(':').next().unwrap_or(r.info.name).to_string(), "ssm")
+    } else if c.repository_credentials.as_deref() == Some(s) {
+        (Traffic::SecretsManager, r.info.name.to_string(), "secretsmanager")
+    } else {
+        (Traffic::SsmParameterStore, r.info.name.to_string(), "ssm")
+    };
+    let ri = crate::regions::find(&region).unwrap_or(r.info);
+    let mut d = endpoints::aws(ri, format!("{svc}.{}.amazonaws.com", ri.name), svc, false);
+    if ri.name != r.info.name {
+        d.endpoint_service = None;
+    }
+    Need { traffic, container: Some(c.name.clone()), subject: s.to_string(), image: None, dest: Some(d) }
+}
+
+/// Everything about the launch that the verdicts depend on.
+pub struct Launch<'a> {
+    pub source: Source<'a>,
+    pub td: &'a TaskDefinition,
+    pub platform_version: &'a str,
+    pub task_arn: Option<String>,
+    pub dual_stack: bool,
+}
+
+/// N30, N40–N43: every need's verdict, and whether the task starts.
+pub fn explain(launch: &Launch) -> Explanation {
+    let r = launch.source.region;
+    let td = launch.td;
+    let windows = td.is_windows();
+    let old_platform = platform::uses_fargate_owned_eni(launch.platform_version, windows);
+    let mut verdicts = Vec::new();
+    for need in needs(r, td, launch.source.ipv6_only) {
+        let fargate_owned = old_platform && need.traffic.fargate_owned_on_old_platforms();
+        let role = if need.traffic.uses_execution_role() { "task execution role" } else { "task role" };
+        let role_arn = if need.traffic.uses_execution_role() { td.execution_role_arn.clone() } else { td.task_role_arn.clone() };
+        let mut v = Verdict {
+            traffic: need.traffic.label(),
+            kind: need.traffic,
+            container: need.container.clone(),
+            subject: need.subject.clone(),
+            eni: if fargate_owned { "Fargate-owned ENI" } else { "task ENI" },
+            role,
+            role_arn,
+            destination: need.dest.as_ref().map(|d| d.host.clone()),
+            address: None,
+            status: "not evaluated",
+            path: Vec::new(),
+            blocked: None,
+            stopped_reason: None,
+        };
+        match (&need.dest, fargate_owned) {
+            (Some(d), true) => {
+                v.status = "reachable";
+                v.address = Some(d.ipv4.to_string());
+                v.path = vec![Hop {
+                    step: "fargate-owned-eni",
+                    resource: "Fargate".into(),
+                    note: format!("platform version {} carries this over the Fargate-owned ENI, which always reaches AWS (N42)", launch.platform_version),
+                }];
+            }
+            (Some(d), false) => {
+                let res = path::trace(&launch.source, d);
+                v.address = Some(res.address.clone());
+                v.path = res.hops;
+                match res.blocked {
+                    None => v.status = "reachable",
+                    Some(b) => {
+                        v.status = "unreachable";
+                        v.stopped_reason = reasons::stopped_reason(&need, &res.address);
+                        v.blocked = Some(b);
+                    }
+                }
+            }
+            (None, _) => {}
+        }
+        verdicts.push(v);
+    }
+    let first = verdicts.iter().find(|v| v.status == "unreachable" && v.kind.blocks_launch());
+    let stopped_reason = first.and_then(|v| v.stopped_reason.clone());
+    let src = &launch.source;
+    Explanation {
+        task_arn: launch.task_arn.clone(),
+        region: r.info.name.to_string(),
+        platform_version: launch.platform_version.to_string(),
+        network: NetworkView {
+            vpc_id: src.vpc.id.clone(),
+            subnet_id: src.subnet.id.clone(),
+            availability_zone: src.subnet.availability_zone.clone(),
+            security_groups: src.groups.clone(),
+            private_ipv4: src.ipv4.map(|x| x.to_string()),
+            ipv6: src.ipv6.map(|x| x.to_string()),
+            public_ipv4: src.public_ipv4.map(|x| if x.is_unspecified() { "assigned at launch".to_string() } else { x.to_string() }),
+            mode: if src.ipv6_only {
+                "IPv6-only"
+            } else if launch.dual_stack {
+                "dual-stack"
+            } else {
+                "IPv4"
+            },
+        },
+        outcome: if first.is_some() { "fails" } else { "starts" },
+        stopped_reason,
+        verdicts,
+    }
+}
+
+impl Region {
+    /// The source a task's traffic starts from. Before the ENI exists (or for a
+    /// plan) a representative address of the subnet stands in.
+    #[allow(clippy::too_many_arguments)]
+    pub fn launch_source(
+        &self,
+        subnet_id: &str,
+        groups: &[String],
+        ipv4: Option<std::net::Ipv4Addr>,
+        ipv6: Option<std::net::Ipv6Addr>,
+        public: Option<std::net::Ipv4Addr>,
+        assign_public_ip: bool,
+        dual_stack: bool,
+        ipv6_only: bool,
+    ) -> Option<Source<'_>> {
+        let subnet = self.subnets.get(subnet_id)?;
+        let vpc = self.vpcs.get(&subnet.vpc_id)?;
+        let ipv4 = ipv4.or_else(|| if ipv6_only { None } else { subnet.cidr.and_then(|c| c.nth(4)) });
+        let ipv6 = ipv6.or_else(|| {
+            (dual_stack || ipv6_only).then(|| subnet.ipv6_cidr().map(|c| std::net::Ipv6Addr::from(c.base() + 4))).flatten()
+        });
+        let public_ipv4 = public.or_else(|| (assign_public_ip && !ipv6_only).then_some(std::net::Ipv4Addr::UNSPECIFIED));
+        Some(Source { region: self, vpc, subnet, groups: groups.to_vec(), ipv4, ipv6, public_ipv4, ipv6_only })
+    }
+
+    /// N43 for a launched task (any phase, including STOPPED).
+    pub fn explain_task(&self, t: &crate::ecs::types::Task) -> Option<Explanation> {
+        let td = self.ecs.task_definitions.get(&t.task_definition)?;
+        let a = &t.attachment;
+        let n = &t.network;
+        let source = self.launch_source(
+            &n.subnet_id,
+            &n.security_groups,
+            a.private_ipv4.as_deref().and_then(|s| s.parse().ok()),
+            a.ipv6.as_deref().and_then(|s| s.parse().ok()),
+            a.public_ipv4.as_deref().and_then(|s| s.parse().ok()),
+            n.assign_public_ip && a.eni_id.is_none(),
+            n.dual_stack,
+            n.ipv6_only,
+        )?;
+        Some(explain(&Launch {
+            source,
+            td,
+            platform_version: &t.platform_version,
+            task_arn: Some(t.arn(&self.account_id)),
+            dual_stack: n.dual_stack,
+        }))
+    }
+}
+
+#[cfg(test)]
+mod tests;

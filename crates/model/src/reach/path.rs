@@ -1,0 +1,515 @@
+//! The path from a task ENI to one destination over TCP 443 (N40): DNS
+//! (Route 53 Resolver, interface endpoint private DNS, DNS64), the task's
+//! security-group egress, the subnet's network ACL in both directions (stateless),
+//! the route table (longest prefix: local, internet gateway, egress-only
+//! gateway, NAT gateway with its own subnet and ACL, gateway endpoints via
+//! prefix lists), and at an interface endpoint its security groups and ACL.
+
+use super::endpoints::Destination;
+use crate::ec2::types::*;
+use crate::net::{Ipv4Cidr, Ipv6Cidr};
+use crate::world::Region;
+use serde::Serialize;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+
+/// Where traffic starts: the task ENI (or, for a planned task, the ENI it would get).
+#[derive(Clone)]
+pub struct Source<'a> {
+    pub region: &'a Region,
+    pub vpc: &'a Vpc,
+    pub subnet: &'a Subnet,
+    pub groups: Vec<String>,
+    pub ipv4: Option<Ipv4Addr>,
+    pub ipv6: Option<Ipv6Addr>,
+    pub public_ipv4: Option<Ipv4Addr>,
+    pub ipv6_only: bool,
+}
+
+/// One step of a path, naming the resource it went through.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Hop {
+    pub step: &'static str,
+    pub resource: String,
+    pub note: String,
+}
+
+/// The first hop that is missing and the change that would fix it.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Blocked {
+    pub hop: Hop,
+    pub fix: String,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct PathResult {
+    /// The address the task connects to.
+    pub address: String,
+    pub hops: Vec<Hop>,
+    pub blocked: Option<Blocked>,
+}
+
+const PORT: i32 = 443;
+/// Return traffic reaches the task's ephemeral ports; Linux picks them from
+/// 32768–60999, so an ACL must admit both ends of that range.
+const EPHEMERAL: [i32; 2] = [32768, 60999];
+
+fn hop(step: &'static str, resource: impl Into<String>, note: impl Into<String>) -> Hop {
+    Hop { step, resource: resource.into(), note: note.into() }
+}
+
+fn ip_in_v4(c: &Ipv4Cidr, ip: IpAddr) -> bool {
+    matches!(ip, IpAddr::V4(v) if c.contains(v))
+}
+
+fn ip_in_v6(c: &Ipv6Cidr, ip: IpAddr) -> bool {
+    matches!(ip, IpAddr::V6(v) if c.contains(v))
+}
+
+fn in_prefix_list(r: &Region, pl: &str, ip: IpAddr) -> bool {
+    r.prefix_list(pl).map(|p| p.cidrs.iter().any(|c| ip_in_v4(c, ip))).unwrap_or(false)
+}
+
+fn proto_matches_tcp(p: &str) -> bool {
+    p == "-1" || p == "tcp" || p == "6"
+}
+
+/// Does a security-group rule admit TCP `port` with `peer` (an address, or an
+/// ENI carrying `peer_groups`)?
+fn sg_rule_admits(r: &Region, rule: &SgRule, peer: IpAddr, peer_groups: &[String], port: i32) -> bool {
+    if !proto_matches_tcp(&rule.protocol) {
+        return false;
+    }
+    if rule.protocol != "-1" && (port < rule.from_port || port > rule.to_port) {
+        return false;
+    }
+    match &rule.peer {
+        SgPeer::V4(c) => ip_in_v4(c, peer),
+        SgPeer::V6(c) => ip_in_v6(c, peer),
+        SgPeer::PrefixList(p) => in_prefix_list(r, p, peer),
+        SgPeer::Group { group_id, .. } => peer_groups.iter().any(|g| g == group_id),
+    }
+}
+
+/// The first group (and rule) of `groups` admitting the traffic, if any.
+fn groups_admit(r: &Region, groups: &[String], egress: bool, peer: IpAddr, peer_groups: &[String], port: i32) -> Option<(String, String)> {
+    for g in groups {
+        let Some(sg) = r.security_groups.get(g) else { continue };
+        if let Some(rule) = sg.rules.iter().find(|x| x.egress == egress && sg_rule_admits(r, x, peer, peer_groups, port)) {
+            return Some((g.clone(), rule.id.clone()));
+        }
+    }
+    None
+}
+
+/// A network ACL's decision for TCP `port` with `peer`: (allowed, rule number).
+pub fn nacl_decision(acl: &NetworkAcl, egress: bool, peer: IpAddr, port: i32) -> (bool, i32) {
+    let mut entries: Vec<&NaclEntry> = acl.entries.iter().filter(|e| e.egress == egress).collect();
+    entries.sort_by_key(|e| e.rule_number);
+    for e in entries {
+        let fam = match (&e.cidr, &e.ipv6_cidr) {
+            (Some(c), _) => ip_in_v4(c, peer),
+            (_, Some(c)) => ip_in_v6(c, peer),
+            _ => false,
+        };
+        if !fam || !(e.protocol == "-1" || e.protocol == "6") {
+            continue;
+        }
+        if e.protocol == "6" {
+            if let Some((f, t)) = e.port_range {
+                if port < f || port > t {
+                    continue;
+                }
+            }
+        }
+        return (e.action == "allow", e.rule_number);
+    }
+    (false, 0)
+}
+
+/// Check a subnet's ACL for one direction; `Err` is the blocked hop.
+fn acl_check(r: &Region, subnet: &str, egress: bool, peer: IpAddr, ports: &[i32], what: &str) -> Result<Hop, Blocked> {
+    let Some(acl) = r.network_acl_for_subnet(subnet) else {
+        return Ok(hop(if egress { "network-acl-out" } else { "network-acl-in" }, subnet, "no network ACL"));
+    };
+    let step = if egress { "network-acl-out" } else { "network-acl-in" };
+    for p in ports {
+        let (ok, rule) = nacl_decision(acl, egress, peer, *p);
+        if !ok {
+            let dir = if egress { "outbound" } else { "inbound" };
+            let rule_s = if rule == 0 { "no matching rule".to_string() } else { format!("rule {rule}") };
+            return Err(Blocked {
+                hop: hop(step, &acl.id, format!("{what}: {dir} TCP port {p} with {peer} is denied ({rule_s})")),
+                fix: format!(
+                    "Add an {dir} allow entry to network ACL {} for TCP {} {} {peer} numbered below {}.",
+                    acl.id,
+                    if ports.len() > 1 { "32768-60999" } else { "443" },
+                    if egress { "to" } else { "from" },
+                    if rule == 0 { 32767 } else { rule }
+                ),
+            });
+        }
+    }
+    Ok(hop(step, &acl.id, format!("{what}: allowed")))
+}
+
+/// The route a destination takes: longest prefix wins; prefix-list routes
+/// match through their CIDRs.
+pub fn route_for<'a>(r: &Region, rt: &'a RouteTable, ip: IpAddr) -> Option<&'a Route> {
+    let mut best: Option<(u8, &Route)> = None;
+    for route in &rt.routes {
+        let len = match (&route.dest, ip) {
+            (RouteDest::V4(c), IpAddr::V4(v)) if c.contains(v) => Some(c.prefix_len()),
+            (RouteDest::V6(c), IpAddr::V6(v)) if c.contains(v) => Some(c.prefix_len()),
+            (RouteDest::PrefixList(p), _) => r
+                .prefix_list(p)
+                .ok()
+                .and_then(|pl| pl.cidrs.iter().filter(|c| ip_in_v4(c, ip)).map(|c| c.prefix_len()).max()),
+            _ => None,
+        };
+        if let Some(l) = len {
+            let better = match best {
+                None => true,
+                Some((bl, br)) => l > bl || (l == bl && route.target == RouteTarget::Local && br.target != RouteTarget::Local),
+            };
+            if better {
+                best = Some((l, route));
+            }
+        }
+    }
+    best.map(|b| b.1)
+}
+
+/// Does this subnet route 0.0.0.0/0 to an attached internet gateway?
+fn public_subnet(r: &Region, subnet: &str) -> Option<String> {
+    let rt = r.route_table_for_subnet(subnet)?;
+    let route = route_for(r, rt, IpAddr::V4(Ipv4Addr::new(8, 8, 8, 8)))?;
+    match &route.target {
+        RouteTarget::InternetGateway(g) if r.route_state(rt, route) == "active" => Some(g.clone()),
+        _ => None,
+    }
+}
+
+/// An interface endpoint of the VPC answering for the destination's host.
+fn private_dns_endpoint<'a>(src: &Source<'a>, dest: &Destination) -> Option<&'a VpcEndpoint> {
+    let svc = dest.endpoint_service?;
+    let name = format!("com.amazonaws.{}.{svc}", src.region.info.name);
+    src.region.vpc_endpoints.iter().find(|e| {
+        e.vpc_id == src.vpc.id && e.endpoint_type == "Interface" && e.private_dns_enabled && e.service_name == name && e.state == "available"
+    })
+}
+
+/// Trace TCP 443 from the source to the destination.
+pub fn trace(src: &Source, dest: &Destination) -> PathResult {
+    let r = src.region;
+    let mut hops = Vec::new();
+    let finish = |hops: Vec<Hop>, addr: IpAddr, blocked: Option<Blocked>| PathResult { address: addr.to_string(), hops, blocked };
+
+    // DNS: the Route 53 Resolver answers only with enableDnsSupport.
+    if !src.vpc.enable_dns_support {
+        let addr = IpAddr::V4(dest.ipv4);
+        return finish(hops, addr, Some(Blocked {
+            hop: hop("dns", &src.vpc.id, format!("DNS resolution is disabled in {}; {} cannot be resolved", src.vpc.id, dest.host)),
+            fix: format!("Enable DNS resolution: aws ec2 modify-vpc-attribute --vpc-id {} --enable-dns-support", src.vpc.id),
+        }));
+    }
+    let endpoint = private_dns_endpoint(src, dest);
+    // Pick the address the task connects to.
+    let mut addr: IpAddr;
+    let mut endpoint_eni: Option<&NetworkInterface> = None;
+    if let Some(ep) = endpoint {
+        let enis: Vec<&NetworkInterface> = ep.network_interface_ids.iter().filter_map(|e| r.enis.get(e)).collect();
+        let eni = enis.iter().find(|e| e.availability_zone == src.subnet.availability_zone).or(enis.first()).copied();
+        let Some(eni) = eni else {
+            return finish(hops, IpAddr::V4(dest.ipv4), Some(Blocked {
+                hop: hop("dns", &ep.id, "the interface endpoint has no network interfaces"),
+                fix: format!("Add a subnet to {} with aws ec2 modify-vpc-endpoint --add-subnet-ids", ep.id),
+            }));
+        };
+        endpoint_eni = Some(eni);
+        if src.ipv6_only {
+            match eni.ipv6_addresses.first() {
+                Some(v6) => addr = IpAddr::V6(*v6),
+                None => {
+                    return finish(hops, IpAddr::V4(eni.primary_ip().unwrap_or(dest.ipv4)), Some(Blocked {
+                        hop: hop("dns", &ep.id, format!("interface endpoint {} is IPv4-only; an IPv6-only task cannot use it", ep.id)),
+                        fix: format!("Recreate {} with --ip-address-type dualstack (the service {} supports it) in dual-stack subnets.", ep.id, ep.service_name),
+                    }))
+                }
+            }
+        } else {
+            addr = IpAddr::V4(eni.primary_ip().unwrap_or(dest.ipv4));
+        }
+        let cross = if eni.availability_zone != src.subnet.availability_zone { " (in another Availability Zone)" } else { "" };
+        hops.push(hop("dns", &ep.id, format!("{} → {addr}, interface endpoint {} network interface {}{cross}", dest.host, ep.id, eni.id)));
+    } else if src.ipv6_only {
+        match dest.ipv6 {
+            Some(v6) => {
+                addr = IpAddr::V6(v6);
+                hops.push(hop("dns", &src.vpc.id, format!("{} → {addr} (public, dual-stack)", dest.host)));
+            }
+            None if src.subnet.enable_dns64 => {
+                let synth = Ipv6Addr::from((0x0064_ff9b_u128 << 96) | u32::from(dest.ipv4) as u128);
+                addr = IpAddr::V6(synth);
+                hops.push(hop("dns64", &src.subnet.id, format!("{} has only IPv4 {}; DNS64 answers {addr}", dest.host, dest.ipv4)));
+            }
+            None => {
+                return finish(hops, IpAddr::V4(dest.ipv4), Some(Blocked {
+                    hop: hop("dns64", &src.subnet.id, format!("{} has no IPv6 address and DNS64 is off in {}", dest.host, src.subnet.id)),
+                    fix: format!(
+                        "Enable DNS64 on {} (aws ec2 modify-subnet-attribute --subnet-id {} --enable-dns64) and route 64:ff9b::/96 to a NAT gateway in a public subnet (NAT64){}",
+                        src.subnet.id,
+                        src.subnet.id,
+                        dest.endpoint_service.map(|s| format!(", or add a dual-stack interface endpoint for {s}")).unwrap_or_default()
+                    ),
+                }))
+            }
+        }
+    } else {
+        addr = IpAddr::V4(dest.ipv4);
+        hops.push(hop("dns", &src.vpc.id, format!("{} → {addr} (public)", dest.host)));
+    }
+    let source_ip: IpAddr = match (addr, src.ipv4, src.ipv6) {
+        (IpAddr::V6(_), _, Some(v6)) => IpAddr::V6(v6),
+        (IpAddr::V4(_), Some(v4), _) => IpAddr::V4(v4),
+        _ => {
+            addr = IpAddr::V4(dest.ipv4);
+            return finish(hops, addr, Some(Blocked {
+                hop: hop("network-interface", &src.subnet.id, "the task has no address of the destination's family"),
+                fix: "Give the subnet an IPv4 CIDR block or use dual-stack endpoints.".into(),
+            }));
+        }
+    };
+    // Security-group egress (stateful: replies need no rule).
+    let peer_groups: Vec<String> = endpoint_eni.map(|e| e.groups.clone()).unwrap_or_default();
+    match groups_admit(r, &src.groups, true, addr, &peer_groups, PORT) {
+        Some((g, rule)) => hops.push(hop("security-group-egress", g, format!("rule {rule} allows TCP 443 to {addr}"))),
+        None => {
+            return finish(hops, addr, Some(Blocked {
+                hop: hop("security-group-egress", src.groups.join(","), format!("no egress rule of the task's security groups allows TCP 443 to {addr}")),
+                fix: format!(
+                    "aws ec2 authorize-security-group-egress --group-id {} --ip-permissions IpProtocol=tcp,FromPort=443,ToPort=443,{}",
+                    src.groups.first().cloned().unwrap_or_default(),
+                    if addr.is_ipv6() { "Ipv6Ranges=[{CidrIpv6=::/0}]" } else { "IpRanges=[{CidrIp=0.0.0.0/0}]" }
+                ),
+            }))
+        }
+    }
+    // Route.
+    let Some(rt) = r.route_table_for_subnet(&src.subnet.id) else {
+        return finish(hops, addr, Some(Blocked { hop: hop("route", &src.subnet.id, "no route table"), fix: "Associate a route table.".into() }));
+    };
+    let route = route_for(r, rt, addr);
+    let Some(route) = route else {
+        return finish(hops, addr, Some(Blocked {
+            hop: hop("route", &rt.id, format!("no route to {addr}")),
+            fix: no_route_fix(src, dest, rt),
+        }));
+    };
+    if r.route_state(rt, route) != "active" {
+        return finish(hops, addr, Some(Blocked {
+            hop: hop("route", &rt.id, format!("{} → {} is a blackhole", route.dest.describe(), target_name(&route.target))),
+            fix: format!("Replace the blackhole route {} in {} with a working target.", route.dest.describe(), rt.id),
+        }));
+    }
+    hops.push(hop("route", &rt.id, format!("{} → {}", route.dest.describe(), target_name(&route.target))));
+    let nat64_prefix = matches!(addr, IpAddr::V6(v) if is_nat64(v));
+    if nat64_prefix && !matches!(route.target, RouteTarget::NatGateway(_)) {
+        return finish(hops, addr, Some(Blocked {
+            hop: hop("route", &rt.id, format!("{addr} is a DNS64 address; only a NAT gateway (NAT64) can translate it")),
+            fix: format!("Add a route 64:ff9b::/96 to a NAT gateway in a public subnet in {}.", rt.id),
+        }));
+    }
+    match &route.target {
+        RouteTarget::Local => {
+            // Inside the VPC: an interface endpoint's ENI.
+            let Some(eni) = endpoint_eni else {
+                return finish(hops, addr, Some(Blocked {
+                    hop: hop("route", &rt.id, format!("{addr} is inside the VPC but no endpoint answers there")),
+                    fix: "Route the destination out of the VPC.".into(),
+                }));
+            };
+            let crosses = eni.subnet_id != src.subnet.id;
+            if crosses {
+                if let Err(b) = acl_check(r, &src.subnet.id, true, addr, &[PORT], "task subnet to endpoint") {
+                    return finish(hops, addr, Some(b));
+                }
+                if let Err(b) = acl_check(r, &eni.subnet_id, false, source_ip, &[PORT], "endpoint subnet from task") {
+                    return finish(hops, addr, Some(b));
+                }
+            }
+            match groups_admit(r, &eni.groups, false, source_ip, &src.groups, PORT) {
+                Some((g, rule)) => hops.push(hop("endpoint-security-group", g, format!("rule {rule} admits TCP 443 from {source_ip}"))),
+                None => {
+                    let ep = match &eni.owner {
+                        EniOwner::VpcEndpoint(id) => id.clone(),
+                        _ => eni.id.clone(),
+                    };
+                    return finish(hops, addr, Some(Blocked {
+                        hop: hop("endpoint-security-group", eni.groups.join(","), format!("the security groups of {ep} do not admit TCP 443 from {source_ip}")),
+                        fix: format!(
+                            "aws ec2 authorize-security-group-ingress --group-id {} --protocol tcp --port 443 --cidr {}",
+                            eni.groups.first().cloned().unwrap_or_default(),
+                            vpc_cidr_of(src)
+                        ),
+                    }));
+                }
+            }
+            if crosses {
+                if let Err(b) = acl_check(r, &eni.subnet_id, true, source_ip, &EPHEMERAL, "endpoint subnet reply") {
+                    return finish(hops, addr, Some(b));
+                }
+                if let Err(b) = acl_check(r, &src.subnet.id, false, addr, &EPHEMERAL, "reply to task subnet") {
+                    return finish(hops, addr, Some(b));
+                }
+            }
+            hops.push(hop("endpoint", eni.id.clone(), format!("{} answers on {addr}", dest.host)));
+            return finish(hops, addr, None);
+        }
+        RouteTarget::InternetGateway(g) => {
+            if addr.is_ipv4() && src.public_ipv4.is_none() {
+                return finish(hops, addr, Some(Blocked {
+                    hop: hop("internet-gateway", g, "the task has no public IPv4 address, so the internet gateway drops its traffic"),
+                    fix: "Run the task with assignPublicIp=ENABLED, or route 0.0.0.0/0 to a NAT gateway in a public subnet.".into(),
+                }));
+            }
+            if let Err(b) = acl_pair(r, &src.subnet.id, addr, "task subnet") {
+                return finish(hops, addr, Some(b));
+            }
+            let via = match src.public_ipv4 {
+                Some(p) if addr.is_ipv4() => format!("as public IP {p}"),
+                _ => "over IPv6".into(),
+            };
+            hops.push(hop("internet-gateway", g, format!("to the internet {via}")));
+        }
+        RouteTarget::EgressOnlyInternetGateway(g) => {
+            if let Err(b) = acl_pair(r, &src.subnet.id, addr, "task subnet") {
+                return finish(hops, addr, Some(b));
+            }
+            hops.push(hop("egress-only-internet-gateway", g, "outbound IPv6 to the internet"));
+        }
+        RouteTarget::NatGateway(n) => {
+            if let Err(b) = acl_pair(r, &src.subnet.id, addr, "task subnet") {
+                return finish(hops, addr, Some(b));
+            }
+            let Some(nat) = r.nat_gateways.get(n) else {
+                return finish(hops, addr, Some(Blocked { hop: hop("nat-gateway", n, "not found"), fix: "Replace the route.".into() }));
+            };
+            if nat.connectivity_type != "public" {
+                return finish(hops, addr, Some(Blocked {
+                    hop: hop("nat-gateway", n, "a private NAT gateway cannot reach the internet"),
+                    fix: "Use a public NAT gateway (with an Elastic IP) in a public subnet.".into(),
+                }));
+            }
+            let nat_ip = nat.private_ip.map(IpAddr::V4).unwrap_or(source_ip);
+            // Task → NAT crosses into the NAT's subnet; NAT → internet leaves it.
+            if nat.subnet_id != src.subnet.id {
+                if let Err(b) = acl_check(r, &nat.subnet_id, false, source_ip, &[PORT], "NAT subnet from task") {
+                    return finish(hops, addr, Some(b));
+                }
+                if let Err(b) = acl_check(r, &nat.subnet_id, true, source_ip, &EPHEMERAL, "NAT subnet reply to task") {
+                    return finish(hops, addr, Some(b));
+                }
+            }
+            let out_addr = match addr {
+                IpAddr::V6(v) if nat64_prefix => IpAddr::V4(Ipv4Addr::from(u128::from(v) as u32)),
+                a => a,
+            };
+            if out_addr.is_ipv6() {
+                return finish(hops, addr, Some(Blocked {
+                    hop: hop("nat-gateway", n, "NAT gateways translate IPv6 only from 64:ff9b::/96 (NAT64)"),
+                    fix: "Route ::/0 to an egress-only internet gateway for IPv6 destinations.".into(),
+                }));
+            }
+            let Some(igw) = public_subnet(r, &nat.subnet_id) else {
+                return finish(hops, addr, Some(Blocked {
+                    hop: hop("nat-gateway", n, format!("the NAT gateway sits in {}, which has no route 0.0.0.0/0 to an internet gateway", nat.subnet_id)),
+                    fix: format!("Create the NAT gateway in a public subnet, or route 0.0.0.0/0 of {}'s route table to the VPC's internet gateway.", nat.subnet_id),
+                }));
+            };
+            if let Err(b) = acl_pair(r, &nat.subnet_id, out_addr, "NAT subnet") {
+                return finish(hops, addr, Some(b));
+            }
+            let v64 = if out_addr != addr { " (NAT64)" } else { "" };
+            hops.push(hop(
+                "nat-gateway",
+                n,
+                format!("translates {source_ip} to {}{v64}", nat.public_ip.map(|p| p.to_string()).unwrap_or_else(|| nat_ip.to_string())),
+            ));
+            hops.push(hop("internet-gateway", igw, "to the internet"));
+        }
+        RouteTarget::VpcEndpoint(v) => {
+            let ep = r.vpc_endpoints.get(v);
+            if ep.is_some_and(|e| e.endpoint_type == "Gateway") {
+                if let Err(b) = acl_pair(r, &src.subnet.id, addr, "task subnet") {
+                    return finish(hops, addr, Some(b));
+                }
+                hops.push(hop("gateway-endpoint", v, format!("{} reached privately", dest.host)));
+            } else {
+                return finish(hops, addr, Some(Blocked {
+                    hop: hop("route", v, "a Gateway Load Balancer endpoint (appliance) tasknet does not emulate"),
+                    fix: "Route the destination to an internet or NAT gateway.".into(),
+                }));
+            }
+        }
+        RouteTarget::NetworkInterface(e) => {
+            return finish(hops, addr, Some(Blocked {
+                hop: hop("route", e, "a route to a network interface (an appliance tasknet does not emulate)"),
+                fix: "Route the destination to an internet or NAT gateway.".into(),
+            }));
+        }
+    }
+    hops.push(hop("service", dest.host.clone(), format!("{addr}:443")));
+    finish(hops, addr, None)
+}
+
+/// Is this address in the NAT64 well-known prefix 64:ff9b::/96?
+fn is_nat64(v: Ipv6Addr) -> bool {
+    u128::from(v) >> 32 == 0x0064_ff9b_u128 << 64
+}
+
+/// Outbound TCP 443 and the reply to ephemeral ports through a subnet's ACL.
+fn acl_pair(r: &Region, subnet: &str, peer: IpAddr, what: &str) -> Result<(), Blocked> {
+    acl_check(r, subnet, true, peer, &[PORT], what)?;
+    acl_check(r, subnet, false, peer, &EPHEMERAL, what)?;
+    Ok(())
+}
+
+fn vpc_cidr_of(src: &Source) -> String {
+    src.vpc.primary_cidr().map(|c| c.to_string()).unwrap_or_else(|| "0.0.0.0/0".into())
+}
+
+fn target_name(t: &RouteTarget) -> String {
+    match t {
+        RouteTarget::Local => "local".into(),
+        RouteTarget::InternetGateway(x)
+        | RouteTarget::EgressOnlyInternetGateway(x)
+        | RouteTarget::NatGateway(x)
+        | RouteTarget::VpcEndpoint(x)
+        | RouteTarget::NetworkInterface(x) => x.clone(),
+    }
+}
+
+fn no_route_fix(src: &Source, dest: &Destination, rt: &RouteTable) -> String {
+    let mut options = Vec::new();
+    if src.ipv6_only {
+        options.push(format!("route ::/0 in {} to an internet gateway or egress-only internet gateway", rt.id));
+    } else {
+        options.push(format!("route 0.0.0.0/0 in {} to a NAT gateway in a public subnet", rt.id));
+        options.push("or to an internet gateway with assignPublicIp=ENABLED".into());
+    }
+    match (dest.endpoint_service, &dest.prefix_list) {
+        (Some("s3"), Some(_)) => options.push(format!(
+            "or add an S3 gateway endpoint (com.amazonaws.{}.s3) on {}",
+            src.region.info.name, rt.id
+        )),
+        (Some(s), _) => options.push(format!(
+            "or create an interface endpoint com.amazonaws.{}.{s} with private DNS",
+            src.region.info.name
+        )),
+        _ => {}
+    }
+    let mut s = options.join(", ");
+    s.push('.');
+    let mut c = s.chars();
+    c.next().map(|f| f.to_uppercase().collect::<String>() + c.as_str()).unwrap_or(s)
+}
