@@ -51,6 +51,11 @@ EXTRA_ENUM_VALUES = {
     # EC2 DescribeInternetGateways: an attached gateway's state is "available"
     # (API reference example response; terraform-provider-aws waits for it).
     "AttachmentStatus": {"available"},
+    # EC2 VPC endpoints: AWS sends lower-case states (LocalStack recording in
+    # shared/reference/samples/localstack-snapshot-ec2-vpce-az.json; AWS docs).
+    "State": {"available"},
+    # EC2 NAT gateway ENIs: AWS sends "nat_gateway"; the model says "natGateway".
+    "NetworkInterfaceType": {"nat_gateway"},
 }
 
 _MAX_PROBLEMS_SHOWN = 25

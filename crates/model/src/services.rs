@@ -23,11 +23,23 @@ pub struct AwsService {
 }
 
 const fn svc(short: &'static str, dns: &'static str, ipv6: bool) -> AwsService {
-    AwsService { short, interface: true, gateway: false, private_dns: Some(dns), interface_ipv6: ipv6 }
+    AwsService {
+        short,
+        interface: true,
+        gateway: false,
+        private_dns: Some(dns),
+        interface_ipv6: ipv6,
+    }
 }
 
 pub static SERVICES: &[AwsService] = &[
-    AwsService { short: "dynamodb", interface: true, gateway: true, private_dns: None, interface_ipv6: true },
+    AwsService {
+        short: "dynamodb",
+        interface: true,
+        gateway: true,
+        private_dns: None,
+        interface_ipv6: true,
+    },
     svc("ec2", "ec2.{region}.amazonaws.com", true),
     svc("ec2messages", "ec2messages.{region}.amazonaws.com", true),
     svc("ecr.api", "api.ecr.{region}.amazonaws.com", false),
@@ -35,15 +47,33 @@ pub static SERVICES: &[AwsService] = &[
     svc("ecs", "ecs.{region}.amazonaws.com", true),
     svc("ecs-agent", "ecs-a.{region}.amazonaws.com", true),
     svc("ecs-telemetry", "ecs-t.{region}.amazonaws.com", true),
-    svc("elasticfilesystem", "elasticfilesystem.{region}.amazonaws.com", true),
-    svc("elasticloadbalancing", "elasticloadbalancing.{region}.amazonaws.com", true),
+    svc(
+        "elasticfilesystem",
+        "elasticfilesystem.{region}.amazonaws.com",
+        true,
+    ),
+    svc(
+        "elasticloadbalancing",
+        "elasticloadbalancing.{region}.amazonaws.com",
+        true,
+    ),
     svc("events", "events.{region}.amazonaws.com", true),
     svc("kms", "kms.{region}.amazonaws.com", true),
     svc("lambda", "lambda.{region}.amazonaws.com", true),
     svc("logs", "logs.{region}.amazonaws.com", true),
     svc("monitoring", "monitoring.{region}.amazonaws.com", true),
-    AwsService { short: "s3", interface: true, gateway: true, private_dns: Some("*.s3.{region}.amazonaws.com"), interface_ipv6: true },
-    svc("secretsmanager", "secretsmanager.{region}.amazonaws.com", true),
+    AwsService {
+        short: "s3",
+        interface: true,
+        gateway: true,
+        private_dns: Some("*.s3.{region}.amazonaws.com"),
+        interface_ipv6: true,
+    },
+    svc(
+        "secretsmanager",
+        "secretsmanager.{region}.amazonaws.com",
+        true,
+    ),
     svc("sns", "sns.{region}.amazonaws.com", true),
     svc("sqs", "sqs.{region}.amazonaws.com", true),
     svc("ssm", "ssm.{region}.amazonaws.com", true),
@@ -58,7 +88,10 @@ pub fn find(short: &str) -> Option<&'static AwsService> {
 
 /// `com.amazonaws.us-east-1.ecr.api` → the service, if it is of this Region.
 pub fn by_name(region: &str, name: &str) -> Option<&'static AwsService> {
-    let short = name.strip_prefix("com.amazonaws.")?.strip_prefix(region)?.strip_prefix('.')?;
+    let short = name
+        .strip_prefix("com.amazonaws.")?
+        .strip_prefix(region)?
+        .strip_prefix('.')?;
     find(short)
 }
 
@@ -69,9 +102,31 @@ impl AwsService {
     pub fn private_dns_name(&self, region: &str) -> Option<String> {
         self.private_dns.map(|d| d.replace("{region}", region))
     }
+    /// The label of the service in `*.vpce.amazonaws.com` names: the private
+    /// DNS host without its Region suffix and wildcard (`api.ecr`, `dkr.ecr`,
+    /// `ecs-a`), or the short name when the service has no private DNS name.
+    pub fn vpce_dns_label(&self) -> &'static str {
+        match self.private_dns {
+            Some(d) => {
+                let host = d.strip_prefix("*.").unwrap_or(d);
+                host.split_once(".{region}.")
+                    .map(|x| x.0)
+                    .unwrap_or(self.short)
+            }
+            None => self.short,
+        }
+    }
+    /// `api.ecr.us-east-1.vpce.amazonaws.com`: the base DNS name of the
+    /// interface endpoint service (its endpoints' names end in it).
+    pub fn vpce_base_dns_name(&self, region: &str) -> String {
+        format!("{}.{region}.vpce.amazonaws.com", self.vpce_dns_label())
+    }
     /// A stable `vpce-svc-` id per (Region, service, type).
     pub fn service_id(&self, region: &str, kind: &str) -> String {
-        format!("vpce-svc-{:017x}", fnv(&format!("{region}/{}/{kind}", self.short)) >> 4)
+        format!(
+            "vpce-svc-{:017x}",
+            fnv(&format!("{region}/{}/{kind}", self.short)) >> 4
+        )
     }
 }
 
@@ -141,7 +196,11 @@ impl Ipv4Cidr {
         if bits < 32 && (index as u64) >> bits != 0 {
             return None;
         }
-        let off = if len == 0 { 0 } else { (index as u64) << (32 - len as u32) };
+        let off = if len == 0 {
+            0
+        } else {
+            (index as u64) << (32 - len as u32)
+        };
         Ipv4Cidr::new(Ipv4Addr::from((self.base() as u64 + off) as u32), len)
     }
 }
@@ -154,7 +213,20 @@ mod tests {
     #[test]
     fn names_and_lists() {
         let us = regions::find("us-east-1").unwrap();
-        assert_eq!(by_name("us-east-1", "com.amazonaws.us-east-1.ecr.dkr").unwrap().short, "ecr.dkr");
+        assert_eq!(
+            by_name("us-east-1", "com.amazonaws.us-east-1.ecr.dkr")
+                .unwrap()
+                .short,
+            "ecr.dkr"
+        );
+        assert_eq!(
+            find("ecr.dkr").unwrap().vpce_base_dns_name("us-east-1"),
+            "dkr.ecr.us-east-1.vpce.amazonaws.com"
+        );
+        assert_eq!(find("ecr.api").unwrap().vpce_dns_label(), "api.ecr");
+        assert_eq!(find("ecs-agent").unwrap().vpce_dns_label(), "ecs-a");
+        assert_eq!(find("s3").unwrap().vpce_dns_label(), "s3");
+        assert_eq!(find("dynamodb").unwrap().vpce_dns_label(), "dynamodb");
         assert!(by_name("us-east-1", "com.amazonaws.eu-west-1.ecr.dkr").is_none());
         let pls = managed_prefix_lists(us);
         assert_eq!(pls[0].id, "pl-63a5400a");
@@ -165,7 +237,11 @@ mod tests {
         assert!(pool(us).contains(a) && !s3.contains(a) && !ddb.contains(a));
         for r in regions::REGIONS {
             let p = managed_prefix_lists(r);
-            assert!(!p[0].cidrs.is_empty() && !p[1].cidrs.is_empty(), "{}", r.name);
+            assert!(
+                !p[0].cidrs.is_empty() && !p[1].cidrs.is_empty(),
+                "{}",
+                r.name
+            );
         }
     }
 }

@@ -43,7 +43,9 @@ pub struct ModifyEndpoint {
 
 impl Region {
     pub fn vpc_endpoint(&self, id: &str) -> Result<&VpcEndpoint> {
-        self.vpc_endpoints.get(id).ok_or_else(|| err::not_found(Kind::VpcEndpoint, id))
+        self.vpc_endpoints
+            .get(id)
+            .ok_or_else(|| err::not_found(Kind::VpcEndpoint, id))
     }
 
     pub fn managed_prefix_lists(&self) -> Vec<ManagedPrefixList> {
@@ -54,19 +56,30 @@ impl Region {
         self.managed_prefix_lists()
             .into_iter()
             .find(|p| p.id == id)
-            .ok_or_else(|| ApiError::new("InvalidPrefixListID.NotFound", format!("The prefix list ID '{id}' does not exist")))
+            .ok_or_else(|| {
+                ApiError::new(
+                    "InvalidPrefixListID.NotFound",
+                    format!("The prefix list ID '{id}' does not exist"),
+                )
+            })
     }
 
     fn endpoint_service(&self, name: &str) -> Result<&'static AwsService> {
         services::by_name(self.info.name, name).ok_or_else(|| {
-            ApiError::new("InvalidServiceName", format!("The Vpc Endpoint Service '{name}' does not exist"))
+            ApiError::new(
+                "InvalidServiceName",
+                format!("The Vpc Endpoint Service '{name}' does not exist"),
+            )
         })
     }
 
     pub fn create_vpc_endpoint(&mut self, req: CreateEndpoint, now: Millis) -> Result<String> {
         let vpc = self.vpc(&req.vpc_id)?.clone();
         let svc = self.endpoint_service(&req.service_name)?;
-        let etype = req.endpoint_type.clone().unwrap_or_else(|| "Gateway".into());
+        let etype = req
+            .endpoint_type
+            .clone()
+            .unwrap_or_else(|| "Gateway".into());
         let supported = match etype.as_str() {
             "Gateway" => svc.gateway,
             "Interface" => svc.interface,
@@ -80,8 +93,7 @@ impl Region {
         }
         let policy = match &req.policy_document {
             Some(p) => {
-                serde_json::from_str::<serde_json::Value>(p)
-                    .map_err(|_| ApiError::new("InvalidPolicyDocument", "The policy document is malformed."))?;
+                check_policy(p)?;
                 p.clone()
             }
             None => DEFAULT_POLICY.to_string(),
@@ -109,7 +121,8 @@ impl Region {
         if etype == "Gateway" {
             if !req.subnet_ids.is_empty() || !req.security_group_ids.is_empty() {
                 return Err(err::invalid_param(
-                    "Subnets and security groups can only be specified for Interface endpoints.".to_string(),
+                    "Subnets and security groups can only be specified for Interface endpoints."
+                        .to_string(),
                 ));
             }
             let rts = self.check_gateway_route_tables(&vpc.id, &req.route_table_ids, svc)?;
@@ -122,11 +135,15 @@ impl Region {
         }
         // Interface endpoint.
         if !req.route_table_ids.is_empty() {
-            return Err(err::invalid_param("Route tables can only be specified for Gateway endpoints.".to_string()));
+            return Err(err::invalid_param(
+                "Route tables can only be specified for Gateway endpoints.".to_string(),
+            ));
         }
         let ip_type = req.ip_address_type.clone().unwrap_or_else(|| "ipv4".into());
         if !matches!(ip_type.as_str(), "ipv4" | "dualstack" | "ipv6") {
-            return Err(err::invalid_value(format!("Value ({ip_type}) for parameter IpAddressType is invalid.")));
+            return Err(err::invalid_value(format!(
+                "Value ({ip_type}) for parameter IpAddressType is invalid."
+            )));
         }
         if ip_type != "ipv4" && !svc.interface_ipv6 {
             return Err(err::invalid_param(format!(
@@ -141,11 +158,14 @@ impl Region {
         let subnets = self.check_endpoint_subnets(&vpc.id, &[], &req.subnet_ids, &ip_type)?;
         let groups = self.resolve_endpoint_groups(&vpc.id, &req.security_group_ids)?;
         ep.ip_address_type = ip_type.clone();
-        ep.dns_record_ip_type = req.dns_record_ip_type.clone().unwrap_or_else(|| match ip_type.as_str() {
-            "ipv6" => "ipv6".into(),
-            "dualstack" => "dualstack".into(),
-            _ => "ipv4".into(),
-        });
+        ep.dns_record_ip_type =
+            req.dns_record_ip_type
+                .clone()
+                .unwrap_or_else(|| match ip_type.as_str() {
+                    "ipv6" => "ipv6".into(),
+                    "dualstack" => "dualstack".into(),
+                    _ => "ipv4".into(),
+                });
         ep.private_dns_enabled = private_dns;
         ep.security_group_ids = groups.clone();
         self.vpc_endpoints.insert(ep);
@@ -169,7 +189,14 @@ impl Region {
         Ok(id)
     }
 
-    fn endpoint_eni(&mut self, id: &str, subnet: &str, groups: &[String], ip_type: &str, now: Millis) -> Result<String> {
+    fn endpoint_eni(
+        &mut self,
+        id: &str,
+        subnet: &str,
+        groups: &[String],
+        ip_type: &str,
+        now: Millis,
+    ) -> Result<String> {
         self.create_managed_eni(
             subnet,
             format!("VPC Endpoint Interface {id}"),
@@ -182,18 +209,31 @@ impl Region {
         )
     }
 
-    fn check_gateway_route_tables(&self, vpc_id: &str, rts: &[String], svc: &AwsService) -> Result<Vec<String>> {
+    fn check_gateway_route_tables(
+        &self,
+        vpc_id: &str,
+        rts: &[String],
+        svc: &AwsService,
+    ) -> Result<Vec<String>> {
         let pl = services::prefix_list_id(self.info.name, svc.short);
         let mut out: Vec<String> = Vec::new();
         for r in rts {
             let rt = self.route_table(r)?;
             if rt.vpc_id != vpc_id {
-                return Err(err::invalid_param(format!("Route table {r} does not belong to VPC {vpc_id}.")));
+                return Err(err::invalid_param(format!(
+                    "Route table {r} does not belong to VPC {vpc_id}."
+                )));
             }
-            if rt.routes.iter().any(|x| x.dest == RouteDest::PrefixList(pl.clone())) {
+            if rt
+                .routes
+                .iter()
+                .any(|x| x.dest == RouteDest::PrefixList(pl.clone()))
+            {
                 return Err(ApiError::new(
                     "RouteAlreadyExists",
-                    format!("route table {r} already has a route with destination-prefix-list-id {pl}"),
+                    format!(
+                        "route table {r} already has a route with destination-prefix-list-id {pl}"
+                    ),
                 ));
             }
             if !out.contains(r) {
@@ -219,7 +259,8 @@ impl Region {
     fn remove_gateway_routes(&mut self, id: &str, rts: &[String]) {
         for r in rts {
             if let Some(t) = self.route_tables.get_mut(r) {
-                t.routes.retain(|x| x.target != RouteTarget::VpcEndpoint(id.to_string()));
+                t.routes
+                    .retain(|x| x.target != RouteTarget::VpcEndpoint(id.to_string()));
             }
         }
     }
@@ -233,7 +274,10 @@ impl Region {
         }
         let name = svc.name(self.info.name);
         let conflict = self.vpc_endpoints.iter().any(|e| {
-            e.vpc_id == vpc.id && e.service_name == name && e.private_dns_enabled && Some(e.id.as_str()) != except
+            e.vpc_id == vpc.id
+                && e.service_name == name
+                && e.private_dns_enabled
+                && Some(e.id.as_str()) != except
         });
         if conflict {
             return Err(err::invalid_param(format!(
@@ -245,7 +289,13 @@ impl Region {
         Ok(())
     }
 
-    fn check_endpoint_subnets(&self, vpc_id: &str, existing: &[String], add: &[String], ip_type: &str) -> Result<Vec<String>> {
+    fn check_endpoint_subnets(
+        &self,
+        vpc_id: &str,
+        existing: &[String],
+        add: &[String],
+        ip_type: &str,
+    ) -> Result<Vec<String>> {
         let mut zones: Vec<String> = existing
             .iter()
             .filter_map(|s| self.subnets.get(s).map(|x| x.availability_zone.clone()))
@@ -254,7 +304,9 @@ impl Region {
         for s in add {
             let sub = self.subnet(s)?;
             if sub.vpc_id != vpc_id {
-                return Err(err::invalid_param(format!("The subnet ID '{s}' does not belong to VPC '{vpc_id}'.")));
+                return Err(err::invalid_param(format!(
+                    "The subnet ID '{s}' does not belong to VPC '{vpc_id}'."
+                )));
             }
             if zones.contains(&sub.availability_zone) {
                 return Err(ApiError::new(
@@ -286,7 +338,9 @@ impl Region {
         for g in groups {
             let sg = self.security_group(g)?;
             if sg.vpc_id != vpc_id {
-                return Err(err::invalid_param(format!("Security group {g} does not belong to VPC {vpc_id}.")));
+                return Err(err::invalid_param(format!(
+                    "Security group {g} does not belong to VPC {vpc_id}."
+                )));
             }
             out.push(g.clone());
         }
@@ -295,10 +349,16 @@ impl Region {
 
     pub fn modify_vpc_endpoint(&mut self, id: &str, m: ModifyEndpoint, now: Millis) -> Result<()> {
         let ep = self.vpc_endpoint(id)?.clone();
+        if let Some(p) = &m.policy_document {
+            check_policy(p)?;
+        }
         let vpc = self.vpc(&ep.vpc_id)?.clone();
         let svc = self.endpoint_service(&ep.service_name)?;
         if ep.endpoint_type == "Gateway" {
-            if !m.add_subnets.is_empty() || !m.add_groups.is_empty() || m.private_dns_enabled.is_some() {
+            if !m.add_subnets.is_empty()
+                || !m.add_groups.is_empty()
+                || m.private_dns_enabled.is_some()
+            {
                 return Err(err::invalid_param(
                     "Subnets, security groups and private DNS can only be modified on Interface endpoints.".to_string(),
                 ));
@@ -306,39 +366,75 @@ impl Region {
             let add = self.check_gateway_route_tables(&vpc.id, &m.add_route_tables, svc)?;
             for r in &m.remove_route_tables {
                 if !ep.route_table_ids.contains(r) {
-                    return Err(err::invalid_param(format!("Route table {r} is not associated with endpoint {id}.")));
+                    return Err(err::invalid_param(format!(
+                        "Route table {r} is not associated with endpoint {id}."
+                    )));
                 }
             }
             self.remove_gateway_routes(id, &m.remove_route_tables);
             self.add_gateway_routes(id, svc, &add);
             if let Some(e) = self.vpc_endpoints.get_mut(id) {
-                e.route_table_ids.retain(|r| !m.remove_route_tables.contains(r));
+                e.route_table_ids
+                    .retain(|r| !m.remove_route_tables.contains(r));
                 e.route_table_ids.extend(add);
             }
         } else {
             if !m.add_route_tables.is_empty() {
-                return Err(err::invalid_param("Route tables can only be specified for Gateway endpoints.".to_string()));
+                return Err(err::invalid_param(
+                    "Route tables can only be specified for Gateway endpoints.".to_string(),
+                ));
             }
             if let Some(true) = m.private_dns_enabled {
                 self.check_private_dns(&vpc, svc, Some(id))?;
             }
-            let remaining: Vec<String> =
-                ep.subnet_ids.iter().filter(|s| !m.remove_subnets.contains(s)).cloned().collect();
-            let add = self.check_endpoint_subnets(&vpc.id, &remaining, &m.add_subnets, &ep.ip_address_type)?;
-            let mut groups: Vec<String> =
-                ep.security_group_ids.iter().filter(|g| !m.remove_groups.contains(g)).cloned().collect();
+            let remaining: Vec<String> = ep
+                .subnet_ids
+                .iter()
+                .filter(|s| !m.remove_subnets.contains(s))
+                .cloned()
+                .collect();
+            let add = self.check_endpoint_subnets(
+                &vpc.id,
+                &remaining,
+                &m.add_subnets,
+                &ep.ip_address_type,
+            )?;
+            let mut groups: Vec<String> = ep
+                .security_group_ids
+                .iter()
+                .filter(|g| !m.remove_groups.contains(g))
+                .cloned()
+                .collect();
             for g in self.resolve_endpoint_groups(&vpc.id, &m.add_groups)? {
                 if !m.add_groups.is_empty() && !groups.contains(&g) {
                     groups.push(g);
                 }
             }
             if groups.is_empty() {
-                return Err(err::invalid_param("An Interface endpoint must have at least one security group.".to_string()));
+                return Err(err::invalid_param(
+                    "An Interface endpoint must have at least one security group.".to_string(),
+                ));
             }
-            // ENIs of removed subnets go away; new subnets get new ENIs.
+            // New subnets get new ENIs (all or none), then the ENIs of removed
+            // subnets go away.
+            let mut added = Vec::new();
+            for s in &add {
+                match self.endpoint_eni(id, s, &groups, &ep.ip_address_type, now) {
+                    Ok(e) => added.push(e),
+                    Err(e) => {
+                        for x in &added {
+                            self.remove_eni(x);
+                        }
+                        return Err(e);
+                    }
+                }
+            }
             let mut enis = ep.network_interface_ids.clone();
             enis.retain(|e| {
-                let gone = self.enis.get(e).is_none_or(|x| m.remove_subnets.contains(&x.subnet_id));
+                let gone = self
+                    .enis
+                    .get(e)
+                    .is_none_or(|x| m.remove_subnets.contains(&x.subnet_id));
                 !gone
             });
             for e in &ep.network_interface_ids {
@@ -346,10 +442,7 @@ impl Region {
                     self.remove_eni(e);
                 }
             }
-            for s in &add {
-                let e = self.endpoint_eni(id, s, &groups, &ep.ip_address_type, now)?;
-                enis.push(e);
-            }
+            enis.extend(added);
             for e in &enis {
                 if let Some(x) = self.enis.get_mut(e) {
                     x.groups = groups.clone();
@@ -396,21 +489,30 @@ impl Region {
         if ep.endpoint_type != "Interface" {
             return Vec::new();
         }
-        let short = ep.service_name.rsplit_once(&format!("{}.", self.info.name)).map(|x| x.1).unwrap_or("");
-        let base = format!("{}.{}.vpce.amazonaws.com", short, self.info.name);
+        let Some(svc) = services::by_name(self.info.name, &ep.service_name) else {
+            return Vec::new();
+        };
+        let base = svc.vpce_base_dns_name(self.info.name);
         let mut out = vec![format!("{}-{}.{base}", ep.id, ep.dns_label)];
         for s in &ep.subnet_ids {
             if let Some(sub) = self.subnets.get(s) {
-                out.push(format!("{}-{}-{}.{base}", ep.id, ep.dns_label, sub.availability_zone));
+                out.push(format!(
+                    "{}-{}-{}.{base}",
+                    ep.id, ep.dns_label, sub.availability_zone
+                ));
             }
         }
         if ep.private_dns_enabled {
-            if let Some(n) = services::by_name(self.info.name, &ep.service_name).and_then(|s| s.private_dns_name(self.info.name)) {
-                out.push(n);
-            }
+            out.extend(svc.private_dns_name(self.info.name));
         }
         out
     }
+}
+
+fn check_policy(p: &str) -> Result<()> {
+    serde_json::from_str::<serde_json::Value>(p)
+        .map(|_| ())
+        .map_err(|_| ApiError::new("InvalidPolicyDocument", "The policy document is malformed."))
 }
 
 impl Filterable for VpcEndpoint {

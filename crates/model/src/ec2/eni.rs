@@ -59,11 +59,18 @@ impl NewEni {
 
 impl Region {
     pub fn eni(&self, id: &str) -> Result<&NetworkInterface> {
-        self.enis.get(id).ok_or_else(|| err::not_found(Kind::NetworkInterface, id))
+        self.enis
+            .get(id)
+            .ok_or_else(|| err::not_found(Kind::NetworkInterface, id))
     }
 
     /// Check security groups for an ENI in `vpc_id`; empty means the default group.
-    pub fn resolve_groups(&self, vpc_id: &str, subnet_id: &str, groups: &[String]) -> Result<Vec<String>> {
+    pub fn resolve_groups(
+        &self,
+        vpc_id: &str,
+        subnet_id: &str,
+        groups: &[String],
+    ) -> Result<Vec<String>> {
         if groups.is_empty() {
             return Ok(self.vpc(vpc_id)?.default_security_group_id.clone()).map(|g| vec![g]);
         }
@@ -109,7 +116,9 @@ impl Region {
                 subnet.id
             )));
         }
-        if subnet.cidr.is_none() && (n.private_ip.is_some() || !n.secondary_ips.is_empty() || n.secondary_count > 0) {
+        if subnet.cidr.is_none()
+            && (n.private_ip.is_some() || !n.secondary_ips.is_empty() || n.secondary_count > 0)
+        {
             return Err(err::invalid_param(format!(
                 "Subnet {} is an IPv6-only subnet and does not support IPv4 addresses.",
                 subnet.id
@@ -131,14 +140,21 @@ impl Region {
         let mut private_ips: Vec<PrivateIp> = taken
             .iter()
             .enumerate()
-            .map(|(i, ip)| PrivateIp { ip: *ip, primary: i == 0, association: None })
+            .map(|(i, ip)| PrivateIp {
+                ip: *ip,
+                primary: i == 0,
+                association: None,
+            })
             .collect();
         if n.public_ip {
             if let Some(first) = private_ips.first_mut() {
                 match self.public_pool().allocate() {
                     Some(p) => {
-                        first.association =
-                            Some(EniAssociation { public_ip: p, allocation_id: None, association_id: None })
+                        first.association = Some(EniAssociation {
+                            public_ip: p,
+                            allocation_id: None,
+                            association_id: None,
+                        })
                     }
                     None => {
                         self.give_back_v4(&subnet.id, &taken);
@@ -213,18 +229,30 @@ impl Region {
         Ok(())
     }
 
-    fn take_v6(&mut self, subnet: &Subnet, given: &[Ipv6Addr], count: usize, taken: &mut Vec<Ipv6Addr>) -> Result<()> {
-        let Some(block) = subnet.ipv6_cidr() else { return Ok(()) };
+    fn take_v6(
+        &mut self,
+        subnet: &Subnet,
+        given: &[Ipv6Addr],
+        count: usize,
+        taken: &mut Vec<Ipv6Addr>,
+    ) -> Result<()> {
+        let Some(block) = subnet.ipv6_cidr() else {
+            return Ok(());
+        };
         let ipam = self.ipam6.entry(subnet.id.clone()).or_default();
         for ip in given {
             ipam.claim(&block, *ip).map_err(|e| match e {
                 ClaimError::InUse => err::address_in_use(),
-                _ => err::invalid_param(format!("Address {ip} does not fall within the subnet's address range")),
+                _ => err::invalid_param(format!(
+                    "Address {ip} does not fall within the subnet's address range"
+                )),
             })?;
             taken.push(*ip);
         }
         for _ in 0..count {
-            let ip = ipam.allocate(&block, &mut self.rng).ok_or_else(err::insufficient_addresses)?;
+            let ip = ipam
+                .allocate(&block, &mut self.rng)
+                .ok_or_else(err::insufficient_addresses)?;
             taken.push(ip);
         }
         Ok(())
@@ -280,7 +308,9 @@ impl Region {
 
     /// Delete an ENI record and return all its addresses.
     pub(crate) fn remove_eni(&mut self, id: &str) {
-        let Some(e) = self.enis.get(id).cloned() else { return };
+        let Some(e) = self.enis.get(id).cloned() else {
+            return;
+        };
         for p in &e.private_ips {
             self.detach_public_ip(id, p.ip);
         }
@@ -303,7 +333,9 @@ impl Region {
         let e = self.eni(id)?;
         self.check_user_managed(e)?;
         if e.attachment.is_some() {
-            return Err(err::invalid_value(format!("Network interface '{id}' is currently in use.")));
+            return Err(err::invalid_value(format!(
+                "Network interface '{id}' is currently in use."
+            )));
         }
         self.remove_eni(id);
         Ok(())
@@ -345,9 +377,14 @@ impl Region {
             None => None,
         };
         if m.delete_on_termination.is_some() && e.attachment.is_none() {
-            return Err(err::invalid_param(format!("Network interface {id} is not attached.")));
+            return Err(err::invalid_param(format!(
+                "Network interface {id} is not attached."
+            )));
         }
-        let e = self.enis.get_mut(id).ok_or_else(|| err::not_found(Kind::NetworkInterface, id))?;
+        let e = self
+            .enis
+            .get_mut(id)
+            .ok_or_else(|| err::not_found(Kind::NetworkInterface, id))?;
         if let Some(d) = m.description {
             e.description = d;
         }
@@ -364,11 +401,19 @@ impl Region {
     }
 
     /// AssignPrivateIpAddresses; returns the addresses added.
-    pub fn assign_private_ips(&mut self, id: &str, ips: &[Ipv4Addr], count: usize, allow_reassign: bool) -> Result<Vec<Ipv4Addr>> {
+    pub fn assign_private_ips(
+        &mut self,
+        id: &str,
+        ips: &[Ipv4Addr],
+        count: usize,
+        allow_reassign: bool,
+    ) -> Result<Vec<Ipv4Addr>> {
         let e = self.eni(id)?.clone();
         self.check_user_managed(&e)?;
         if ips.is_empty() && count == 0 {
-            return Err(err::missing("PrivateIpAddress or SecondaryPrivateIpAddressCount"));
+            return Err(err::missing(
+                "PrivateIpAddress or SecondaryPrivateIpAddressCount",
+            ));
         }
         if e.private_ips.len() + ips.len() + count > MAX_PRIVATE_IPS {
             return Err(ApiError::new(
@@ -377,24 +422,58 @@ impl Region {
             ));
         }
         let subnet = self.subnet(&e.subnet_id)?.clone();
+        // Check everything first so that nothing moves unless all of it succeeds.
         // Reassignment moves a secondary address from another ENI of the subnet.
-        if allow_reassign {
-            for ip in ips {
-                let holder = self
-                    .enis
-                    .iter()
-                    .find(|o| o.id != id && o.subnet_id == e.subnet_id && o.private_ips.iter().any(|p| p.ip == *ip && !p.primary))
-                    .map(|o| o.id.clone());
-                if let Some(h) = holder {
-                    self.detach_public_ip(&h, *ip);
-                    if let Some(o) = self.enis.get_mut(&h) {
-                        o.private_ips.retain(|p| p.ip != *ip);
-                    }
-                    self.give_back_v4(&e.subnet_id, &[*ip]);
+        let ipam = self.ipam.get(&subnet.id).ok_or_else(|| {
+            err::invalid_param(format!(
+                "Subnet {} is an IPv6-only subnet and does not support IPv4 addresses.",
+                subnet.id
+            ))
+        })?;
+        let mut moved: Vec<(String, Ipv4Addr)> = Vec::new();
+        let mut fresh = 0usize;
+        for (i, ip) in ips.iter().enumerate() {
+            if ips[..i].contains(ip) {
+                return Err(err::address_in_use());
+            }
+            let holder = self
+                .enis
+                .iter()
+                .find(|o| o.subnet_id == e.subnet_id && o.private_ips.iter().any(|p| p.ip == *ip));
+            match holder {
+                Some(o)
+                    if allow_reassign
+                        && o.id != id
+                        && o.private_ips.iter().any(|p| p.ip == *ip && !p.primary) =>
+                {
+                    moved.push((o.id.clone(), *ip))
                 }
+                Some(_) => return Err(err::address_in_use()),
+                None if !ipam.cidr().contains(*ip) || ipam.is_reserved(*ip) => {
+                    return Err(err::invalid_param(format!(
+                        "Address {ip} does not fall within the subnet's address range"
+                    )))
+                }
+                None if ipam.in_use(*ip) => return Err(err::address_in_use()),
+                None => fresh += 1,
             }
         }
-        let req = NewEni { private_ip: None, secondary_ips: ips.to_vec(), secondary_count: count, ..NewEni::new(&e.subnet_id, EniOwner::User) };
+        if (ipam.available() as usize) < fresh + count {
+            return Err(err::insufficient_addresses());
+        }
+        for (h, ip) in &moved {
+            self.detach_public_ip(h, *ip);
+            if let Some(o) = self.enis.get_mut(h) {
+                o.private_ips.retain(|p| p.ip != *ip);
+            }
+            self.give_back_v4(&e.subnet_id, &[*ip]);
+        }
+        let req = NewEni {
+            private_ip: None,
+            secondary_ips: ips.to_vec(),
+            secondary_count: count,
+            ..NewEni::new(&e.subnet_id, EniOwner::User)
+        };
         let mut taken = Vec::new();
         // take_v4 always takes a primary; take secondaries only.
         let r = self.take_secondaries(&subnet, &req, &mut taken);
@@ -403,19 +482,33 @@ impl Region {
             return Err(x);
         }
         if let Some(e) = self.enis.get_mut(id) {
-            e.private_ips.extend(taken.iter().map(|ip| PrivateIp { ip: *ip, primary: false, association: None }));
+            e.private_ips.extend(taken.iter().map(|ip| PrivateIp {
+                ip: *ip,
+                primary: false,
+                association: None,
+            }));
         }
         Ok(taken)
     }
 
-    fn take_secondaries(&mut self, subnet: &Subnet, n: &NewEni, taken: &mut Vec<Ipv4Addr>) -> Result<()> {
+    fn take_secondaries(
+        &mut self,
+        subnet: &Subnet,
+        n: &NewEni,
+        taken: &mut Vec<Ipv4Addr>,
+    ) -> Result<()> {
         let ipam = self.ipam.get_mut(&subnet.id).ok_or_else(|| {
-            err::invalid_param(format!("Subnet {} is an IPv6-only subnet and does not support IPv4 addresses.", subnet.id))
+            err::invalid_param(format!(
+                "Subnet {} is an IPv6-only subnet and does not support IPv4 addresses.",
+                subnet.id
+            ))
         })?;
         for ip in &n.secondary_ips {
             ipam.claim(*ip).map_err(|e| match e {
                 ClaimError::InUse => err::address_in_use(),
-                _ => err::invalid_param(format!("Address {ip} does not fall within the subnet's address range")),
+                _ => err::invalid_param(format!(
+                    "Address {ip} does not fall within the subnet's address range"
+                )),
             })?;
             taken.push(*ip);
         }
@@ -453,7 +546,12 @@ impl Region {
         Ok(())
     }
 
-    pub fn assign_ipv6(&mut self, id: &str, ips: &[Ipv6Addr], count: usize) -> Result<Vec<Ipv6Addr>> {
+    pub fn assign_ipv6(
+        &mut self,
+        id: &str,
+        ips: &[Ipv6Addr],
+        count: usize,
+    ) -> Result<Vec<Ipv6Addr>> {
         let e = self.eni(id)?.clone();
         self.check_user_managed(&e)?;
         if ips.is_empty() && count == 0 {
@@ -570,30 +668,50 @@ impl Filterable for NetworkInterface {
         let assoc = self.public_association();
         let att = self.attachment.as_ref();
         match name {
-            "addresses.private-ip-address" => out.extend(self.private_ips.iter().map(|p| p.ip.to_string())),
+            "addresses.private-ip-address" => {
+                out.extend(self.private_ips.iter().map(|p| p.ip.to_string()))
+            }
             "addresses.primary" => out.extend(self.private_ips.iter().map(|p| bool_str(p.primary))),
             "addresses.association.public-ip" => out.extend(
-                self.private_ips.iter().filter_map(|p| p.association.as_ref().map(|a| a.public_ip.to_string())),
+                self.private_ips
+                    .iter()
+                    .filter_map(|p| p.association.as_ref().map(|a| a.public_ip.to_string())),
             ),
             "addresses.association.owner-id" | "association.ip-owner-id" => {
-                out.extend(assoc.map(|a| if a.allocation_id.is_some() { cx.account_id.clone() } else { "amazon".into() }))
+                out.extend(assoc.map(|a| {
+                    if a.allocation_id.is_some() {
+                        cx.account_id.clone()
+                    } else {
+                        "amazon".into()
+                    }
+                }))
             }
-            "association.association-id" => out.extend(assoc.and_then(|a| a.association_id.clone())),
+            "association.association-id" => {
+                out.extend(assoc.and_then(|a| a.association_id.clone()))
+            }
             "association.allocation-id" => out.extend(assoc.and_then(|a| a.allocation_id.clone())),
             "association.public-ip" => out.extend(assoc.map(|a| a.public_ip.to_string())),
-            "association.public-dns-name" => out.extend(assoc.map(|a| cx.info.public_dns_name(a.public_ip))),
+            "association.public-dns-name" => {
+                out.extend(assoc.map(|a| cx.info.public_dns_name(a.public_ip)))
+            }
             "attachment.attachment-id" => out.extend(att.map(|a| a.id.clone())),
             "attachment.attach-time" => out.extend(att.map(|a| a.attach_time.iso8601())),
-            "attachment.delete-on-termination" => out.extend(att.map(|a| bool_str(a.delete_on_termination))),
+            "attachment.delete-on-termination" => {
+                out.extend(att.map(|a| bool_str(a.delete_on_termination)))
+            }
             "attachment.device-index" => out.extend(att.map(|a| a.device_index.to_string())),
             "attachment.instance-id" => out.extend(att.and_then(|a| a.instance_id.clone())),
-            "attachment.instance-owner-id" => out.extend(att.and_then(|a| a.instance_owner_id.clone())),
+            "attachment.instance-owner-id" => {
+                out.extend(att.and_then(|a| a.instance_owner_id.clone()))
+            }
             "attachment.status" => out.extend(att.map(|a| a.status.clone())),
             "availability-zone" => out.push(self.availability_zone.clone()),
             "description" => out.push(self.description.clone()),
             "group-id" => out.extend(self.groups.iter().cloned()),
             "group-name" => out.extend(
-                self.groups.iter().filter_map(|g| cx.security_groups.get(g).map(|s| s.name.clone())),
+                self.groups
+                    .iter()
+                    .filter_map(|g| cx.security_groups.get(g).map(|s| s.name.clone())),
             ),
             "ipv6-addresses.ipv6-address" | "ipv6-address" => {
                 out.extend(self.ipv6_addresses.iter().map(|a| a.to_string()))

@@ -64,9 +64,20 @@ impl SgRule {
                 self.to_port
             ),
             "icmp" | "icmpv6" => {
-                let t = if self.from_port == -1 { "ALL".to_string() } else { self.from_port.to_string() };
-                let c = if self.to_port == -1 { "ALL".to_string() } else { self.to_port.to_string() };
-                format!("peer: {peer}, {}, type: {t}, code: {c}, ALLOW", self.protocol.to_uppercase())
+                let t = if self.from_port == -1 {
+                    "ALL".to_string()
+                } else {
+                    self.from_port.to_string()
+                };
+                let c = if self.to_port == -1 {
+                    "ALL".to_string()
+                } else {
+                    self.to_port.to_string()
+                };
+                format!(
+                    "peer: {peer}, {}, type: {t}, code: {c}, ALLOW",
+                    self.protocol.to_uppercase()
+                )
             }
             n => format!("peer: {peer}, protocol: {n}, ALLOW"),
         }
@@ -81,13 +92,18 @@ impl SgRule {
     }
 
     pub fn arn(&self, region: &str, account: &str) -> String {
-        format!("arn:aws:ec2:{region}:{account}:security-group-rule/{}", self.id)
+        format!(
+            "arn:aws:ec2:{region}:{account}:security-group-rule/{}",
+            self.id
+        )
     }
 }
 
 impl Region {
     pub fn security_group(&self, id: &str) -> Result<&SecurityGroup> {
-        self.security_groups.get(id).ok_or_else(|| err::not_found(Kind::SecurityGroup, id))
+        self.security_groups
+            .get(id)
+            .ok_or_else(|| err::not_found(Kind::SecurityGroup, id))
     }
 
     /// A group named `name` in the default VPC (the EC2 `GroupName` lookup).
@@ -98,12 +114,18 @@ impl Region {
                 "No default VPC for this user. GroupName is only supported for EC2-Classic and default VPC.",
             )
         })?;
-        self.security_groups.iter().find(|g| g.vpc_id == vpc.id && g.name == name).ok_or_else(|| {
-            ApiError::new(
-                "InvalidGroup.NotFound",
-                format!("The security group '{name}' does not exist in default VPC '{}'", vpc.id),
-            )
-        })
+        self.security_groups
+            .iter()
+            .find(|g| g.vpc_id == vpc.id && g.name == name)
+            .ok_or_else(|| {
+                ApiError::new(
+                    "InvalidGroup.NotFound",
+                    format!(
+                        "The security group '{name}' does not exist in default VPC '{}'",
+                        vpc.id
+                    ),
+                )
+            })
     }
 
     fn allow_all_egress(&mut self, v6: bool) -> Vec<SgRule> {
@@ -140,7 +162,10 @@ impl Region {
             protocol: "-1".into(),
             from_port: -1,
             to_port: -1,
-            peer: SgPeer::Group { group_id: sg_id.to_string(), user_id: self.account_id.clone() },
+            peer: SgPeer::Group {
+                group_id: sg_id.to_string(),
+                user_id: self.account_id.clone(),
+            },
             description: None,
             tags: Vec::new(),
         }];
@@ -156,7 +181,13 @@ impl Region {
         });
     }
 
-    pub fn create_security_group(&mut self, name: &str, description: &str, vpc_id: Option<&str>, tags: Vec<Tag>) -> Result<String> {
+    pub fn create_security_group(
+        &mut self,
+        name: &str,
+        description: &str,
+        vpc_id: Option<&str>,
+        tags: Vec<Tag>,
+    ) -> Result<String> {
         let vpc_id = match vpc_id {
             Some(v) => self.vpc(v)?.id.clone(),
             None => self
@@ -164,7 +195,9 @@ impl Region {
                 .iter()
                 .find(|v| v.is_default)
                 .map(|v| v.id.clone())
-                .ok_or_else(|| ApiError::new("VPCIdNotSpecified", "No default VPC for this user"))?,
+                .ok_or_else(|| {
+                    ApiError::new("VPCIdNotSpecified", "No default VPC for this user")
+                })?,
         };
         if name.is_empty() {
             return Err(err::missing("GroupName"));
@@ -178,15 +211,24 @@ impl Region {
             ));
         }
         if name.starts_with("sg-") {
-            return Err(err::invalid_value("Group names may not be in the format sg-*".to_string()));
+            return Err(err::invalid_value(
+                "Group names may not be in the format sg-*".to_string(),
+            ));
         }
-        if self.security_groups.iter().any(|g| g.vpc_id == vpc_id && g.name == name) {
+        if self
+            .security_groups
+            .iter()
+            .any(|g| g.vpc_id == vpc_id && g.name == name)
+        {
             return Err(ApiError::new(
                 "InvalidGroup.Duplicate",
                 format!("The security group '{name}' already exists for VPC '{vpc_id}'"),
             ));
         }
-        let v6 = self.vpcs.get(&vpc_id).is_some_and(|v| !v.ipv6_blocks.is_empty());
+        let v6 = self
+            .vpcs
+            .get(&vpc_id)
+            .is_some_and(|v| !v.ipv6_blocks.is_empty());
         let id = ids::resource_id(&mut self.rng, "sg");
         let rules = self.allow_all_egress(v6);
         self.security_groups.insert(SecurityGroup {
@@ -206,24 +248,39 @@ impl Region {
         if g.name == "default" {
             return Err(ApiError::new(
                 "CannotDelete",
-                format!("the specified group: \"{id}\" name: \"default\" cannot be deleted by a user"),
+                format!(
+                    "the specified group: \"{id}\" name: \"default\" cannot be deleted by a user"
+                ),
             ));
         }
         let in_use = self.enis.iter().any(|e| e.groups.iter().any(|x| x == id))
-            || self.vpc_endpoints.iter().any(|e| e.security_group_ids.iter().any(|x| x == id))
+            || self
+                .vpc_endpoints
+                .iter()
+                .any(|e| e.security_group_ids.iter().any(|x| x == id))
             || self.security_groups.iter().any(|o| {
                 o.id != id
-                    && o.rules.iter().any(|r| matches!(&r.peer, SgPeer::Group { group_id, .. } if group_id == id))
+                    && o.rules.iter().any(
+                        |r| matches!(&r.peer, SgPeer::Group { group_id, .. } if group_id == id),
+                    )
             });
         if in_use {
-            return Err(err::dependency(format!("resource {id} has a dependent object")));
+            return Err(err::dependency(format!(
+                "resource {id} has a dependent object"
+            )));
         }
         self.security_groups.remove(id);
         Ok(())
     }
 
     /// Expand wire permissions into single rules, validating each.
-    fn expand(&mut self, sg: &SecurityGroup, egress: bool, perms: &[IpPermission], tags: &[Tag]) -> Result<Vec<SgRule>> {
+    fn expand(
+        &mut self,
+        sg: &SecurityGroup,
+        egress: bool,
+        perms: &[IpPermission],
+        tags: &[Tag],
+    ) -> Result<Vec<SgRule>> {
         let mut out = Vec::new();
         for p in perms {
             if p.ip_protocol.is_empty() {
@@ -233,9 +290,9 @@ impl Region {
             let (from, to) = match proto.as_str() {
                 "tcp" | "udp" => {
                     let (Some(f), Some(t)) = (p.from_port, p.to_port) else {
-                        return Err(err::invalid_param(format!(
-                            "Invalid value 'Must specify both from and to ports with TCP/UDP.' for portRange."
-                        )));
+                        return Err(err::invalid_param(
+                            "Invalid value 'Must specify both from and to ports with TCP/UDP.' for portRange.",
+                        ));
                     };
                     if !(0..=65535).contains(&f) || !(0..=65535).contains(&t) || f > t {
                         return Err(err::invalid_param(format!(
@@ -258,7 +315,10 @@ impl Region {
             }
             for (pl, d) in &p.prefix_lists {
                 self.prefix_list(pl).map_err(|_| {
-                    ApiError::new("InvalidPrefixListID.NotFound", format!("The prefix list ID '{pl}' does not exist"))
+                    ApiError::new(
+                        "InvalidPrefixListID.NotFound",
+                        format!("The prefix list ID '{pl}' does not exist"),
+                    )
                 })?;
                 peers.push((SgPeer::PrefixList(pl.clone()), d.clone()));
             }
@@ -271,10 +331,18 @@ impl Region {
                     )));
                 }
                 let user_id = uid.clone().unwrap_or_else(|| self.account_id.clone());
-                peers.push((SgPeer::Group { group_id: gid.clone(), user_id }, d.clone()));
+                peers.push((
+                    SgPeer::Group {
+                        group_id: gid.clone(),
+                        user_id,
+                    },
+                    d.clone(),
+                ));
             }
             if peers.is_empty() {
-                return Err(err::missing("IpPermissions.IpRanges, Ipv6Ranges, PrefixListIds or UserIdGroupPairs"));
+                return Err(err::missing(
+                    "IpPermissions.IpRanges, Ipv6Ranges, PrefixListIds or UserIdGroupPairs",
+                ));
             }
             for (peer, description) in peers {
                 out.push(SgRule {
@@ -293,15 +361,25 @@ impl Region {
     }
 
     /// AuthorizeSecurityGroupIngress/Egress. Returns the new rules.
-    pub fn authorize(&mut self, id: &str, egress: bool, perms: &[IpPermission], tags: Vec<Tag>) -> Result<Vec<SgRule>> {
+    pub fn authorize(
+        &mut self,
+        id: &str,
+        egress: bool,
+        perms: &[IpPermission],
+        tags: Vec<Tag>,
+    ) -> Result<Vec<SgRule>> {
         let sg = self.security_group(id)?.clone();
         let new = self.expand(&sg, egress, perms, &tags)?;
         for (i, r) in new.iter().enumerate() {
-            let dup = sg.rules.iter().any(|o| o.same_rule(r)) || new[..i].iter().any(|o| o.same_rule(r));
+            let dup =
+                sg.rules.iter().any(|o| o.same_rule(r)) || new[..i].iter().any(|o| o.same_rule(r));
             if dup {
                 return Err(ApiError::new(
                     "InvalidPermission.Duplicate",
-                    format!("the specified rule \"{}\" already exists", r.describe_for_duplicate()),
+                    format!(
+                        "the specified rule \"{}\" already exists",
+                        r.describe_for_duplicate()
+                    ),
                 ));
             }
         }
@@ -319,7 +397,13 @@ impl Region {
     }
 
     /// RevokeSecurityGroupIngress/Egress by permission or by rule id.
-    pub fn revoke(&mut self, id: &str, egress: bool, perms: &[IpPermission], rule_ids: &[String]) -> Result<Vec<SgRule>> {
+    pub fn revoke(
+        &mut self,
+        id: &str,
+        egress: bool,
+        perms: &[IpPermission],
+        rule_ids: &[String],
+    ) -> Result<Vec<SgRule>> {
         let sg = self.security_group(id)?.clone();
         let mut remove: Vec<String> = Vec::new();
         for rid in rule_ids {
@@ -343,7 +427,12 @@ impl Region {
         if remove.is_empty() {
             return Err(err::missing("IpPermissions or SecurityGroupRuleIds"));
         }
-        let removed: Vec<SgRule> = sg.rules.iter().filter(|r| remove.contains(&r.id)).cloned().collect();
+        let removed: Vec<SgRule> = sg
+            .rules
+            .iter()
+            .filter(|r| remove.contains(&r.id))
+            .cloned()
+            .collect();
         if let Some(g) = self.security_groups.get_mut(id) {
             g.rules.retain(|r| !remove.contains(&r.id));
         }
@@ -351,16 +440,29 @@ impl Region {
     }
 
     /// DescribeSecurityGroupRules.
-    pub fn describe_security_group_rules(&self, ids: &[String], filters: &[Filter]) -> Result<Vec<(&SecurityGroup, &SgRule)>> {
+    pub fn describe_security_group_rules(
+        &self,
+        ids: &[String],
+        filters: &[Filter],
+    ) -> Result<Vec<(&SecurityGroup, &SgRule)>> {
         for f in filters {
-            let known = matches!(f.name.as_str(), "group-id" | "security-group-rule-id" | "tag-key" | "tag-value")
-                || f.name.starts_with("tag:");
+            let known = matches!(
+                f.name.as_str(),
+                "group-id" | "security-group-rule-id" | "tag-key" | "tag-value"
+            ) || f.name.starts_with("tag:");
             if !known {
-                return Err(err::invalid_value(format!("The filter '{}' is invalid", f.name)));
+                return Err(err::invalid_value(format!(
+                    "The filter '{}' is invalid",
+                    f.name
+                )));
             }
         }
         for id in ids {
-            if !self.security_groups.iter().any(|g| g.rules.iter().any(|r| r.id == *id)) {
+            if !self
+                .security_groups
+                .iter()
+                .any(|g| g.rules.iter().any(|r| r.id == *id))
+            {
                 return Err(err::not_found(Kind::SecurityGroupRule, id));
             }
         }
@@ -378,10 +480,16 @@ impl Region {
                         "tag-value" => r.tags.iter().map(|t| t.value.clone()).collect(),
                         n => {
                             let k = &n[4..];
-                            r.tags.iter().filter(|t| t.key == k).map(|t| t.value.clone()).collect()
+                            r.tags
+                                .iter()
+                                .filter(|t| t.key == k)
+                                .map(|t| t.value.clone())
+                                .collect()
                         }
                     };
-                    f.values.iter().any(|p| vals.iter().any(|v| crate::filter::wildcard(p, v)))
+                    f.values
+                        .iter()
+                        .any(|p| vals.iter().any(|v| crate::filter::wildcard(p, v)))
                 });
                 if ok {
                     out.push((g, r));
@@ -394,10 +502,16 @@ impl Region {
 
 /// Rules grouped as DescribeSecurityGroups shows them: one `IpPermission` per
 /// (protocol, from, to), each with its peers.
-pub fn grouped_permissions(rules: &[SgRule], egress: bool) -> Vec<(String, i32, i32, Vec<&SgRule>)> {
+pub fn grouped_permissions(
+    rules: &[SgRule],
+    egress: bool,
+) -> Vec<(String, i32, i32, Vec<&SgRule>)> {
     let mut out: Vec<(String, i32, i32, Vec<&SgRule>)> = Vec::new();
     for r in rules.iter().filter(|r| r.egress == egress) {
-        match out.iter_mut().find(|(p, f, t, _)| *p == r.protocol && *f == r.from_port && *t == r.to_port) {
+        match out
+            .iter_mut()
+            .find(|(p, f, t, _)| *p == r.protocol && *f == r.from_port && *t == r.to_port)
+        {
             Some(e) => e.3.push(r),
             None => out.push((r.protocol.clone(), r.from_port, r.to_port, vec![r])),
         }
