@@ -506,7 +506,10 @@ pub fn task_json(r: &Region, task: &Task, with_tags: bool) -> Value {
             if let Some(x) = &c.reason {
                 o.insert("reason".into(), json!(x));
             }
-            o.insert("networkBindings".into(), json!([]));
+            // Absent while PROVISIONING (the RunTask response, aws-behavior §1.2).
+            if attached {
+                o.insert("networkBindings".into(), json!([]));
+            }
             let mut nis = Vec::new();
             if attached {
                 let mut ni = Map::new();
@@ -674,7 +677,10 @@ async fn stop_task(call: &Call<'_>, i: &Value) -> Result {
     write(call, move |r, now| {
         let id = r.stop_task(&cluster, &task, reason, now)?;
         let t = r.ecs.tasks.get(&id).ok_or_else(model::ecs::task::task_not_found)?;
-        Ok(json!({ "task": task_json(r, t, false) }))
+        let mut v = task_json(r, t, false);
+        // The StopTask response carries both storage fields (aws-behavior §1.2).
+        v["fargateEphemeralStorage"] = json!({"sizeInGiB": t.ephemeral_storage});
+        Ok(json!({ "task": v }))
     })
     .await
 }

@@ -81,15 +81,20 @@ pub fn is_private_ecr(image: &str) -> bool {
 }
 
 /// N31: what in a task definition needs the task execution role, if anything.
-pub fn execution_role_need(td: &TaskDefinition) -> Option<&'static str> {
-    for c in &td.containers {
-        if is_private_ecr(&c.image) {
-            return Some("ECR images");
+/// ECR images and the awslogs driver need it on Fargate only; secrets and
+/// private registry authentication need it on every launch type
+/// (docs/reference/ecs-error-texts.md §1).
+pub fn execution_role_need(td: &TaskDefinition, fargate: bool) -> Option<&'static str> {
+    if fargate {
+        for c in &td.containers {
+            if is_private_ecr(&c.image) {
+                return Some("ECR images");
+            }
         }
-    }
-    for c in &td.containers {
-        if c.log_driver.as_deref() == Some("awslogs") {
-            return Some("log driver awslogs");
+        for c in &td.containers {
+            if c.log_driver.as_deref() == Some("awslogs") {
+                return Some("log driver awslogs");
+            }
         }
     }
     for c in &td.containers {
@@ -336,8 +341,8 @@ impl Region {
             key: String::new(),
         };
         // N31
-        if fargate && td.execution_role_arn.is_none() {
-            if let Some(need) = execution_role_need(&td) {
+        if td.execution_role_arn.is_none() {
+            if let Some(need) = execution_role_need(&td, fargate) {
                 return Err(err::needs_execution_role(need));
             }
         }
@@ -420,7 +425,8 @@ impl Region {
             .find_task_definition(reference)
             .filter(|d| d.status != "DELETE_IN_PROGRESS")
             .map(|d| d.key.clone())
-            .ok_or_else(|| err::client("The specified task definition does not exist. Specify a valid account, family, revision and try again."))?;
+            // docs/reference/ecs-error-texts.md §2: an unknown revision.
+            .ok_or_else(|| err::client("Unable to describe task definition."))?;
         if let Some(d) = self.ecs.task_definitions.get_mut(&key) {
             if d.status == "ACTIVE" {
                 d.status = "INACTIVE".into();
