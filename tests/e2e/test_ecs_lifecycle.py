@@ -14,7 +14,7 @@ from ecs_support import (ACCOUNT, ATTACHED_DETAIL_NAMES, SLOW_PHASES, available,
                          eni, eni_gone, err_pair, extra_server, make_vpc, task_enis, private_dns, register, run, run_one,
                          setup_cluster, wait_all, wait_status, wait_until)
 
-SAMPLES = Path("/work/shared/reference/samples")
+SAMPLES = Path(__file__).resolve().parents[2] / "crates/api/tests/samples"
 IPE = "InvalidParameterException"
 
 

@@ -12,7 +12,7 @@ from ecs_support import (ACCOUNT, details, make_vpc, metadata, private_dns, regi
                          wait_status)
 from harness import http_request
 
-SAMPLE = json.loads(Path("/work/shared/reference/samples/tmds-v4-fargate-task-response.json").read_text())
+SAMPLE = json.loads((Path(__file__).resolve().parents[2] / "crates/api/tests/samples/tmds-v4-fargate-task-response.json").read_text())
 DOCS = SAMPLE["aws_docs_example_2023"]
 # aws-behavior §5.1: fields the agent sends when set (omitempty)
 TASK_OPTIONAL = {"DesiredStatus", "Limits", "PullStartedAt", "PullStoppedAt", "ExecutionStoppedAt",

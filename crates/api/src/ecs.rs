@@ -17,21 +17,70 @@ type Result<T = Value> = std::result::Result<T, ApiError>;
 /// Every operation of the ECS API (botocore's model), to tell apart an
 /// unimplemented operation from a nonexistent one.
 const ALL_OPERATIONS: &[&str] = &[
-    "CreateCapacityProvider", "CreateCluster", "CreateExpressGatewayService", "CreateService", "CreateTaskSet",
-    "DeleteAccountSetting", "DeleteAttributes", "DeleteCapacityProvider", "DeleteCluster",
-    "DeleteExpressGatewayService", "DeleteService", "DeleteTaskDefinitions", "DeleteTaskSet",
-    "DeregisterContainerInstance", "DeregisterTaskDefinition", "DescribeCapacityProviders", "DescribeClusters",
-    "DescribeContainerInstances", "DescribeExpressGatewayService", "DescribeServiceDeployments",
-    "DescribeServiceRevisions", "DescribeServices", "DescribeTaskDefinition", "DescribeTaskSets", "DescribeTasks",
-    "DiscoverPollEndpoint", "ExecuteCommand", "GetTaskProtection", "ListAccountSettings", "ListAttributes",
-    "ListClusters", "ListContainerInstances", "ListServiceDeployments", "ListServices", "ListServicesByNamespace",
-    "ListTagsForResource", "ListTaskDefinitionFamilies", "ListTaskDefinitions", "ListTasks", "PutAccountSetting",
-    "PutAccountSettingDefault", "PutAttributes", "PutClusterCapacityProviders", "RegisterContainerInstance",
-    "RegisterTaskDefinition", "RunTask", "StartTask", "StopServiceDeployment", "StopTask",
-    "SubmitAttachmentStateChanges", "SubmitContainerStateChange", "SubmitTaskStateChange", "TagResource",
-    "UntagResource", "UpdateCapacityProvider", "UpdateCluster", "UpdateClusterSettings", "UpdateContainerAgent",
-    "UpdateContainerInstancesState", "UpdateExpressGatewayService", "UpdateService", "UpdateServicePrimaryTaskSet",
-    "UpdateTaskProtection", "UpdateTaskSet",
+    "CreateCapacityProvider",
+    "CreateCluster",
+    "CreateExpressGatewayService",
+    "CreateService",
+    "CreateTaskSet",
+    "DeleteAccountSetting",
+    "DeleteAttributes",
+    "DeleteCapacityProvider",
+    "DeleteCluster",
+    "DeleteExpressGatewayService",
+    "DeleteService",
+    "DeleteTaskDefinitions",
+    "DeleteTaskSet",
+    "DeregisterContainerInstance",
+    "DeregisterTaskDefinition",
+    "DescribeCapacityProviders",
+    "DescribeClusters",
+    "DescribeContainerInstances",
+    "DescribeExpressGatewayService",
+    "DescribeServiceDeployments",
+    "DescribeServiceRevisions",
+    "DescribeServices",
+    "DescribeTaskDefinition",
+    "DescribeTaskSets",
+    "DescribeTasks",
+    "DiscoverPollEndpoint",
+    "ExecuteCommand",
+    "GetTaskProtection",
+    "ListAccountSettings",
+    "ListAttributes",
+    "ListClusters",
+    "ListContainerInstances",
+    "ListServiceDeployments",
+    "ListServices",
+    "ListServicesByNamespace",
+    "ListTagsForResource",
+    "ListTaskDefinitionFamilies",
+    "ListTaskDefinitions",
+    "ListTasks",
+    "PutAccountSetting",
+    "PutAccountSettingDefault",
+    "PutAttributes",
+    "PutClusterCapacityProviders",
+    "RegisterContainerInstance",
+    "RegisterTaskDefinition",
+    "RunTask",
+    "StartTask",
+    "StopServiceDeployment",
+    "StopTask",
+    "SubmitAttachmentStateChanges",
+    "SubmitContainerStateChange",
+    "SubmitTaskStateChange",
+    "TagResource",
+    "UntagResource",
+    "UpdateCapacityProvider",
+    "UpdateCluster",
+    "UpdateClusterSettings",
+    "UpdateContainerAgent",
+    "UpdateContainerInstancesState",
+    "UpdateExpressGatewayService",
+    "UpdateService",
+    "UpdateServicePrimaryTaskSet",
+    "UpdateTaskProtection",
+    "UpdateTaskSet",
 ];
 
 pub async fn handle(call: &Call<'_>, op: &str, body: &[u8]) -> Response {
@@ -42,7 +91,10 @@ pub async fn handle(call: &Call<'_>, op: &str, body: &[u8]) -> Response {
         match serde_json::from_slice(body) {
             Ok(v @ Value::Object(_)) => v,
             _ => {
-                let e = ApiError::new("SerializationException", "Start of structure or map found where not expected.");
+                let e = ApiError::new(
+                    "SerializationException",
+                    "Start of structure or map found where not expected.",
+                );
                 return json_error(&e, rid);
             }
         }
@@ -82,14 +134,20 @@ async fn run(call: &Call<'_>, op: &str, i: &Value) -> Result {
             "UnsupportedFeatureException",
             format!("tasknet does not implement the ECS operation {op}."),
         )),
-        _ => Err(ApiError::new("UnknownOperationException", format!("Unknown operation {op}."))),
+        _ => Err(ApiError::new(
+            "UnknownOperationException",
+            format!("Unknown operation {op}."),
+        )),
     }
 }
 
 // ---- input helpers: a wrong JSON type is a SerializationException ----
 
 fn ser_err(field: &str) -> ApiError {
-    ApiError::new("SerializationException", format!("Unexpected value type for field '{field}'."))
+    ApiError::new(
+        "SerializationException",
+        format!("Unexpected value type for field '{field}'."),
+    )
 }
 
 fn opt_str(i: &Value, k: &str) -> Result<Option<String>> {
@@ -101,7 +159,8 @@ fn opt_str(i: &Value, k: &str) -> Result<Option<String>> {
 }
 
 fn req_str(i: &Value, k: &str) -> Result<String> {
-    opt_str(i, k)?.ok_or_else(|| model::ecs::err::invalid_parameter(format!("{k} can not be blank.")))
+    opt_str(i, k)?
+        .ok_or_else(|| model::ecs::err::invalid_parameter(format!("{k} can not be blank.")))
 }
 
 fn opt_bool(i: &Value, k: &str) -> Result<Option<bool>> {
@@ -123,7 +182,10 @@ fn opt_int(i: &Value, k: &str) -> Result<Option<i64>> {
 fn str_list(i: &Value, k: &str) -> Result<Vec<String>> {
     match i.get(k) {
         None | Some(Value::Null) => Ok(Vec::new()),
-        Some(Value::Array(a)) => a.iter().map(|x| x.as_str().map(str::to_string).ok_or_else(|| ser_err(k))).collect(),
+        Some(Value::Array(a)) => a
+            .iter()
+            .map(|x| x.as_str().map(str::to_string).ok_or_else(|| ser_err(k)))
+            .collect(),
         _ => Err(ser_err(k)),
     }
 }
@@ -166,18 +228,32 @@ fn settings_in(i: &Value, k: &str) -> Result<Vec<(String, String)>> {
         None | Some(Value::Null) => Ok(Vec::new()),
         Some(Value::Array(a)) => a
             .iter()
-            .map(|s| Ok((opt_str(s, "name")?.unwrap_or_default(), opt_str(s, "value")?.unwrap_or_default())))
+            .map(|s| {
+                Ok((
+                    opt_str(s, "name")?.unwrap_or_default(),
+                    opt_str(s, "value")?.unwrap_or_default(),
+                ))
+            })
             .collect(),
         _ => Err(ser_err(k)),
     }
 }
 
 fn tags_out(tags: &[EcsTag]) -> Value {
-    Value::Array(tags.iter().map(|t| json!({"key": t.key, "value": t.value})).collect())
+    Value::Array(
+        tags.iter()
+            .map(|t| json!({"key": t.key, "value": t.value}))
+            .collect(),
+    )
 }
 
 /// Simple offset pagination tokens for the List* calls.
-fn page<T: Clone>(items: &[T], i: &Value, max_default: usize, max_limit: i64) -> Result<(Vec<T>, Option<String>)> {
+fn page<T: Clone>(
+    items: &[T],
+    i: &Value,
+    max_default: usize,
+    max_limit: i64,
+) -> Result<(Vec<T>, Option<String>)> {
     let max = match opt_int(i, "maxResults")? {
         Some(m) if !(1..=max_limit).contains(&m) => {
             return Err(model::ecs::err::invalid_parameter(format!(
@@ -205,9 +281,14 @@ async fn read<R: Send>(call: &Call<'_>, f: impl FnOnce(&Region) -> Result<R>) ->
     call.control.read(move |w| f(w.region(&region)?)).await?
 }
 
-async fn write<R>(call: &Call<'_>, f: impl FnOnce(&mut Region, model::Millis) -> Result<R>) -> Result<R> {
+async fn write<R>(
+    call: &Call<'_>,
+    f: impl FnOnce(&mut Region, model::Millis) -> Result<R>,
+) -> Result<R> {
     let region = call.region.clone();
-    call.control.write(move |w, now| f(w.region_mut(&region)?, now)).await
+    call.control
+        .write(move |w, now| f(w.region_mut(&region)?, now))
+        .await
 }
 
 fn caller(call: &Call<'_>) -> String {
@@ -259,7 +340,10 @@ async fn create_cluster(call: &Call<'_>, i: &Value) -> Result {
 
 fn check_include(include: &[String], allowed: &[&str]) -> Result<()> {
     if include.iter().any(|x| !allowed.contains(&x.as_str())) {
-        return Err(model::ecs::err::invalid_parameter(format!("include should be one of [{}]", allowed.join(","))));
+        return Err(model::ecs::err::invalid_parameter(format!(
+            "include should be one of [{}]",
+            allowed.join(",")
+        )));
     }
     Ok(())
 }
@@ -270,7 +354,16 @@ async fn describe_clusters(call: &Call<'_>, i: &Value) -> Result {
         names.push("default".into());
     }
     let include = str_list(i, "include")?;
-    check_include(&include, &["ATTACHMENTS", "CONFIGURATIONS", "SETTINGS", "STATISTICS", "TAGS"])?;
+    check_include(
+        &include,
+        &[
+            "ATTACHMENTS",
+            "CONFIGURATIONS",
+            "SETTINGS",
+            "STATISTICS",
+            "TAGS",
+        ],
+    )?;
     read(call, move |r| {
         let mut clusters = Vec::new();
         let mut failures = Vec::new();
@@ -289,7 +382,13 @@ async fn describe_clusters(call: &Call<'_>, i: &Value) -> Result {
 async fn list_clusters(call: &Call<'_>, i: &Value) -> Result {
     let i = i.clone();
     read(call, move |r| {
-        let arns: Vec<String> = r.ecs.clusters.iter().filter(|c| c.status == "ACTIVE").map(|c| r.cluster_arn(&c.name)).collect();
+        let arns: Vec<String> = r
+            .ecs
+            .clusters
+            .iter()
+            .filter(|c| c.status == "ACTIVE")
+            .map(|c| r.cluster_arn(&c.name))
+            .collect();
         let (items, next) = page(&arns, &i, 100, 100)?;
         let mut v = json!({ "clusterArns": items });
         if let Some(n) = next {
@@ -304,7 +403,11 @@ async fn delete_cluster(call: &Call<'_>, i: &Value) -> Result {
     let c = req_str(i, "cluster")?;
     write(call, move |r, _| {
         let name = r.delete_cluster(&c)?;
-        let cl = r.ecs.clusters.get(&name).ok_or_else(model::ecs::err::cluster_not_found)?;
+        let cl = r
+            .ecs
+            .clusters
+            .get(&name)
+            .ok_or_else(model::ecs::err::cluster_not_found)?;
         Ok(json!({ "cluster": cluster_json(r, cl, &[]) }))
     })
     .await
@@ -340,7 +443,11 @@ async fn register_task_definition(call: &Call<'_>, i: &Value) -> Result {
     let principal = caller(call);
     write(call, move |r, now| {
         let key = r.register_task_definition(&req, &principal, now)?;
-        let td = r.ecs.task_definitions.get(&key).ok_or_else(|| model::ecs::err::client("Unable to describe task definition."))?;
+        let td = r
+            .ecs
+            .task_definitions
+            .get(&key)
+            .ok_or_else(|| model::ecs::err::client("Unable to describe task definition."))?;
         Ok(json!({ "taskDefinition": r.task_definition_json(td), "tags": tags_out(&td.tags) }))
     })
     .await
@@ -403,7 +510,12 @@ async fn list_task_definition_families(call: &Call<'_>, i: &Value) -> Result {
                 "ALL" => true,
                 s => d.status == s,
             };
-            if ok && prefix.as_ref().is_none_or(|p| d.family.starts_with(p.as_str())) && !fams.contains(&d.family) {
+            if ok
+                && prefix
+                    .as_ref()
+                    .is_none_or(|p| d.family.starts_with(p.as_str()))
+                && !fams.contains(&d.family)
+            {
                 fams.push(d.family.clone());
             }
         }
@@ -422,7 +534,11 @@ async fn deregister_task_definition(call: &Call<'_>, i: &Value) -> Result {
     let reference = req_str(i, "taskDefinition")?;
     write(call, move |r, now| {
         let key = r.deregister_task_definition(&reference, now)?;
-        let td = r.ecs.task_definitions.get(&key).ok_or_else(|| model::ecs::err::client("Unable to describe task definition."))?;
+        let td = r
+            .ecs
+            .task_definitions
+            .get(&key)
+            .ok_or_else(|| model::ecs::err::client("Unable to describe task definition."))?;
         Ok(json!({ "taskDefinition": r.task_definition_json(td) }))
     })
     .await
@@ -431,10 +547,14 @@ async fn deregister_task_definition(call: &Call<'_>, i: &Value) -> Result {
 async fn delete_task_definitions(call: &Call<'_>, i: &Value) -> Result {
     let refs = str_list(i, "taskDefinitions")?;
     if refs.is_empty() {
-        return Err(model::ecs::err::invalid_parameter("size of TaskDefinition references list must be greater than 0"));
+        return Err(model::ecs::err::invalid_parameter(
+            "size of TaskDefinition references list must be greater than 0",
+        ));
     }
     if refs.len() > 10 {
-        return Err(model::ecs::err::invalid_parameter("Size of TaskDefinition references list cannot exceed 10"));
+        return Err(model::ecs::err::invalid_parameter(
+            "Size of TaskDefinition references list cannot exceed 10",
+        ));
     }
     write(call, move |r, _| {
         let mut defs = Vec::new();
@@ -506,9 +626,11 @@ pub fn task_json(r: &Region, task: &Task, with_tags: bool) -> Value {
             if let Some(x) = &c.reason {
                 o.insert("reason".into(), json!(x));
             }
-            // Absent while PROVISIONING (the RunTask response, aws-behavior §1.2).
+            if running_or_later {
+                // Absent while PROVISIONING (the RunTask response, aws-behavior §1.2).
             if attached {
                 o.insert("networkBindings".into(), json!([]));
+            }
             }
             let mut nis = Vec::new();
             if attached {
@@ -549,14 +671,23 @@ pub fn task_json(r: &Region, task: &Task, with_tags: bool) -> Value {
         .ecs
         .task_definitions
         .get(&task.task_definition)
-        .map(|d| if d.cpu_architecture == "ARM64" { "arm64" } else { "x86_64" })
+        .map(|d| {
+            if d.cpu_architecture == "ARM64" {
+                "arm64"
+            } else {
+                "x86_64"
+            }
+        })
         .unwrap_or("x86_64");
     let mut o = Map::new();
     o.insert(
         "attachments".into(),
         json!([{ "id": a.id, "type": "ElasticNetworkInterface", "status": a.status, "details": details }]),
     );
-    o.insert("attributes".into(), json!([{"name": "ecs.cpu-architecture", "value": arch}]));
+    o.insert(
+        "attributes".into(),
+        json!([{"name": "ecs.cpu-architecture", "value": arch}]),
+    );
     o.insert("availabilityZone".into(), json!(task.availability_zone));
     if let Some(cp) = &task.capacity_provider {
         o.insert("capacityProviderName".into(), json!(cp));
@@ -570,8 +701,14 @@ pub fn task_json(r: &Region, task: &Task, with_tags: bool) -> Value {
     o.insert("cpu".into(), json!(task.cpu));
     o.insert("createdAt".into(), t(task.created_at));
     o.insert("desiredStatus".into(), json!(task.desired_status));
-    o.insert("enableExecuteCommand".into(), json!(task.enable_execute_command));
-    o.insert("ephemeralStorage".into(), json!({"sizeInGiB": task.ephemeral_storage}));
+    o.insert(
+        "enableExecuteCommand".into(),
+        json!(task.enable_execute_command),
+    );
+    o.insert(
+        "ephemeralStorage".into(),
+        json!({"sizeInGiB": task.ephemeral_storage}),
+    );
     if let Some(x) = task.execution_stopped_at {
         o.insert("executionStoppedAt".into(), t(x));
     }
@@ -615,15 +752,22 @@ pub fn task_json(r: &Region, task: &Task, with_tags: bool) -> Value {
     o.insert("taskArn".into(), json!(arn));
     o.insert(
         "taskDefinitionArn".into(),
-        json!(format!("arn:aws:ecs:{}:{acct}:task-definition/{}", task.region, task.task_definition)),
+        json!(format!(
+            "arn:aws:ecs:{}:{acct}:task-definition/{}",
+            task.region, task.task_definition
+        )),
     );
     o.insert("version".into(), json!(task.version));
     Value::Object(o)
 }
 
 fn awsvpc_in(i: &Value) -> Result<Option<AwsVpcConfig>> {
-    let Some(nc) = i.get("networkConfiguration").filter(|v| !v.is_null()) else { return Ok(None) };
-    let Some(c) = nc.get("awsvpcConfiguration").filter(|v| !v.is_null()) else { return Ok(None) };
+    let Some(nc) = i.get("networkConfiguration").filter(|v| !v.is_null()) else {
+        return Ok(None);
+    };
+    let Some(c) = nc.get("awsvpcConfiguration").filter(|v| !v.is_null()) else {
+        return Ok(None);
+    };
     Ok(Some(AwsVpcConfig {
         subnets: str_list(c, "subnets")?,
         security_groups: str_list(c, "securityGroups")?,
@@ -631,10 +775,15 @@ fn awsvpc_in(i: &Value) -> Result<Option<AwsVpcConfig>> {
     }))
 }
 
-async fn run_task(call: &Call<'_>, i: &Value) -> Result {
-    let req = RunTask {
+/// A RunTask request body (also the shape `explain` takes for a planned task).
+/// `taskDefinition` may be an object for a plan; it is then left empty here.
+pub fn run_task_request(i: &Value, principal: String) -> Result<RunTask> {
+    Ok(RunTask {
         cluster: opt_str(i, "cluster")?,
-        task_definition: req_str(i, "taskDefinition")?,
+        task_definition: match i.get("taskDefinition") {
+            Some(Value::Object(_)) => String::new(),
+            _ => req_str(i, "taskDefinition")?,
+        },
         count: opt_int(i, "count")?,
         launch_type: opt_str(i, "launchType")?,
         capacity_provider_strategy: strategy_in(i, "capacityProviderStrategy")?,
@@ -647,15 +796,27 @@ async fn run_task(call: &Call<'_>, i: &Value) -> Result {
         started_by: opt_str(i, "startedBy")?,
         client_token: opt_str(i, "clientToken")?,
         propagate_tags: opt_str(i, "propagateTags")?,
-        principal: caller(call),
-    };
+        principal,
+    })
+}
+
+async fn run_task(call: &Call<'_>, i: &Value) -> Result {
+    if i.get("taskDefinition").is_some_and(Value::is_object) {
+        return Err(ser_err("taskDefinition"));
+    }
+    let req = run_task_request(i, caller(call))?;
     let region = call.region.clone();
     let lc = call.control.settings.lifecycle;
     call.control
         .write(move |w, now| {
             let out = w.run_task(&region, req, &lc, now)?;
             let r = w.region(&region)?;
-            let tasks: Vec<Value> = out.tasks.iter().filter_map(|id| r.ecs.tasks.get(id)).map(|t| task_json(r, t, true)).collect();
+            let tasks: Vec<Value> = out
+                .tasks
+                .iter()
+                .filter_map(|id| r.ecs.tasks.get(id))
+                .map(|t| task_json(r, t, true))
+                .collect();
             let failures: Vec<Value> = out
                 .failures
                 .iter()
@@ -674,9 +835,14 @@ async fn stop_task(call: &Call<'_>, i: &Value) -> Result {
     let task = req_str(i, "task")?;
     let reason = opt_str(i, "reason")?;
     check_task_reference(&cluster, &task, &call.control.settings.account_id)?;
+    let lc = call.control.settings.lifecycle;
     write(call, move |r, now| {
-        let id = r.stop_task(&cluster, &task, reason, now)?;
-        let t = r.ecs.tasks.get(&id).ok_or_else(model::ecs::task::task_not_found)?;
+        let id = r.stop_task(&cluster, &task, reason, &lc, now)?;
+        let t = r
+            .ecs
+            .tasks
+            .get(&id)
+            .ok_or_else(model::ecs::task::task_not_found)?;
         let mut v = task_json(r, t, false);
         // The StopTask response carries both storage fields (aws-behavior §1.2).
         v["fargateEphemeralStorage"] = json!({"sizeInGiB": t.ephemeral_storage});
@@ -691,7 +857,9 @@ fn check_task_reference(cluster: &str, task: &str, account: &str) -> Result<()> 
         let parts: Vec<&str> = rest.splitn(3, ':').collect();
         let res = parts.get(2).copied().unwrap_or("");
         let Some(path) = res.strip_prefix("task/") else {
-            return Err(model::ecs::err::invalid_parameter("Task Identifier is invalid"));
+            return Err(model::ecs::err::invalid_parameter(
+                "Task Identifier is invalid",
+            ));
         };
         if parts.get(1).is_some_and(|a| *a != account) {
             return Err(model::ecs::err::invalid_parameter(format!(
@@ -713,7 +881,9 @@ fn check_task_reference(cluster: &str, task: &str, account: &str) -> Result<()> 
     if ok {
         Ok(())
     } else {
-        Err(model::ecs::err::invalid_parameter("Task Identifier is invalid"))
+        Err(model::ecs::err::invalid_parameter(
+            "Task Identifier is invalid",
+        ))
     }
 }
 
@@ -724,7 +894,9 @@ async fn describe_tasks(call: &Call<'_>, i: &Value) -> Result {
         return Err(model::ecs::err::invalid_parameter("Tasks cannot be empty."));
     }
     if refs.len() > 100 {
-        return Err(model::ecs::err::invalid_parameter("taskIds can have at most 100 items."));
+        return Err(model::ecs::err::invalid_parameter(
+            "taskIds can have at most 100 items.",
+        ));
     }
     for t in &refs {
         check_task_reference(&cluster, t, &call.control.settings.account_id)?;
@@ -812,7 +984,8 @@ async fn list_account_settings(call: &Call<'_>, i: &Value) -> Result {
     let effective = opt_bool(i, "effectiveSettings")?.unwrap_or(false);
     let i = i.clone();
     read(call, move |r| {
-        let all = r.list_account_settings(name.as_deref(), value.as_deref(), &principal, effective)?;
+        let all =
+            r.list_account_settings(name.as_deref(), value.as_deref(), &principal, effective)?;
         let views: Vec<Value> = all.iter().map(setting_json).collect();
         let (items, next) = page(&views, &i, 10, 10)?;
         let mut v = json!({ "settings": items });
@@ -863,16 +1036,22 @@ fn parse_resource_arn(r: &Region, arn: &str) -> Result<Tagged> {
         return if r.ecs.task_definitions.contains(td) {
             Ok(Tagged::TaskDefinition(td.to_string()))
         } else {
-            Err(model::ecs::err::client("Unable to describe task definition."))
+            Err(model::ecs::err::client(
+                "Unable to describe task definition.",
+            ))
         };
     }
     if let Some(path) = res.strip_prefix("task/") {
         let Some((cluster, id)) = path.split_once('/') else {
-            return Err(model::ecs::err::invalid_parameter("Long arn format must be used for tagging operations"));
+            return Err(model::ecs::err::invalid_parameter(
+                "Long arn format must be used for tagging operations",
+            ));
         };
         return match r.find_task(cluster, id) {
             Some(t) => Ok(Tagged::Task(t.id.clone())),
-            None => Err(model::ecs::err::invalid_parameter("The referenced task was not found.")),
+            None => Err(model::ecs::err::invalid_parameter(
+                "The referenced task was not found.",
+            )),
         };
     }
     Err(bad())
@@ -891,15 +1070,20 @@ async fn tag_resource(call: &Call<'_>, i: &Value) -> Result {
     let tags = tags_in(i, "tags")?;
     for t in &tags {
         if t.key.to_ascii_lowercase().starts_with("aws:") {
-            return Err(model::ecs::err::invalid_parameter("Tag keys prefixed with 'aws:' are reserved."));
+            return Err(model::ecs::err::invalid_parameter(
+                "Tag keys prefixed with 'aws:' are reserved.",
+            ));
         }
         if t.key.is_empty() || t.key.chars().count() > 128 || t.value.chars().count() > 256 {
-            return Err(model::ecs::err::invalid_parameter("Some tags contain invalid characters."));
+            return Err(model::ecs::err::invalid_parameter(
+                "Some tags contain invalid characters.",
+            ));
         }
     }
     write(call, move |r, _| {
         let target = parse_resource_arn(r, &arn)?;
-        let cur = tags_of_mut(r, &target).ok_or_else(|| model::ecs::err::invalid_parameter("The ARN provided is invalid."))?;
+        let cur = tags_of_mut(r, &target)
+            .ok_or_else(|| model::ecs::err::invalid_parameter("The ARN provided is invalid."))?;
         for t in tags {
             match cur.iter_mut().find(|x| x.key == t.key) {
                 Some(x) => x.value = t.value,
@@ -907,7 +1091,9 @@ async fn tag_resource(call: &Call<'_>, i: &Value) -> Result {
             }
         }
         if cur.len() > 50 {
-            return Err(model::ecs::err::invalid_parameter("Tags can have at most 50 items."));
+            return Err(model::ecs::err::invalid_parameter(
+                "Tags can have at most 50 items.",
+            ));
         }
         Ok(json!({}))
     })

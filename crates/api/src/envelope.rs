@@ -8,14 +8,21 @@ pub const EC2_NS: &str = "http://ec2.amazonaws.com/doc/2016-11-15/";
 
 /// EC2 query error: `<Response><Errors><Error>…</Error></Errors><RequestID>`.
 pub fn ec2_error(e: &ApiError, request_id: String) -> Response {
-    let mut b = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Response><Errors><Error><Code>");
+    let mut b =
+        String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Response><Errors><Error><Code>");
     escape_into(&mut b, &e.code);
     b.push_str("</Code><Message>");
     escape_into(&mut b, &e.message);
     b.push_str("</Message></Error></Errors><RequestID>");
     b.push_str(&request_id);
     b.push_str("</RequestID></Response>");
-    Response { status: e.status, content_type: "text/xml;charset=UTF-8", request_id, headers: Vec::new(), body: b.into_bytes() }
+    Response {
+        status: e.status,
+        content_type: "text/xml;charset=UTF-8",
+        request_id,
+        headers: Vec::new(),
+        body: b.into_bytes(),
+    }
 }
 
 /// EC2 query success: `<XResponse xmlns=…><requestId>…</requestId>{inner}</XResponse>`.
@@ -32,13 +39,23 @@ pub fn ec2_ok(action: &str, inner: &str, request_id: String) -> Response {
     b.push_str("</");
     b.push_str(action);
     b.push_str("Response>");
-    Response { status: 200, content_type: "text/xml;charset=UTF-8", request_id, headers: Vec::new(), body: b.into_bytes() }
+    Response {
+        status: 200,
+        content_type: "text/xml;charset=UTF-8",
+        request_id,
+        headers: Vec::new(),
+        body: b.into_bytes(),
+    }
 }
 
 /// awsQuery error (IAM, STS, ELBv2).
 pub fn query_error(ns: &str, e: &ApiError, request_id: String) -> Response {
     let mut b = format!("<ErrorResponse xmlns=\"{ns}\"><Error><Type>");
-    b.push_str(if e.is_server_fault() { "Receiver" } else { "Sender" });
+    b.push_str(if e.is_server_fault() {
+        "Receiver"
+    } else {
+        "Sender"
+    });
     b.push_str("</Type><Code>");
     escape_into(&mut b, &e.code);
     b.push_str("</Code><Message>");
@@ -46,16 +63,32 @@ pub fn query_error(ns: &str, e: &ApiError, request_id: String) -> Response {
     b.push_str("</Message></Error><RequestId>");
     b.push_str(&request_id);
     b.push_str("</RequestId></ErrorResponse>");
-    Response { status: e.status, content_type: "text/xml", request_id, headers: Vec::new(), body: b.into_bytes() }
+    Response {
+        status: e.status,
+        content_type: "text/xml",
+        request_id,
+        headers: Vec::new(),
+        body: b.into_bytes(),
+    }
 }
 
 /// awsQuery success: `<XResponse><XResult>{inner}</XResult><ResponseMetadata>…`.
 pub fn query_ok(ns: &str, action: &str, inner: &str, request_id: String) -> Response {
-    let result = if inner.is_empty() { String::new() } else { format!("<{action}Result>{inner}</{action}Result>") };
+    let result = if inner.is_empty() {
+        String::new()
+    } else {
+        format!("<{action}Result>{inner}</{action}Result>")
+    };
     let b = format!(
         "<{action}Response xmlns=\"{ns}\">{result}<ResponseMetadata><RequestId>{request_id}</RequestId></ResponseMetadata></{action}Response>"
     );
-    Response { status: 200, content_type: "text/xml", request_id, headers: Vec::new(), body: b.into_bytes() }
+    Response {
+        status: 200,
+        content_type: "text/xml",
+        request_id,
+        headers: Vec::new(),
+        body: b.into_bytes(),
+    }
 }
 
 /// awsJson1_1 error: `{"__type": code, "message": text}`.
@@ -71,5 +104,11 @@ pub fn json_error(e: &ApiError, request_id: String) -> Response {
 }
 
 pub fn json_ok(body: Vec<u8>, request_id: String) -> Response {
-    Response { status: 200, content_type: "application/x-amz-json-1.1", request_id, headers: Vec::new(), body }
+    Response {
+        status: 200,
+        content_type: "application/x-amz-json-1.1",
+        request_id,
+        headers: Vec::new(),
+        body,
+    }
 }

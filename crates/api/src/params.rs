@@ -69,7 +69,10 @@ impl Params {
         match self.get(k) {
             None => Ok(None),
             Some(v) => v.trim().parse::<i64>().map(Some).map_err(|_| {
-                err::invalid_value(format!("Value ({v}) for parameter {} is invalid. Expected an integer.", lower_first(k)))
+                err::invalid_value(format!(
+                    "Value ({v}) for parameter {} is invalid. Expected an integer.",
+                    lower_first(k)
+                ))
             }),
         }
     }
@@ -77,9 +80,12 @@ impl Params {
     pub fn i32(&self, k: &str) -> Result<Option<i32>, ApiError> {
         match self.int(k)? {
             None => Ok(None),
-            Some(v) => i32::try_from(v)
-                .map(Some)
-                .map_err(|_| err::invalid_value(format!("Value ({v}) for parameter {} is invalid.", lower_first(k)))),
+            Some(v) => i32::try_from(v).map(Some).map_err(|_| {
+                err::invalid_value(format!(
+                    "Value ({v}) for parameter {} is invalid.",
+                    lower_first(k)
+                ))
+            }),
         }
     }
 
@@ -128,13 +134,19 @@ impl Params {
 
     pub fn has_prefix(&self, prefix: &str) -> bool {
         let p = format!("{prefix}.");
-        self.map.range(p.clone()..).next().is_some_and(|(k, _)| k.starts_with(&p))
+        self.map
+            .range(p.clone()..)
+            .next()
+            .is_some_and(|(k, _)| k.starts_with(&p))
     }
 
     pub fn filters(&self) -> Vec<Filter> {
         self.structs("Filter")
             .into_iter()
-            .map(|f| Filter { name: f.get("Name").unwrap_or_default().to_string(), values: f.list("Value") })
+            .map(|f| Filter {
+                name: f.get("Name").unwrap_or_default().to_string(),
+                values: f.list("Value"),
+            })
             .collect()
     }
 
@@ -161,7 +173,9 @@ pub fn parse_tags(p: &Params, prefix: &str) -> Result<Vec<Tag>, ApiError> {
     for t in p.structs(prefix) {
         let key = t.get("Key").unwrap_or_default().to_string();
         if key.starts_with("aws:") {
-            return Err(err::invalid_param("Tag keys starting with 'aws:' are reserved for internal use".to_string()));
+            return Err(err::invalid_param(
+                "Tag keys starting with 'aws:' are reserved for internal use".to_string(),
+            ));
         }
         let value = t.get("Value").unwrap_or_default().to_string();
         match out.iter_mut().find(|x| x.key == key) {

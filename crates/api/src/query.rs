@@ -13,7 +13,9 @@ const STS_NS: &str = "https://sts.amazonaws.com/doc/2011-06-15/";
 
 /// IAM sends policy documents URL-encoded.
 fn url_encode(s: &str) -> String {
-    form_urlencoded::byte_serialize(s.as_bytes()).collect::<String>().replace('+', "%20")
+    form_urlencoded::byte_serialize(s.as_bytes())
+        .collect::<String>()
+        .replace('+', "%20")
 }
 
 /// IAM timestamps: ISO 8601 without fractional seconds.
@@ -25,10 +27,13 @@ fn iam_time(m: model::Millis) -> String {
 fn role_xml(x: &mut Xml, r: &Role, account: &str) {
     x.el("Path", &r.path)
         .el("RoleName", &r.name)
-        .el("RoleId", &r.id)
+        .el("RoleId", &r.role_id)
         .el("Arn", r.arn(account))
         .el("CreateDate", iam_time(r.created))
-        .el("AssumeRolePolicyDocument", url_encode(&r.assume_role_policy))
+        .el(
+            "AssumeRolePolicyDocument",
+            url_encode(&r.assume_role_policy),
+        )
         .opt("Description", r.description.as_ref())
         .el("MaxSessionDuration", r.max_session_duration);
     if !r.tags.is_empty() {
@@ -40,7 +45,16 @@ fn role_xml(x: &mut Xml, r: &Role, account: &str) {
 }
 
 fn query_tags(p: &Params) -> Vec<(String, String)> {
-    p.sub("Tags").structs("member").into_iter().map(|t| (t.get("Key").unwrap_or_default().to_string(), t.get("Value").unwrap_or_default().to_string())).collect()
+    p.sub("Tags")
+        .structs("member")
+        .into_iter()
+        .map(|t| {
+            (
+                t.get("Key").unwrap_or_default().to_string(),
+                t.get("Value").unwrap_or_default().to_string(),
+            )
+        })
+        .collect()
 }
 
 fn validation(msg: String) -> ApiError {
@@ -69,7 +83,9 @@ async fn sts(call: &Call<'_>, action: &str) -> Result<String, ApiError> {
         "GetCallerIdentity" => {
             let acct = &call.control.settings.account_id;
             let mut x = Xml::new();
-            x.el("Arn", format!("arn:aws:iam::{acct}:root")).el("UserId", acct).el("Account", acct);
+            x.el("Arn", format!("arn:aws:iam::{acct}:root"))
+                .el("UserId", acct)
+                .el("Account", acct);
             Ok(x.into_string())
         }
         _ => Err(unknown_action(action)),
@@ -77,7 +93,10 @@ async fn sts(call: &Call<'_>, action: &str) -> Result<String, ApiError> {
 }
 
 fn unknown_action(action: &str) -> ApiError {
-    ApiError::new("InvalidAction", format!("The action {action} is not valid for this web service."))
+    ApiError::new(
+        "InvalidAction",
+        format!("The action {action} is not valid for this web service."),
+    )
 }
 
 async fn iam(call: &Call<'_>, action: &str, p: &Params) -> Result<String, ApiError> {
@@ -190,6 +209,9 @@ async fn iam(call: &Call<'_>, action: &str, p: &Params) -> Result<String, ApiErr
 
 /// awsJson1_1 requests for a service tasknet does not emulate.
 pub fn json_unknown_target(target: &str, rid: String) -> Response {
-    let e = ApiError::new("UnknownOperationException", format!("tasknet does not emulate the operation {target}."));
+    let e = ApiError::new(
+        "UnknownOperationException",
+        format!("tasknet does not emulate the operation {target}."),
+    );
     json_error(&e, rid)
 }

@@ -38,15 +38,25 @@ pub async fn dispatch(control: &Control, req: Request) -> Response {
     let rid = request_id();
     let scope = credential_scope(req.header("authorization"), None);
     if let Some(target) = req.header("x-amz-target") {
-        let region = scope.as_ref().map(|s| s.1.clone()).unwrap_or_else(|| control.settings.default_region.clone());
-        let call = Call { control, region, request_id: rid };
+        let region = scope
+            .as_ref()
+            .map(|s| s.1.clone())
+            .unwrap_or_else(|| control.settings.default_region.clone());
+        let call = Call {
+            control,
+            region,
+            request_id: rid,
+        };
         return match target.strip_prefix(crate::ecs::TARGET_PREFIX) {
             Some(op) => crate::ecs::handle(&call, op, &req.body).await,
             None => crate::query::json_unknown_target(target, call.request_id),
         };
     }
     if req.method != "POST" && req.method != "GET" {
-        let e = ApiError::new("InvalidAction", format!("The HTTP method {} is not supported.", req.method));
+        let e = ApiError::new(
+            "InvalidAction",
+            format!("The HTTP method {} is not supported.", req.method),
+        );
         return envelope::query_error("", &e, rid);
     }
     let mut params = Params::parse(req.query.as_bytes());
@@ -64,8 +74,14 @@ pub async fn dispatch(control: &Control, req: Request) -> Response {
         (None, Some(s)) => s.to_string(),
         (None, None) => "ec2".to_string(),
     };
-    let region = scope.map(|s| s.1).unwrap_or_else(|| control.settings.default_region.clone());
-    let call = Call { control, region, request_id: rid };
+    let region = scope
+        .map(|s| s.1)
+        .unwrap_or_else(|| control.settings.default_region.clone());
+    let call = Call {
+        control,
+        region,
+        request_id: rid,
+    };
     match service.as_str() {
         "ec2" => crate::ec2::handle(&call, &action, &params).await,
         "iam" | "sts" => crate::query::handle(&call, &service, &action, &params).await,
@@ -85,8 +101,14 @@ mod tests {
     #[test]
     fn scope_from_header() {
         let a = "AWS4-HMAC-SHA256 Credential=test/20240101/eu-west-1/ec2/aws4_request, SignedHeaders=host, Signature=abc";
-        assert_eq!(credential_scope(Some(a), None), Some(("ec2".into(), "eu-west-1".into())));
-        assert_eq!(credential_scope(None, Some("k/20240101/us-east-1/sts/aws4_request")), Some(("sts".into(), "us-east-1".into())));
+        assert_eq!(
+            credential_scope(Some(a), None),
+            Some(("ec2".into(), "eu-west-1".into()))
+        );
+        assert_eq!(
+            credential_scope(None, Some("k/20240101/us-east-1/sts/aws4_request")),
+            Some(("sts".into(), "us-east-1".into()))
+        );
         assert_eq!(credential_scope(Some("garbage"), None), None);
     }
 }

@@ -23,7 +23,9 @@ pub fn escape_into(out: &mut String, s: &str) {
 
 impl Xml {
     pub fn new() -> Self {
-        Xml { buf: String::with_capacity(512) }
+        Xml {
+            buf: String::with_capacity(512),
+        }
     }
 
     pub fn into_string(self) -> String {
@@ -72,7 +74,12 @@ impl Xml {
     }
 
     /// An EC2 list: `<tag><item>…</item>…</tag>`.
-    pub fn list<I: IntoIterator>(&mut self, tag: &str, items: I, mut f: impl FnMut(&mut Xml, I::Item)) -> &mut Self {
+    pub fn list<I: IntoIterator>(
+        &mut self,
+        tag: &str,
+        items: I,
+        mut f: impl FnMut(&mut Xml, I::Item),
+    ) -> &mut Self {
         self.start(tag);
         for it in items {
             self.start("item");
@@ -83,7 +90,11 @@ impl Xml {
     }
 
     /// A list of plain strings: `<tag><item>v</item>…</tag>`.
-    pub fn str_list<S: Display>(&mut self, tag: &str, items: impl IntoIterator<Item = S>) -> &mut Self {
+    pub fn str_list<S: Display>(
+        &mut self,
+        tag: &str,
+        items: impl IntoIterator<Item = S>,
+    ) -> &mut Self {
         self.start(tag);
         for it in items {
             self.el("item", it);
@@ -92,7 +103,12 @@ impl Xml {
     }
 
     /// An awsQuery list: `<tag><member>…</member>…</tag>`.
-    pub fn members<I: IntoIterator>(&mut self, tag: &str, items: I, mut f: impl FnMut(&mut Xml, I::Item)) -> &mut Self {
+    pub fn members<I: IntoIterator>(
+        &mut self,
+        tag: &str,
+        items: I,
+        mut f: impl FnMut(&mut Xml, I::Item),
+    ) -> &mut Self {
         self.start(tag);
         for it in items {
             self.start("member");
@@ -125,6 +141,9 @@ mod tests {
             x.el("b", "1 < 2 & 'q'");
             x.str_list("c", ["x"]);
         });
-        assert_eq!(x.into_string(), "<a><b>1 &lt; 2 &amp; &apos;q&apos;</b><c><item>x</item></c></a>");
+        assert_eq!(
+            x.into_string(),
+            "<a><b>1 &lt; 2 &amp; &apos;q&apos;</b><c><item>x</item></c></a>"
+        );
     }
 }

@@ -13,7 +13,9 @@ use std::collections::BTreeSet;
 use std::path::PathBuf;
 
 fn sample(name: &str) -> Value {
-    let p = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/samples").join(name);
+    let p = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/samples")
+        .join(name);
     let text = std::fs::read_to_string(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display()));
     serde_json::from_str(&text).expect("sample is JSON")
 }
@@ -23,7 +25,11 @@ fn paths(v: &Value, prefix: &str, out: &mut BTreeSet<String>) {
     match v {
         Value::Object(m) => {
             for (k, x) in m {
-                let p = if prefix.is_empty() { k.clone() } else { format!("{prefix}.{k}") };
+                let p = if prefix.is_empty() {
+                    k.clone()
+                } else {
+                    format!("{prefix}.{k}")
+                };
                 out.insert(p.clone());
                 paths(x, &p, out);
             }
@@ -53,7 +59,16 @@ fn launch() -> (Fixture, String) {
     let now = Millis(1_700_000_000_000);
     let mut world = World::new("123456789012", 7, now);
     let lc = Lifecycle::fast();
-    world.create_cluster("us-east-2", CreateCluster { name: Some("demo".into()), ..Default::default() }, now).unwrap();
+    world
+        .create_cluster(
+            "us-east-2",
+            CreateCluster {
+                name: Some("demo".into()),
+                ..Default::default()
+            },
+            now,
+        )
+        .unwrap();
     let r = world.region_mut("us-east-2").unwrap();
     let td = serde_json::json!({
         "family": "demo-task",
@@ -63,7 +78,8 @@ fn launch() -> (Fixture, String) {
         "memory": "3072",
         "containerDefinitions": [{"name": "app", "image": "nginx", "cpu": 256, "memory": 512}],
     });
-    r.register_task_definition(&td, "arn:aws:iam::123456789012:root", now).unwrap();
+    r.register_task_definition(&td, "arn:aws:iam::123456789012:root", now)
+        .unwrap();
     let subnet = r.subnets.iter().next().unwrap().id.clone();
     let out = world
         .run_task(
@@ -72,7 +88,13 @@ fn launch() -> (Fixture, String) {
                 cluster: Some("demo".into()),
                 task_definition: "demo-task".into(),
                 launch_type: Some("FARGATE".into()),
-                network: Some(AwsVpcConfig { subnets: vec![subnet], ..Default::default() }),
+                // The default subnets route to an internet gateway; a public IP
+                // lets the task reach Docker Hub (N40), so it can start.
+                network: Some(AwsVpcConfig {
+                    subnets: vec![subnet],
+                    assign_public_ip: Some("ENABLED".into()),
+                    ..Default::default()
+                }),
                 principal: "arn:aws:iam::123456789012:root".into(),
                 ..Default::default()
             },
@@ -102,14 +124,20 @@ fn run_task_response_matches_the_recorded_provisioning_shape() {
     let real = sample("fargate-run-task-provisioning-us-east-2-2024.json");
     let theirs = key_set(&real["tasks"][0]);
     let missing: Vec<_> = theirs.difference(&ours).collect();
-    assert!(missing.is_empty(), "keys AWS sends at PROVISIONING that tasknet lacks: {missing:?}");
+    assert!(
+        missing.is_empty(),
+        "keys AWS sends at PROVISIONING that tasknet lacks: {missing:?}"
+    );
     // platformFamily is in the 2024-02 recording of the same phase but not in
     // this 2024-08 dump (aws-behavior §1.2: sources disagree).
     let extra: Vec<_> = ours
         .difference(&theirs)
         .filter(|k| !k.starts_with("containers.memory") && *k != "platformFamily")
         .collect();
-    assert!(extra.is_empty(), "keys tasknet sends at PROVISIONING that AWS does not: {extra:?}");
+    assert!(
+        extra.is_empty(),
+        "keys tasknet sends at PROVISIONING that AWS does not: {extra:?}"
+    );
     let v = task_view(&f, &id);
     assert_eq!(v["lastStatus"], "PROVISIONING");
     assert_eq!(v["attachments"][0]["status"], "PRECREATED");
@@ -138,16 +166,30 @@ fn running_task_matches_the_recorded_running_shape() {
         "overrides.containerOverrides.name",
     ];
     let theirs = key_set(&real["tasks"][0]);
-    let missing: Vec<_> =
-        theirs.difference(&ours).filter(|k| !optional.iter().any(|o| k.starts_with(o))).collect();
-    assert!(missing.is_empty(), "keys AWS sends at RUNNING that tasknet lacks: {missing:?}");
+    let missing: Vec<_> = theirs
+        .difference(&ours)
+        .filter(|k| !optional.iter().any(|o| k.starts_with(o)))
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "keys AWS sends at RUNNING that tasknet lacks: {missing:?}"
+    );
     let names: Vec<&str> = v["attachments"][0]["details"]
         .as_array()
         .unwrap()
         .iter()
         .map(|d| d["name"].as_str().unwrap())
         .collect();
-    assert_eq!(names, ["subnetId", "networkInterfaceId", "macAddress", "privateDnsName", "privateIPv4Address"]);
+    assert_eq!(
+        names,
+        [
+            "subnetId",
+            "networkInterfaceId",
+            "macAddress",
+            "privateDnsName",
+            "privateIPv4Address"
+        ]
+    );
 }
 
 #[test]
@@ -157,7 +199,11 @@ fn stopped_task_keeps_details_and_deletes_the_attachment() {
         advance(&mut f, 100);
     }
     let now = f.now;
-    f.world.region_mut("us-east-2").unwrap().stop_task("demo", &id, None, now).unwrap();
+    f.world
+        .region_mut("us-east-2")
+        .unwrap()
+        .stop_task("demo", &id, None, &Lifecycle::fast(), now)
+        .unwrap();
     for _ in 0..6 {
         advance(&mut f, 100);
     }
@@ -165,7 +211,13 @@ fn stopped_task_keeps_details_and_deletes_the_attachment() {
     assert_eq!(v["lastStatus"], "STOPPED");
     assert_eq!(v["attachments"][0]["status"], "DELETED");
     assert_eq!(v["attachments"][0]["details"].as_array().unwrap().len(), 5);
-    for k in ["stoppedAt", "stoppingAt", "executionStoppedAt", "stopCode", "stoppedReason"] {
+    for k in [
+        "stoppedAt",
+        "stoppingAt",
+        "executionStoppedAt",
+        "stopCode",
+        "stoppedReason",
+    ] {
         assert!(v.get(k).is_some(), "{k} missing at STOPPED");
     }
     assert_eq!(v["stopCode"], "UserInitiated");
@@ -190,7 +242,14 @@ fn task_metadata_matches_the_real_v4_capture() {
     let base = cidr.split('/').next().unwrap();
     let mut octets: Vec<u8> = base.split('.').map(|o| o.parse().unwrap()).collect();
     octets[3] += 1;
-    let gw = format!("{}.{}.{}.{}/{}", octets[0], octets[1], octets[2], octets[3], cidr.split('/').nth(1).unwrap());
+    let gw = format!(
+        "{}.{}.{}.{}/{}",
+        octets[0],
+        octets[1],
+        octets[2],
+        octets[3],
+        cidr.split('/').nth(1).unwrap()
+    );
     assert_eq!(net["SubnetGatewayIpv4Address"], gw.as_str());
     assert_eq!(net["DomainNameServers"][0], "172.31.0.2");
     assert_eq!(net["DomainNameSearchList"][0], "us-east-2.compute.internal");

@@ -65,19 +65,38 @@ pub enum StartError {
 }
 
 pub fn now() -> Millis {
-    Millis(SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or(0))
+    Millis(
+        SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map(|d| d.as_millis() as i64)
+            .unwrap_or(0),
+    )
 }
 
 fn to_write(c: Change) -> Write {
     match c {
         Change::Wipe => Write::Wipe,
-        Change::Put { kind, id, seq, body } => Write::Put { kind, id, seq, body },
+        Change::Put {
+            kind,
+            id,
+            seq,
+            body,
+        } => Write::Put {
+            kind,
+            id,
+            seq,
+            body,
+        },
         Change::Delete { kind, id } => Write::Delete { kind, id },
     }
 }
 
 fn persist_failed() -> ApiError {
-    ApiError::new("ServiceUnavailable", "tasknet could not persist its state; see its log.").with_status(503)
+    ApiError::new(
+        "ServiceUnavailable",
+        "tasknet could not persist its state; see its log.",
+    )
+    .with_status(503)
 }
 
 impl Control {
@@ -96,8 +115,13 @@ impl Control {
             World::new(&settings.account_id, seed, now)
         } else {
             let n = rows.len();
-            let w = World::load(&settings.account_id, seed, now, rows.into_iter().map(|r| (r.kind, r.id, r.seq, r.body)))
-                .map_err(StartError::Corrupt)?;
+            let w = World::load(
+                &settings.account_id,
+                seed,
+                now,
+                rows.into_iter().map(|r| (r.kind, r.id, r.seq, r.body)),
+            )
+            .map_err(StartError::Corrupt)?;
             tracing::info!(records = n, "state restored");
             w
         };
@@ -120,7 +144,10 @@ impl Control {
             .map_err(|e| StartError::Corrupt(format!("cannot start committer: {e}")))?;
         Ok(Control {
             world: RwLock::new(world),
-            queue: Mutex::new(Queue { submitted: 0, tx: Some(tx) }),
+            queue: Mutex::new(Queue {
+                submitted: 0,
+                tx: Some(tx),
+            }),
             durable: drx,
             committer: Mutex::new(Some(handle)),
             settings,
@@ -128,7 +155,10 @@ impl Control {
     }
 
     /// Run a mutating operation as one transaction; answer once it is durable.
-    pub async fn write<R>(&self, f: impl FnOnce(&mut World, Millis) -> Result<R, ApiError>) -> Result<R, ApiError> {
+    pub async fn write<R>(
+        &self,
+        f: impl FnOnce(&mut World, Millis) -> Result<R, ApiError>,
+    ) -> Result<R, ApiError> {
         let (result, seq) = {
             let mut w = self.world.write().unwrap_or_else(|p| p.into_inner());
             let result = f(&mut w, now());
@@ -136,9 +166,15 @@ impl Control {
             if !changes.is_empty() && result.is_err() {
                 // Operations validate before mutating; reaching here is a bug, but
                 // memory and disk must still agree, so the changes are committed.
-                tracing::warn!("operation failed after changing state; committing its changes anyway");
+                tracing::warn!(
+                    "operation failed after changing state; committing its changes anyway"
+                );
             }
-            let seq = if changes.is_empty() { None } else { Some(self.submit(changes.into_iter().map(to_write).collect())?) };
+            let seq = if changes.is_empty() {
+                None
+            } else {
+                Some(self.submit(changes.into_iter().map(to_write).collect())?)
+            };
             (result, seq)
         };
         if let Some(seq) = seq {
@@ -152,7 +188,11 @@ impl Control {
         let (r, seq) = {
             let w = self.world.read().unwrap_or_else(|p| p.into_inner());
             let r = f(&w);
-            let seq = self.queue.lock().unwrap_or_else(|p| p.into_inner()).submitted;
+            let seq = self
+                .queue
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .submitted;
             (r, seq)
         };
         self.wait_durable(seq).await?;
@@ -233,20 +273,32 @@ impl Control {
     /// Stop accepting writes, let the committer flush, and wait for it.
     pub fn shutdown(&self) {
         self.queue.lock().unwrap_or_else(|p| p.into_inner()).tx = None;
-        if let Some(h) = self.committer.lock().unwrap_or_else(|p| p.into_inner()).take() {
+        if let Some(h) = self
+            .committer
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .take()
+        {
             let _ = h.join();
         }
     }
 }
 
 fn fastrand_seed() -> u64 {
-    let t = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_nanos() as u64).unwrap_or(0);
+    let t = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_nanos() as u64)
+        .unwrap_or(0);
     t ^ (std::process::id() as u64).rotate_left(32)
 }
 
 /// The committer thread: take every queued batch, commit them as one
 /// transaction, then report the highest sequence number durable.
-fn committer(mut store: Box<dyn Store>, rx: std::sync::mpsc::Receiver<Batch>, durable: watch::Sender<Durable>) {
+fn committer(
+    mut store: Box<dyn Store>,
+    rx: std::sync::mpsc::Receiver<Batch>,
+    durable: watch::Sender<Durable>,
+) {
     let mut failed = false;
     while let Ok(first) = rx.recv() {
         let mut last = first.seq;
@@ -281,7 +333,11 @@ mod tests {
     use super::*;
 
     fn settings() -> Settings {
-        Settings { account_id: "123456789012".into(), default_region: "us-east-1".into(), lifecycle: Lifecycle::fast() }
+        Settings {
+            account_id: "123456789012".into(),
+            default_region: "us-east-1".into(),
+            lifecycle: Lifecycle::fast(),
+        }
     }
 
     #[tokio::test]
@@ -290,11 +346,24 @@ mod tests {
         let id = c
             .write(|w, now| {
                 let r = w.region_mut("eu-west-1")?;
-                r.create_vpc(model::ec2::vpc::CreateVpc { cidr_block: Some("10.0.0.0/16".into()), ..Default::default() }, now)
+                r.create_vpc(
+                    model::ec2::vpc::CreateVpc {
+                        cidr_block: Some("10.0.0.0/16".into()),
+                        ..Default::default()
+                    },
+                    now,
+                )
             })
             .await
             .unwrap();
-        let found = c.read(|w| w.region("eu-west-1").map(|r| r.vpcs.contains(&id)).unwrap_or(false)).await.unwrap();
+        let found = c
+            .read(|w| {
+                w.region("eu-west-1")
+                    .map(|r| r.vpcs.contains(&id))
+                    .unwrap_or(false)
+            })
+            .await
+            .unwrap();
         assert!(found);
         c.shutdown();
     }
@@ -308,7 +377,10 @@ mod tests {
             let id = c
                 .write(|w, now| {
                     w.region_mut("us-east-1")?.create_vpc(
-                        model::ec2::vpc::CreateVpc { cidr_block: Some("10.9.0.0/16".into()), ..Default::default() },
+                        model::ec2::vpc::CreateVpc {
+                            cidr_block: Some("10.9.0.0/16".into()),
+                            ..Default::default()
+                        },
                         now,
                     )
                 })
@@ -318,9 +390,15 @@ mod tests {
             id
         };
         let c = Control::open(&dir, settings()).unwrap();
-        let n = c.read(|w| w.region("us-east-1").map(|r| r.vpcs.len()).unwrap_or(0)).await.unwrap();
+        let n = c
+            .read(|w| w.region("us-east-1").map(|r| r.vpcs.len()).unwrap_or(0))
+            .await
+            .unwrap();
         assert_eq!(n, 2, "default VPC plus the one created");
-        assert!(c.read(|w| w.region("us-east-1").unwrap().vpcs.contains(&id)).await.unwrap());
+        assert!(c
+            .read(|w| w.region("us-east-1").unwrap().vpcs.contains(&id))
+            .await
+            .unwrap());
         c.shutdown();
         let _ = std::fs::remove_dir_all(&dir);
     }

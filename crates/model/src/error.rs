@@ -16,7 +16,11 @@ pub struct ApiError {
 
 impl ApiError {
     pub fn new(code: impl Into<Cow<'static, str>>, message: impl Into<String>) -> Self {
-        ApiError { code: code.into(), message: message.into(), status: 400 }
+        ApiError {
+            code: code.into(),
+            message: message.into(),
+            status: 400,
+        }
     }
     pub fn with_status(mut self, status: u16) -> Self {
         self.status = status;

@@ -46,7 +46,12 @@ pub fn matches<T: Filterable>(item: &T, cx: &Region, filters: &[Filter]) -> bool
         vals.clear();
         let n = f.name.as_str();
         if let Some(key) = n.strip_prefix("tag:") {
-            vals.extend(item.tags().iter().filter(|t| t.key == key).map(|t| t.value.clone()));
+            vals.extend(
+                item.tags()
+                    .iter()
+                    .filter(|t| t.key == key)
+                    .map(|t| t.value.clone()),
+            );
         } else if n == "tag-key" {
             vals.extend(item.tags().iter().map(|t| t.key.clone()));
         } else if n == "tag-value" {
@@ -72,7 +77,9 @@ pub fn wildcard(pattern: &str, value: &str) -> bool {
         if pi < p.len() && p[pi] == '\\' && pi + 1 < p.len() && p[pi + 1] == v[vi] {
             pi += 2;
             vi += 1;
-        } else if pi < p.len() && (p[pi] == '?' || (p[pi] == v[vi] && p[pi] != '*' && p[pi] != '\\')) {
+        } else if pi < p.len()
+            && (p[pi] == '?' || (p[pi] == v[vi] && p[pi] != '*' && p[pi] != '\\'))
+        {
             pi += 1;
             vi += 1;
         } else if pi < p.len() && p[pi] == '*' {

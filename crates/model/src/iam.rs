@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Role {
     pub name: String,
-    pub id: String,
+    pub role_id: String,
     pub path: String,
     pub assume_role_policy: String,
     pub description: Option<String>,
@@ -41,7 +41,11 @@ impl Role {
 pub const ECS_SLR: &str = "AWSServiceRoleForECS";
 
 fn no_such_role(name: &str) -> ApiError {
-    ApiError::new("NoSuchEntity", format!("The role with name {name} cannot be found.")).with_status(404)
+    ApiError::new(
+        "NoSuchEntity",
+        format!("The role with name {name} cannot be found."),
+    )
+    .with_status(404)
 }
 
 /// The role name AWS gives a service's service-linked role.
@@ -49,7 +53,9 @@ fn slr_name(service: &str) -> Result<&'static str> {
     Ok(match service {
         "ecs.amazonaws.com" => ECS_SLR,
         "elasticloadbalancing.amazonaws.com" => "AWSServiceRoleForElasticLoadBalancing",
-        "ecs.application-autoscaling.amazonaws.com" => "AWSServiceRoleForApplicationAutoScaling_ECSService",
+        "ecs.application-autoscaling.amazonaws.com" => {
+            "AWSServiceRoleForApplicationAutoScaling_ECSService"
+        }
         "ec2.amazonaws.com" => "AWSServiceRoleForEC2",
         _ => {
             return Err(ApiError::new(
@@ -76,7 +82,13 @@ impl World {
     }
 
     pub fn create_role(&mut self, req: CreateRole, now: Millis) -> Result<&Role> {
-        if req.name.is_empty() || req.name.len() > 64 || !req.name.chars().all(|c| c.is_ascii_alphanumeric() || "+=,.@_-".contains(c)) {
+        if req.name.is_empty()
+            || req.name.len() > 64
+            || !req
+                .name
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "+=,.@_-".contains(c))
+        {
             return Err(ApiError::new(
                 "ValidationError",
                 format!("1 validation error detected: Value '{}' at 'roleName' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\w+=,.@-]+", req.name),
@@ -84,11 +96,15 @@ impl World {
         }
         let path = req.path.unwrap_or_else(|| "/".into());
         if !path.starts_with('/') || !path.ends_with('/') {
-            return Err(ApiError::new("ValidationError", format!("The specified value for path is invalid. It must begin and end with / and contain only alphanumeric characters and/or / characters.")));
+            return Err(ApiError::new("ValidationError", "The specified value for path is invalid. It must begin and end with / and contain only alphanumeric characters and/or / characters."));
         }
         check_trust_policy(&req.assume_role_policy)?;
         if self.roles.contains(&req.name) {
-            return Err(ApiError::new("EntityAlreadyExists", format!("Role with name {} already exists.", req.name)).with_status(409));
+            return Err(ApiError::new(
+                "EntityAlreadyExists",
+                format!("Role with name {} already exists.", req.name),
+            )
+            .with_status(409));
         }
         let msd = req.max_session_duration.unwrap_or(3600);
         if !(3600..=43200).contains(&msd) {
@@ -98,7 +114,7 @@ impl World {
         let name = req.name.clone();
         self.roles.insert(Role {
             name: req.name,
-            id,
+            role_id: id,
             path,
             assume_role_policy: req.assume_role_policy,
             description: req.description,
@@ -122,7 +138,12 @@ impl World {
         Ok(())
     }
 
-    pub fn create_service_linked_role(&mut self, service: &str, description: Option<String>, now: Millis) -> Result<&Role> {
+    pub fn create_service_linked_role(
+        &mut self,
+        service: &str,
+        description: Option<String>,
+        now: Millis,
+    ) -> Result<&Role> {
         let name = slr_name(service)?;
         if self.roles.contains(name) {
             return Err(ApiError::new(
@@ -134,14 +155,20 @@ impl World {
         self.role(name)
     }
 
-    fn insert_service_linked_role(&mut self, service: &str, name: &str, description: Option<String>, now: Millis) {
+    fn insert_service_linked_role(
+        &mut self,
+        service: &str,
+        name: &str,
+        description: Option<String>,
+        now: Millis,
+    ) {
         let policy = format!(
             r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Principal":{{"Service":"{service}"}},"Action":"sts:AssumeRole"}}]}}"#
         );
         let id = format!("AROA{}", ids::upper_alnum(&mut self.rng, 17));
         self.roles.insert(Role {
             name: name.to_string(),
-            id,
+            role_id: id,
             path: format!("/aws-service-role/{service}/"),
             assume_role_policy: policy,
             description,
@@ -168,7 +195,10 @@ impl World {
     pub fn delete_service_linked_role(&mut self, name: &str) -> Result<String> {
         let r = self.role(name)?;
         let Some(svc) = r.service_linked.clone() else {
-            return Err(ApiError::new("InvalidInput", format!("Role {name} is not a service-linked role.")));
+            return Err(ApiError::new(
+                "InvalidInput",
+                format!("Role {name} is not a service-linked role."),
+            ));
         };
         let arn_path = format!("{svc}/{name}");
         self.roles.remove(name);
@@ -194,10 +224,17 @@ fn check_trust_policy(doc: &str) -> Result<()> {
         }
         let actions: Vec<String> = match s.get("Action") {
             Some(serde_json::Value::String(a)) => vec![a.clone()],
-            Some(serde_json::Value::Array(a)) => a.iter().filter_map(|x| x.as_str().map(str::to_string)).collect(),
+            Some(serde_json::Value::Array(a)) => a
+                .iter()
+                .filter_map(|x| x.as_str().map(str::to_string))
+                .collect(),
             _ => Vec::new(),
         };
-        if actions.iter().any(|a| !a.starts_with("sts:AssumeRole") && a != "sts:TagSession" && a != "sts:SetSourceIdentity") {
+        if actions.iter().any(|a| {
+            !a.starts_with("sts:AssumeRole")
+                && a != "sts:TagSession"
+                && a != "sts:SetSourceIdentity"
+        }) {
             return bad("AssumeRole policy may only specify STS AssumeRole actions.");
         }
     }

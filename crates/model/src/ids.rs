@@ -29,7 +29,14 @@ pub fn uuid(rng: &mut fastrand::Rng) -> String {
     b[6] = (b[6] & 0x0f) | 0x40;
     b[8] = (b[8] & 0x3f) | 0x80;
     let h: String = b.iter().map(|x| format!("{x:02x}")).collect();
-    format!("{}-{}-{}-{}-{}", &h[0..8], &h[8..12], &h[12..16], &h[16..20], &h[20..32])
+    format!(
+        "{}-{}-{}-{}-{}",
+        &h[0..8],
+        &h[8..12],
+        &h[12..16],
+        &h[16..20],
+        &h[20..32]
+    )
 }
 
 /// A locally administered unicast MAC, as AWS gives ENIs (`0e:77:5e:a3:7c:f5`).
@@ -39,7 +46,10 @@ pub fn mac(rng: &mut fastrand::Rng) -> String {
         *x = rng.u8(..);
     }
     b[0] = (b[0] & 0xfc) | 0x02;
-    b.iter().map(|x| format!("{x:02x}")).collect::<Vec<_>>().join(":")
+    b.iter()
+        .map(|x| format!("{x:02x}"))
+        .collect::<Vec<_>>()
+        .join(":")
 }
 
 /// Upper-case alphanumerics, as in IAM unique ids (`AROA` + 17).
@@ -53,7 +63,9 @@ pub fn is_well_formed(id: &str, prefix: &str) -> bool {
     match id.strip_prefix(prefix).and_then(|r| r.strip_prefix('-')) {
         Some(rest) => {
             (rest.len() == 8 || rest.len() == 17)
-                && rest.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+                && rest
+                    .bytes()
+                    .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
         }
         None => false,
     }

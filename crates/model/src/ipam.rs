@@ -204,14 +204,19 @@ impl PublicPool {
         self.cidr.nth(i)
     }
     pub fn claim(&mut self, ip: Ipv4Addr) -> bool {
-        self.cidr.contains(ip) && self.map.set(u32::from(ip).wrapping_sub(self.cidr.base()) as u64)
+        self.cidr.contains(ip)
+            && self
+                .map
+                .set(u32::from(ip).wrapping_sub(self.cidr.base()) as u64)
     }
     pub fn release(&mut self, ip: Ipv4Addr) -> bool {
         let last = ip.octets()[3];
         self.cidr.contains(ip)
             && last != 0
             && last != 255
-            && self.map.clear(u32::from(ip).wrapping_sub(self.cidr.base()) as u64)
+            && self
+                .map
+                .clear(u32::from(ip).wrapping_sub(self.cidr.base()) as u64)
     }
     pub fn available(&self) -> u64 {
         self.map.len - self.map.used
@@ -228,7 +233,11 @@ pub struct Ipv6Ipam {
 impl Ipv6Ipam {
     fn reserved(cidr: &Ipv6Cidr, ip: u128) -> bool {
         let host_bits = 128 - cidr.prefix_len() as u32;
-        let host_mask = if host_bits == 128 { u128::MAX } else { (1u128 << host_bits) - 1 };
+        let host_mask = if host_bits == 128 {
+            u128::MAX
+        } else {
+            (1u128 << host_bits) - 1
+        };
         let host = ip & host_mask;
         host < 4 || host == host_mask
     }
@@ -239,7 +248,11 @@ impl Ipv6Ipam {
         if host_bits < 8 {
             return None;
         }
-        let host_mask = if host_bits == 128 { u128::MAX } else { (1u128 << host_bits) - 1 };
+        let host_mask = if host_bits == 128 {
+            u128::MAX
+        } else {
+            (1u128 << host_bits) - 1
+        };
         for _ in 0..64 {
             let ip = cidr.base() | (rng.u128(..) & host_mask);
             if !Self::reserved(cidr, ip) && self.used.insert(ip) {
@@ -291,8 +304,14 @@ mod tests {
             assert_eq!(ipam.claim(ip.parse().unwrap()), Err(ClaimError::Reserved));
             assert!(!ipam.release(ip.parse().unwrap()));
         }
-        assert_eq!(ipam.claim("10.0.1.4".parse().unwrap()), Err(ClaimError::InUse));
-        assert_eq!(ipam.claim("10.0.2.4".parse().unwrap()), Err(ClaimError::OutOfRange));
+        assert_eq!(
+            ipam.claim("10.0.1.4".parse().unwrap()),
+            Err(ClaimError::InUse)
+        );
+        assert_eq!(
+            ipam.claim("10.0.2.4".parse().unwrap()),
+            Err(ClaimError::OutOfRange)
+        );
     }
 
     #[test]
@@ -343,7 +362,10 @@ mod tests {
         let a = i.allocate(&c, &mut rng).unwrap();
         assert!(c.contains(a));
         assert_eq!(i.claim(&c, a), Err(ClaimError::InUse));
-        assert_eq!(i.claim(&c, "2600:1f18:1:2::1".parse().unwrap()), Err(ClaimError::Reserved));
+        assert_eq!(
+            i.claim(&c, "2600:1f18:1:2::1".parse().unwrap()),
+            Err(ClaimError::Reserved)
+        );
         assert!(i.release(a));
     }
 

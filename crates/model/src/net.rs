@@ -119,7 +119,10 @@ impl Ipv6Cidr {
         if len > 128 {
             return None;
         }
-        Some(Self { addr: u128::from(addr) & mask6(len), len })
+        Some(Self {
+            addr: u128::from(addr) & mask6(len),
+            len,
+        })
     }
     pub fn network(&self) -> Ipv6Addr {
         Ipv6Addr::from(self.addr)
@@ -150,7 +153,10 @@ impl Ipv6Cidr {
         }
         let shift = 128 - len as u32;
         let off = if shift >= 128 { 0 } else { index << shift };
-        Some(Ipv6Cidr { addr: self.addr | off, len })
+        Some(Ipv6Cidr {
+            addr: self.addr | off,
+            len,
+        })
     }
     pub fn parse_exact(s: &str) -> Option<Self> {
         let c: Ipv6Cidr = s.parse().ok()?;

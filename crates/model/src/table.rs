@@ -20,8 +20,16 @@ pub trait Record: Serialize + DeserializeOwned {
 pub enum Change {
     /// Forget everything (a reset); always first in its batch.
     Wipe,
-    Put { kind: &'static str, id: String, seq: u64, body: Vec<u8> },
-    Delete { kind: &'static str, id: String },
+    Put {
+        kind: &'static str,
+        id: String,
+        seq: u64,
+        body: Vec<u8>,
+    },
+    Delete {
+        kind: &'static str,
+        id: String,
+    },
 }
 
 /// Records in creation order (`seq`), with an id index and a dirty set.
@@ -129,7 +137,12 @@ impl<T: Record> Table<T> {
                 if let Some(rec) = self.rows.get(seq) {
                     // Serialising our own plain-data structs cannot fail.
                     let body = serde_json::to_vec(rec).unwrap_or_default();
-                    out.push(Change::Put { kind: T::KIND, id, seq: *seq, body });
+                    out.push(Change::Put {
+                        kind: T::KIND,
+                        id,
+                        seq: *seq,
+                        body,
+                    });
                 }
             }
         }
@@ -163,8 +176,14 @@ mod tests {
     #[test]
     fn tracks_puts_and_deletes_in_order() {
         let mut t = Table::default();
-        t.insert(R { id: "b".into(), v: 1 });
-        t.insert(R { id: "a".into(), v: 2 });
+        t.insert(R {
+            id: "b".into(),
+            v: 1,
+        });
+        t.insert(R {
+            id: "a".into(),
+            v: 2,
+        });
         let ids: Vec<_> = t.iter().map(|r| r.id.clone()).collect();
         assert_eq!(ids, ["b", "a"]);
         let mut out = vec![];
@@ -175,16 +194,31 @@ mod tests {
         t.remove("b");
         out.clear();
         t.drain_changes(&mut out);
-        assert_eq!(out[0], Change::Delete { kind: "r", id: "b".into() });
+        assert_eq!(
+            out[0],
+            Change::Delete {
+                kind: "r",
+                id: "b".into()
+            }
+        );
         assert!(matches!(&out[1], Change::Put { id, seq: 2, .. } if id == "a"));
     }
 
     #[test]
     fn load_restores_sequence() {
         let mut t = Table::default();
-        t.load(7, R { id: "x".into(), v: 0 });
+        t.load(
+            7,
+            R {
+                id: "x".into(),
+                v: 0,
+            },
+        );
         assert!(!t.has_changes());
-        t.insert(R { id: "y".into(), v: 0 });
+        t.insert(R {
+            id: "y".into(),
+            v: 0,
+        });
         assert_eq!(t.seq_of("y"), Some(8));
     }
 }

@@ -3,7 +3,9 @@
 use serde::{Deserialize, Serialize};
 
 /// Milliseconds since the Unix epoch.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
+)]
 pub struct Millis(pub i64);
 
 impl Millis {
@@ -50,7 +52,13 @@ mod tests {
     #[test]
     fn iso() {
         assert_eq!(Millis(0).iso8601(), "1970-01-01T00:00:00.000Z");
-        assert_eq!(Millis(1_711_356_260_123).iso8601(), "2024-03-25T08:44:20.123Z");
-        assert_eq!(Millis(951_782_400_000).iso8601(), "2000-02-29T00:00:00.000Z");
+        assert_eq!(
+            Millis(1_711_356_260_123).iso8601(),
+            "2024-03-25T08:44:20.123Z"
+        );
+        assert_eq!(
+            Millis(951_782_400_000).iso8601(),
+            "2000-02-29T00:00:00.000Z"
+        );
     }
 }

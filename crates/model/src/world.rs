@@ -102,7 +102,8 @@ impl Region {
         let cidr: Ipv4Cidr = self.info.ec2_v4_pool.parse().unwrap_or_else(|_| {
             Ipv4Cidr::new(std::net::Ipv4Addr::new(198, 18, 0, 0), 15).expect("static CIDR")
         });
-        self.public_pool.get_or_insert_with(|| PublicPool::new(cidr))
+        self.public_pool
+            .get_or_insert_with(|| PublicPool::new(cidr))
     }
 
     /// Rebuild address allocators from the subnets, ENIs and Elastic IPs.
@@ -141,7 +142,12 @@ impl Region {
             }
         }
         for (s, ip) in claims6 {
-            let cidr = self.subnets.get(&s).and_then(|s| s.ipv6_blocks.iter().find(|b| b.cidr.contains(ip)).map(|b| b.cidr));
+            let cidr = self.subnets.get(&s).and_then(|s| {
+                s.ipv6_blocks
+                    .iter()
+                    .find(|b| b.cidr.contains(ip))
+                    .map(|b| b.cidr)
+            });
             if let (Some(c), Some(i)) = (cidr, self.ipam6.get_mut(&s)) {
                 let _ = i.claim(&c, ip);
             }
@@ -169,7 +175,13 @@ impl World {
             .iter()
             .map(|info| (info.name, Region::new(info, account_id, rng.u64(..))))
             .collect();
-        World { account_id: account_id.to_string(), regions, roles: Table::default(), rng, wiped: false }
+        World {
+            account_id: account_id.to_string(),
+            regions,
+            roles: Table::default(),
+            rng,
+            wiped: false,
+        }
     }
 
     /// Rebuild a world from persisted rows `(kind, id, seq, body)`; Regions never
@@ -182,7 +194,8 @@ impl World {
     ) -> Result<Self, String> {
         let mut w = World::empty(account_id, seed);
         for (kind, id, seq, body) in rows {
-            w.load_row(&kind, seq, &body).map_err(|e| format!("record {kind}/{id}: {e}"))?;
+            w.load_row(&kind, seq, &body)
+                .map_err(|e| format!("record {kind}/{id}: {e}"))?;
         }
         for r in w.regions.values_mut() {
             r.rebuild_derived();
@@ -228,7 +241,9 @@ impl World {
     }
 
     fn region_for_record<T: Record>(&mut self, rec: &T) -> Result<&mut Region, String> {
-        self.regions.get_mut(rec.region()).ok_or_else(|| format!("unknown region {}", rec.region()))
+        self.regions
+            .get_mut(rec.region())
+            .ok_or_else(|| format!("unknown region {}", rec.region()))
     }
 
     pub fn region(&self, name: &str) -> Result<&Region, ApiError> {
@@ -236,7 +251,9 @@ impl World {
     }
 
     pub fn region_mut(&mut self, name: &str) -> Result<&mut Region, ApiError> {
-        self.regions.get_mut(name).ok_or_else(|| unknown_region(name))
+        self.regions
+            .get_mut(name)
+            .ok_or_else(|| unknown_region(name))
     }
 
     pub fn regions(&self) -> impl Iterator<Item = &Region> {

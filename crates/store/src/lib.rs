@@ -31,8 +31,16 @@ pub struct Row {
 pub enum Write {
     /// Delete every row (a reset).
     Wipe,
-    Put { kind: &'static str, id: String, seq: u64, body: Vec<u8> },
-    Delete { kind: &'static str, id: String },
+    Put {
+        kind: &'static str,
+        id: String,
+        seq: u64,
+        body: Vec<u8>,
+    },
+    Delete {
+        kind: &'static str,
+        id: String,
+    },
 }
 
 /// The seam where a server database could stand in for SQLite.
@@ -86,8 +94,11 @@ impl SqliteStore {
                  PRIMARY KEY (kind, id)
              );",
         )?;
-        let version: Option<String> =
-            conn.query_row("SELECT value FROM meta WHERE key='schema'", [], |r| r.get(0)).optional()?;
+        let version: Option<String> = conn
+            .query_row("SELECT value FROM meta WHERE key='schema'", [], |r| {
+                r.get(0)
+            })
+            .optional()?;
         match version.and_then(|v| v.parse::<i64>().ok()) {
             Some(v) if v > SCHEMA_VERSION => return Err(StoreError::Schema(name.to_string(), v)),
             Some(_) => {}
@@ -120,10 +131,17 @@ fn checkpointer(conn: Connection) {
 
 impl Store for SqliteStore {
     fn load(&mut self) -> Result<Vec<Row>, StoreError> {
-        let mut st = self.conn.prepare("SELECT kind, id, seq, body FROM records ORDER BY seq, kind, id")?;
+        let mut st = self
+            .conn
+            .prepare("SELECT kind, id, seq, body FROM records ORDER BY seq, kind, id")?;
         let rows = st
             .query_map([], |r| {
-                Ok(Row { kind: r.get(0)?, id: r.get(1)?, seq: r.get::<_, i64>(2)? as u64, body: r.get(3)? })
+                Ok(Row {
+                    kind: r.get(0)?,
+                    id: r.get(1)?,
+                    seq: r.get::<_, i64>(2)? as u64,
+                    body: r.get(3)?,
+                })
             })?
             .collect::<Result<Vec<_>, _>>()?;
         Ok(rows)
@@ -142,7 +160,12 @@ impl Store for SqliteStore {
                     Write::Wipe => {
                         tx.execute("DELETE FROM records", [])?;
                     }
-                    Write::Put { kind, id, seq, body } => {
+                    Write::Put {
+                        kind,
+                        id,
+                        seq,
+                        body,
+                    } => {
                         put.execute(params![kind, id, *seq as i64, body])?;
                     }
                     Write::Delete { kind, id } => {
@@ -156,11 +179,19 @@ impl Store for SqliteStore {
     }
 
     fn get_meta(&mut self, key: &str) -> Result<Option<String>, StoreError> {
-        Ok(self.conn.query_row("SELECT value FROM meta WHERE key = ?1", params![key], |r| r.get(0)).optional()?)
+        Ok(self
+            .conn
+            .query_row("SELECT value FROM meta WHERE key = ?1", params![key], |r| {
+                r.get(0)
+            })
+            .optional()?)
     }
 
     fn set_meta(&mut self, key: &str, value: &str) -> Result<(), StoreError> {
-        self.conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?1, ?2)", params![key, value])?;
+        self.conn.execute(
+            "INSERT OR REPLACE INTO meta (key, value) VALUES (?1, ?2)",
+            params![key, value],
+        )?;
         Ok(())
     }
 }
@@ -170,19 +201,29 @@ mod tests {
     use super::*;
 
     fn put(kind: &'static str, id: &str, seq: u64, body: &str) -> Write {
-        Write::Put { kind, id: id.into(), seq, body: body.as_bytes().to_vec() }
+        Write::Put {
+            kind,
+            id: id.into(),
+            seq,
+            body: body.as_bytes().to_vec(),
+        }
     }
 
     #[test]
     fn commit_load_delete_wipe() {
         let mut s = SqliteStore::in_memory().unwrap();
-        s.commit(&[put("vpc", "vpc-1", 2, "a"), put("vpc", "vpc-2", 1, "b")]).unwrap();
+        s.commit(&[put("vpc", "vpc-1", 2, "a"), put("vpc", "vpc-2", 1, "b")])
+            .unwrap();
         s.commit(&[put("vpc", "vpc-1", 2, "a2")]).unwrap();
         let rows = s.load().unwrap();
         assert_eq!(rows.len(), 2);
         assert_eq!(rows[0].id, "vpc-2");
         assert_eq!(rows[1].body, b"a2");
-        s.commit(&[Write::Delete { kind: "vpc", id: "vpc-2".into() }]).unwrap();
+        s.commit(&[Write::Delete {
+            kind: "vpc",
+            id: "vpc-2".into(),
+        }])
+        .unwrap();
         assert_eq!(s.load().unwrap().len(), 1);
         s.commit(&[Write::Wipe, put("sg", "sg-1", 1, "c")]).unwrap();
         let rows = s.load().unwrap();

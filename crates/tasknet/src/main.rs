@@ -1,5 +1,7 @@
 //! `tasknet`: Amazon ECS on Fargate task networking on one machine.
 
+mod admin;
+mod explain;
 mod serve;
 
 use clap::{Parser, Subcommand};
@@ -7,7 +9,11 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 
 #[derive(Parser)]
-#[command(name = "tasknet", version, about = "Amazon ECS on Fargate task networking, emulated on one machine")]
+#[command(
+    name = "tasknet",
+    version,
+    about = "Amazon ECS on Fargate task networking, emulated on one machine"
+)]
 struct Cli {
     /// Log format: text for people, json for machines.
     #[arg(long, global = true, env = "TASKNET_LOG_FORMAT", default_value = "text", value_parser = ["text", "json"])]
@@ -20,6 +26,8 @@ struct Cli {
 enum Command {
     /// Serve the AWS APIs (EC2, ECS, IAM, STS) over HTTP.
     Serve(ServeArgs),
+    /// Explain what a task (or a planned task) can reach, hop by hop (N43).
+    Explain(explain::ExplainArgs),
 }
 
 #[derive(clap::Args, Clone)]
@@ -59,7 +67,11 @@ pub struct ServeArgs {
     #[arg(long, env = "TASKNET_DEPROVISIONING_MS")]
     pub deprovisioning_ms: Option<i64>,
     /// How long stopped tasks stay describable, in seconds.
-    #[arg(long, env = "TASKNET_STOPPED_TASK_RETENTION_SECS", default_value_t = 3600)]
+    #[arg(
+        long,
+        env = "TASKNET_STOPPED_TASK_RETENTION_SECS",
+        default_value_t = 3600
+    )]
     pub stopped_task_retention_secs: i64,
 }
 
@@ -89,7 +101,9 @@ impl ServeArgs {
 fn init_logging(format: &str) {
     let filter = tracing_subscriber::EnvFilter::try_from_env("TASKNET_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    let b = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    let b = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
     if format == "json" {
         b.json().init();
     } else {
@@ -102,6 +116,7 @@ fn main() -> std::process::ExitCode {
     init_logging(&cli.log_format);
     let result = match cli.command {
         Command::Serve(args) => serve::run(args),
+        Command::Explain(args) => explain::run(args),
     };
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,

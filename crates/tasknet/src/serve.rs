@@ -21,10 +21,16 @@ const MAX_BODY: usize = 16 * 1024 * 1024;
 
 pub fn run(args: ServeArgs) -> Result<(), String> {
     if model::regions::find(&args.region).is_none() {
-        return Err(format!("--region {}: not a Region of the aws partition", args.region));
+        return Err(format!(
+            "--region {}: not a Region of the aws partition",
+            args.region
+        ));
     }
     if args.account_id.len() != 12 || !args.account_id.bytes().all(|b| b.is_ascii_digit()) {
-        return Err(format!("--account-id {}: an AWS account id is 12 digits", args.account_id));
+        return Err(format!(
+            "--account-id {}: an AWS account id is 12 digits",
+            args.account_id
+        ));
     }
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -47,7 +53,9 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
     let control = Arc::new(control);
     let reconciler = tokio::spawn(control.clone().reconcile());
     let api = Arc::new(Api::new(control.clone()));
-    let listener = TcpListener::bind(args.listen).await.map_err(|e| format!("cannot listen on {}: {e}", args.listen))?;
+    let listener = TcpListener::bind(args.listen)
+        .await
+        .map_err(|e| format!("cannot listen on {}: {e}", args.listen))?;
     tracing::info!(listen = %args.listen, data_dir = %args.data_dir.display(), account = %args.account_id, "tasknet serving");
 
     let inflight = Arc::new(AtomicUsize::new(0));
@@ -95,7 +103,9 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
         }
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
-    tokio::task::spawn_blocking(move || control.shutdown()).await.map_err(|e| e.to_string())?;
+    tokio::task::spawn_blocking(move || control.shutdown())
+        .await
+        .map_err(|e| e.to_string())?;
     tracing::info!("state flushed; bye");
     Ok(())
 }
@@ -105,18 +115,31 @@ async fn handle(api: &Api, req: hyper::Request<Incoming>) -> hyper::Response<Ful
     let body = match Limited::new(body, MAX_BODY).collect().await {
         Ok(b) => b.to_bytes(),
         Err(_) => {
-            let e = model::ApiError::new("RequestEntityTooLarge", "The request body is too large.").with_status(413);
+            let e = model::ApiError::new("RequestEntityTooLarge", "The request body is too large.")
+                .with_status(413);
             return to_hyper(api::envelope::query_error("", &e, api::request_id()));
         }
     };
     let path = parts.uri.path().to_string();
     if let Some(admin) = path.strip_prefix("/_tasknet/") {
-        return admin_route(api, parts.method.as_str(), admin).await;
+        return crate::admin::route(
+            api,
+            parts.method.as_str(),
+            admin,
+            parts.uri.query().unwrap_or(""),
+            &body,
+        )
+        .await;
     }
     let headers = parts
         .headers
         .iter()
-        .map(|(k, v)| (k.as_str().to_ascii_lowercase(), String::from_utf8_lossy(v.as_bytes()).into_owned()))
+        .map(|(k, v)| {
+            (
+                k.as_str().to_ascii_lowercase(),
+                String::from_utf8_lossy(v.as_bytes()).into_owned(),
+            )
+        })
         .collect();
     let req = Request {
         method: parts.method.as_str().to_string(),
@@ -136,44 +159,6 @@ fn to_hyper(r: Response) -> hyper::Response<Full<Bytes>> {
     for (k, v) in &r.headers {
         b = b.header(*k, v);
     }
-    b.body(Full::new(Bytes::from(r.body))).unwrap_or_else(|_| hyper::Response::new(Full::new(Bytes::new())))
-}
-
-fn json(status: u16, v: serde_json::Value) -> hyper::Response<Full<Bytes>> {
-    hyper::Response::builder()
-        .status(status)
-        .header("content-type", "application/json")
-        .body(Full::new(Bytes::from(v.to_string())))
+    b.body(Full::new(Bytes::from(r.body)))
         .unwrap_or_else(|_| hyper::Response::new(Full::new(Bytes::new())))
-}
-
-/// `/_tasknet/…`: health and reset for test harnesses.
-async fn admin_route(api: &Api, method: &str, path: &str) -> hyper::Response<Full<Bytes>> {
-    match (method, path) {
-        ("GET", "health") => json(200, serde_json::json!({"status": "ok"})),
-        ("POST", "reset") => match api.control.write(|w, now| {
-            w.reset(now);
-            Ok(())
-        })
-        .await
-        {
-            Ok(()) => json(200, serde_json::json!({"status": "reset"})),
-            Err(e) => json(e.status, serde_json::json!({"error": e.code, "message": e.message})),
-        },
-        ("GET", p) if p.starts_with("tasks/") && p.ends_with("/metadata") => {
-            let id = p["tasks/".len()..p.len() - "/metadata".len()].to_string();
-            let doc = api
-                .control
-                .read(move |w| {
-                    w.regions().find_map(|r| r.ecs.tasks.get(&id).map(|t| r.task_metadata(t)))
-                })
-                .await;
-            match doc {
-                Ok(Some(d)) => json(200, d),
-                Ok(None) => json(404, serde_json::json!({"error": "NotFound", "message": "no such task"})),
-                Err(e) => json(e.status, serde_json::json!({"error": e.code, "message": e.message})),
-            }
-        }
-        _ => json(404, serde_json::json!({"error": "NotFound", "message": format!("no admin endpoint {method} /_tasknet/{path}")})),
-    }
 }

@@ -142,15 +142,23 @@ actions! {
 }
 
 /// Run `f` on the request's Region under the shared lock.
-pub(crate) async fn read<R: Send>(call: &Call<'_>, f: impl FnOnce(&Region) -> Result<R>) -> Result<R> {
+pub(crate) async fn read<R: Send>(
+    call: &Call<'_>,
+    f: impl FnOnce(&Region) -> Result<R>,
+) -> Result<R> {
     let region = call.region.clone();
     call.control.read(move |w| f(w.region(&region)?)).await?
 }
 
 /// Run `f` on the request's Region as one committed transaction.
-pub(crate) async fn write<R>(call: &Call<'_>, f: impl FnOnce(&mut Region, Millis) -> Result<R>) -> Result<R> {
+pub(crate) async fn write<R>(
+    call: &Call<'_>,
+    f: impl FnOnce(&mut Region, Millis) -> Result<R>,
+) -> Result<R> {
     let region = call.region.clone();
-    call.control.write(move |w, now| f(w.region_mut(&region)?, now)).await
+    call.control
+        .write(move |w, now| f(w.region_mut(&region)?, now))
+        .await
 }
 
 /// `MaxResults` / `NextToken` for a Describe call.
@@ -183,15 +191,23 @@ impl Page {
         let after = match p.get("NextToken") {
             None => None,
             Some(t) => Some(decode_token(t).ok_or_else(|| {
-                model::ec2::err::invalid_value(format!("Value ( {t} ) for parameter NextToken is invalid. The token is invalid."))
+                model::ec2::err::invalid_value(format!(
+                    "Value ( {t} ) for parameter NextToken is invalid. The token is invalid."
+                ))
             })?),
         };
-        Ok(Page { max: m.map(|v| v as usize), after })
+        Ok(Page {
+            max: m.map(|v| v as usize),
+            after,
+        })
     }
 
     /// Cut one page out of `(seq, item)` pairs in sequence order.
     pub fn apply<T>(&self, items: Vec<(u64, T)>) -> (Vec<T>, Option<String>) {
-        let mut it = items.into_iter().filter(|(s, _)| self.after.is_none_or(|a| *s > a)).peekable();
+        let mut it = items
+            .into_iter()
+            .filter(|(s, _)| self.after.is_none_or(|a| *s > a))
+            .peekable();
         let mut out = Vec::new();
         while let Some((s, t)) = it.next() {
             out.push(t);
@@ -210,7 +226,9 @@ fn encode_token(seq: u64) -> String {
 fn decode_token(t: &str) -> Option<u64> {
     let h = t.strip_prefix("tn")?;
     (h.len() == 16).then_some(())?;
-    u64::from_str_radix(h, 16).ok().map(|v| v ^ 0x5a5a_5a5a_5a5a_5a5a)
+    u64::from_str_radix(h, 16)
+        .ok()
+        .map(|v| v ^ 0x5a5a_5a5a_5a5a_5a5a)
 }
 
 /// `<return>true</return>`, the body of most mutating calls.
@@ -230,10 +248,14 @@ mod tests {
         let (a, t) = page.apply(items.clone());
         assert_eq!(a, [1, 2, 3, 4, 5]);
         let q = Params::parse(format!("MaxResults=5&NextToken={}", t.unwrap()).as_bytes());
-        let (b, t2) = Page::from(&q, false, "vpcIds", 5, 1000).unwrap().apply(items.clone());
+        let (b, t2) = Page::from(&q, false, "vpcIds", 5, 1000)
+            .unwrap()
+            .apply(items.clone());
         assert_eq!(b, [6, 7, 8, 9, 10]);
         let q = Params::parse(format!("MaxResults=5&NextToken={}", t2.unwrap()).as_bytes());
-        let (c, t3) = Page::from(&q, false, "vpcIds", 5, 1000).unwrap().apply(items);
+        let (c, t3) = Page::from(&q, false, "vpcIds", 5, 1000)
+            .unwrap()
+            .apply(items);
         assert_eq!(c, [11, 12]);
         assert!(t3.is_none());
         assert!(Page::from(&Params::parse(b"MaxResults=4"), false, "x", 5, 1000).is_err());

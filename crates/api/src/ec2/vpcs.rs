@@ -13,10 +13,17 @@ use model::filter::{wildcard, Filter};
 use model::regions::{RegionInfo, REGIONS};
 use model::Region;
 
-fn filter_ok(filters: &[Filter], known: &[&str], get: impl Fn(&str) -> Vec<String>) -> Result<bool> {
+fn filter_ok(
+    filters: &[Filter],
+    known: &[&str],
+    get: impl Fn(&str) -> Vec<String>,
+) -> Result<bool> {
     for f in filters {
         if !known.contains(&f.name.as_str()) {
-            return Err(err::invalid_value(format!("The filter '{}' is invalid", f.name)));
+            return Err(err::invalid_value(format!(
+                "The filter '{}' is invalid",
+                f.name
+            )));
         }
     }
     Ok(filters.iter().all(|f| {
@@ -48,14 +55,20 @@ pub async fn describe_regions(_call: &Call<'_>, p: &Params) -> Result {
             continue;
         }
         let endpoint = format!("ec2.{}.amazonaws.com", r.name);
-        let ok = filter_ok(&filters, &["endpoint", "region-name", "opt-in-status"], |n| match n {
-            "endpoint" => vec![endpoint.clone()],
-            "region-name" => vec![r.name.to_string()],
-            _ => vec![opt_in(r).to_string()],
-        })?;
+        let ok = filter_ok(
+            &filters,
+            &["endpoint", "region-name", "opt-in-status"],
+            |n| match n {
+                "endpoint" => vec![endpoint.clone()],
+                "region-name" => vec![r.name.to_string()],
+                _ => vec![opt_in(r).to_string()],
+            },
+        )?;
         if ok {
             x.wrap("item", |x| {
-                x.el("regionName", r.name).el("regionEndpoint", &endpoint).el("optInStatus", opt_in(r));
+                x.el("regionName", r.name)
+                    .el("regionEndpoint", &endpoint)
+                    .el("optInStatus", opt_in(r));
             });
         }
     }
@@ -64,30 +77,48 @@ pub async fn describe_regions(_call: &Call<'_>, p: &Params) -> Result {
 }
 
 pub async fn describe_availability_zones(call: &Call<'_>, p: &Params) -> Result {
-    let info = model::regions::find(&call.region).ok_or_else(|| err::invalid_value(format!("Invalid region: {}", call.region)))?;
+    let info = model::regions::find(&call.region)
+        .ok_or_else(|| err::invalid_value(format!("Invalid region: {}", call.region)))?;
     let names = p.list("ZoneName");
     let ids = p.list("ZoneId");
     for n in &names {
         if info.zone(n).is_none() {
-            return Err(err::invalid_value(format!("Invalid availability zone: [{n}]")));
+            return Err(err::invalid_value(format!(
+                "Invalid availability zone: [{n}]"
+            )));
         }
     }
     for i in &ids {
         if info.zone_by_id(i).is_none() {
-            return Err(err::invalid_value(format!("Invalid availability zone ID: [{i}]")));
+            return Err(err::invalid_value(format!(
+                "Invalid availability zone ID: [{i}]"
+            )));
         }
     }
     let filters = p.filters();
     let group = format!("{}-zg-1", info.name);
     let long = format!("{} 1", info.long_name);
     let known = [
-        "group-long-name", "group-name", "message", "opt-in-status", "parent-zone-id", "parent-zone-name",
-        "region-name", "state", "zone-id", "zone-name", "zone-type", "network-border-group",
+        "group-long-name",
+        "group-name",
+        "message",
+        "opt-in-status",
+        "parent-zone-id",
+        "parent-zone-name",
+        "region-name",
+        "state",
+        "zone-id",
+        "zone-name",
+        "zone-type",
+        "network-border-group",
     ];
     let mut x = Xml::new();
     x.start("availabilityZoneInfo");
     for z in info.zones {
-        if (!names.is_empty() || !ids.is_empty()) && !names.iter().any(|n| n == z.name) && !ids.iter().any(|i| i == z.id) {
+        if (!names.is_empty() || !ids.is_empty())
+            && !names.iter().any(|n| n == z.name)
+            && !ids.iter().any(|i| i == z.id)
+        {
             continue;
         }
         let ok = filter_ok(&filters, &known, |n| match n {
@@ -123,7 +154,12 @@ pub async fn describe_availability_zones(call: &Call<'_>, p: &Params) -> Result 
 pub async fn describe_account_attributes(call: &Call<'_>, p: &Params) -> Result {
     let wanted = p.list("AttributeName");
     read(call, move |r| {
-        let default_vpc = r.vpcs.iter().find(|v| v.is_default).map(|v| v.id.clone()).unwrap_or_else(|| "none".into());
+        let default_vpc = r
+            .vpcs
+            .iter()
+            .find(|v| v.is_default)
+            .map(|v| v.id.clone())
+            .unwrap_or_else(|| "none".into());
         let attrs: Vec<(&str, Vec<String>)> = vec![
             ("supported-platforms", vec!["VPC".into()]),
             ("default-vpc", vec![default_vpc]),
@@ -133,11 +169,18 @@ pub async fn describe_account_attributes(call: &Call<'_>, p: &Params) -> Result 
             ("vpc-max-elastic-ips", vec!["5".into()]),
         ];
         let mut x = Xml::new();
-        x.list("accountAttributeSet", attrs.iter().filter(|(n, _)| wanted.is_empty() || wanted.iter().any(|w| w == n)), |x, (n, vals)| {
-            x.el("attributeName", n).list("attributeValueSet", vals, |x, v| {
-                x.el("attributeValue", v);
-            });
-        });
+        x.list(
+            "accountAttributeSet",
+            attrs
+                .iter()
+                .filter(|(n, _)| wanted.is_empty() || wanted.iter().any(|w| w == n)),
+            |x, (n, vals)| {
+                x.el("attributeName", n)
+                    .list("attributeValueSet", vals, |x, v| {
+                        x.el("attributeValue", v);
+                    });
+            },
+        );
         Ok(x.into_string())
     })
     .await
@@ -149,11 +192,15 @@ pub(crate) fn vpc_xml(x: &mut Xml, r: &Region, v: &Vpc) {
         .el("state", "available")
         .opt("cidrBlock", v.primary_cidr())
         .list("cidrBlockAssociationSet", &v.cidr_blocks, |x, b| {
-            x.el("cidrBlock", b.cidr).el("associationId", &b.association_id).wrap("cidrBlockState", |x| {
-                x.el("state", "associated");
-            });
+            x.el("cidrBlock", b.cidr)
+                .el("associationId", &b.association_id)
+                .wrap("cidrBlockState", |x| {
+                    x.el("state", "associated");
+                });
         });
-    x.list("ipv6CidrBlockAssociationSet", &v.ipv6_blocks, |x, b| ipv6_assoc_xml(x, b, true));
+    x.list("ipv6CidrBlockAssociationSet", &v.ipv6_blocks, |x, b| {
+        ipv6_assoc_xml(x, b, true)
+    });
     x.el("dhcpOptionsId", &v.dhcp_options_id)
         .el("instanceTenancy", &v.instance_tenancy)
         .b("isDefault", v.is_default)
@@ -161,13 +208,23 @@ pub(crate) fn vpc_xml(x: &mut Xml, r: &Region, v: &Vpc) {
 }
 
 fn ipv6_assoc_xml(x: &mut Xml, b: &Ipv6Assoc, vpc: bool) {
-    x.el("ipv6CidrBlock", b.cidr).el("associationId", &b.association_id).wrap("ipv6CidrBlockState", |x| {
-        x.el("state", "associated");
-    });
+    x.el("ipv6CidrBlock", b.cidr)
+        .el("associationId", &b.association_id)
+        .wrap("ipv6CidrBlockState", |x| {
+            x.el("state", "associated");
+        });
     if vpc {
-        x.el("networkBorderGroup", &b.network_border_group).el("ipv6Pool", &b.pool);
+        x.el("networkBorderGroup", &b.network_border_group)
+            .el("ipv6Pool", &b.pool);
     }
-    x.el("ipv6AddressAttribute", "public").el("ipSource", if b.pool == "Amazon" { "amazon" } else { "byoip" });
+    x.el("ipv6AddressAttribute", "public").el(
+        "ipSource",
+        if b.pool == "Amazon" {
+            "amazon"
+        } else {
+            "byoip"
+        },
+    );
 }
 
 fn tags(p: &Params, rt: &str) -> Result<Vec<Tag>> {
@@ -176,7 +233,9 @@ fn tags(p: &Params, rt: &str) -> Result<Vec<Tag>> {
 
 pub async fn create_vpc(call: &Call<'_>, p: &Params) -> Result {
     if p.get("Ipv4IpamPoolId").is_some() || p.get("Ipv6IpamPoolId").is_some() {
-        return Err(err::invalid_param("tasknet does not emulate IPAM pools; give CidrBlock instead.".to_string()));
+        return Err(err::invalid_param(
+            "tasknet does not emulate IPAM pools; give CidrBlock instead.".to_string(),
+        ));
     }
     let req = CreateVpc {
         cidr_block: p.string("CidrBlock"),
@@ -200,7 +259,10 @@ pub async fn create_default_vpc(call: &Call<'_>, _p: &Params) -> Result {
         if let Some(v) = r.vpcs.iter().find(|v| v.is_default) {
             return Err(model::ApiError::new(
                 "DefaultVpcAlreadyExists",
-                format!("A Default VPC already exists for this account in this region. ({})", v.id),
+                format!(
+                    "A Default VPC already exists for this account in this region. ({})",
+                    v.id
+                ),
             ));
         }
         let id = r.create_default_vpc(now);
@@ -233,7 +295,11 @@ pub async fn delete_vpc(call: &Call<'_>, p: &Params) -> Result {
 
 /// Exactly one of the attribute structures, as AWS requires.
 fn one_attribute(p: &Params, names: &[&str]) -> Result<(String, bool)> {
-    let given: Vec<&str> = names.iter().copied().filter(|n| p.get(&format!("{n}.Value")).is_some()).collect();
+    let given: Vec<&str> = names
+        .iter()
+        .copied()
+        .filter(|n| p.get(&format!("{n}.Value")).is_some())
+        .collect();
     match given.as_slice() {
         [] => Err(err::missing("attribute")),
         [one] => Ok((lower(one), p.flag(&format!("{one}.Value"))?)),
@@ -246,13 +312,26 @@ fn one_attribute(p: &Params, names: &[&str]) -> Result<(String, bool)> {
 
 fn lower(s: &str) -> String {
     let mut c = s.chars();
-    c.next().map(|f| f.to_ascii_lowercase().to_string() + c.as_str()).unwrap_or_default()
+    c.next()
+        .map(|f| f.to_ascii_lowercase().to_string() + c.as_str())
+        .unwrap_or_default()
 }
 
 pub async fn modify_vpc_attribute(call: &Call<'_>, p: &Params) -> Result {
     let id = p.req("VpcId")?.to_string();
-    let (attr, value) = one_attribute(p, &["EnableDnsSupport", "EnableDnsHostnames", "EnableNetworkAddressUsageMetrics"])?;
-    write(call, move |r, _| r.modify_vpc_attribute(&id, &attr, value).map(|_| ok_return())).await
+    let (attr, value) = one_attribute(
+        p,
+        &[
+            "EnableDnsSupport",
+            "EnableDnsHostnames",
+            "EnableNetworkAddressUsageMetrics",
+        ],
+    )?;
+    write(call, move |r, _| {
+        r.modify_vpc_attribute(&id, &attr, value)
+            .map(|_| ok_return())
+    })
+    .await
 }
 
 pub async fn describe_vpc_attribute(call: &Call<'_>, p: &Params) -> Result {
@@ -276,14 +355,17 @@ pub async fn associate_vpc_cidr_block(call: &Call<'_>, p: &Params) -> Result {
     let v6 = p.string("Ipv6CidrBlock");
     let pool = p.string("Ipv6Pool");
     write(call, move |r, _| {
-        let assoc = r.associate_vpc_cidr(&id, cidr.as_deref(), amazon, v6.as_deref(), pool.as_deref())?;
+        let assoc =
+            r.associate_vpc_cidr(&id, cidr.as_deref(), amazon, v6.as_deref(), pool.as_deref())?;
         let v = r.vpc(&id)?;
         let mut x = Xml::new();
         if let Some(b) = v.cidr_blocks.iter().find(|b| b.association_id == assoc) {
             x.wrap("cidrBlockAssociation", |x| {
-                x.el("associationId", &b.association_id).el("cidrBlock", b.cidr).wrap("cidrBlockState", |x| {
-                    x.el("state", "associating");
-                });
+                x.el("associationId", &b.association_id)
+                    .el("cidrBlock", b.cidr)
+                    .wrap("cidrBlockState", |x| {
+                        x.el("state", "associating");
+                    });
             });
         }
         if let Some(b) = v.ipv6_blocks.iter().find(|b| b.association_id == assoc) {
@@ -303,16 +385,20 @@ pub async fn disassociate_vpc_cidr_block(call: &Call<'_>, p: &Params) -> Result 
         match block {
             Ok(b) => {
                 x.wrap("cidrBlockAssociation", |x| {
-                    x.el("associationId", &b.association_id).el("cidrBlock", b.cidr).wrap("cidrBlockState", |x| {
-                        x.el("state", "disassociating");
-                    });
+                    x.el("associationId", &b.association_id)
+                        .el("cidrBlock", b.cidr)
+                        .wrap("cidrBlockState", |x| {
+                            x.el("state", "disassociating");
+                        });
                 });
             }
             Err(b) => {
                 x.wrap("ipv6CidrBlockAssociation", |x| {
-                    x.el("ipv6CidrBlock", b.cidr).el("associationId", &b.association_id).wrap("ipv6CidrBlockState", |x| {
-                        x.el("state", "disassociating");
-                    });
+                    x.el("ipv6CidrBlock", b.cidr)
+                        .el("associationId", &b.association_id)
+                        .wrap("ipv6CidrBlockState", |x| {
+                            x.el("state", "disassociating");
+                        });
                 });
             }
         }
@@ -335,14 +421,25 @@ pub(crate) fn subnet_xml(x: &mut Xml, r: &Region, s: &Subnet) {
         .b("defaultForAz", s.default_for_az)
         .b("mapPublicIpOnLaunch", s.map_public_ip_on_launch)
         .b("mapCustomerOwnedIpOnLaunch", false)
-        .b("assignIpv6AddressOnCreation", s.assign_ipv6_address_on_creation)
-        .list("ipv6CidrBlockAssociationSet", &s.ipv6_blocks, |x, b| ipv6_assoc_xml(x, b, false))
+        .b(
+            "assignIpv6AddressOnCreation",
+            s.assign_ipv6_address_on_creation,
+        )
+        .list("ipv6CidrBlockAssociationSet", &s.ipv6_blocks, |x, b| {
+            ipv6_assoc_xml(x, b, false)
+        })
         .b("enableDns64", s.enable_dns64)
         .b("ipv6Native", s.ipv6_native)
         .wrap("privateDnsNameOptionsOnLaunch", |x| {
             x.el("hostnameType", &s.hostname_type)
-                .b("enableResourceNameDnsARecord", s.enable_resource_name_dns_a_record)
-                .b("enableResourceNameDnsAAAARecord", s.enable_resource_name_dns_aaaa_record);
+                .b(
+                    "enableResourceNameDnsARecord",
+                    s.enable_resource_name_dns_a_record,
+                )
+                .b(
+                    "enableResourceNameDnsAAAARecord",
+                    s.enable_resource_name_dns_aaaa_record,
+                );
         })
         .wrap("blockPublicAccessStates", |x| {
             x.el("internetGatewayBlockMode", "off");
@@ -352,7 +449,9 @@ pub(crate) fn subnet_xml(x: &mut Xml, r: &Region, s: &Subnet) {
 
 pub async fn create_subnet(call: &Call<'_>, p: &Params) -> Result {
     if p.get("Ipv4IpamPoolId").is_some() || p.get("Ipv6IpamPoolId").is_some() {
-        return Err(err::invalid_param("tasknet does not emulate IPAM pools; give CidrBlock instead.".to_string()));
+        return Err(err::invalid_param(
+            "tasknet does not emulate IPAM pools; give CidrBlock instead.".to_string(),
+        ));
     }
     let req = CreateSubnet {
         vpc_id: p.req("VpcId")?.to_string(),
@@ -366,7 +465,9 @@ pub async fn create_subnet(call: &Call<'_>, p: &Params) -> Result {
     write(call, move |r, now| {
         let id = r.create_subnet(req, now)?;
         let mut x = Xml::new();
-        x.wrap("subnet", |x| subnet_xml(x, r, r.subnet(&id).expect("just created")));
+        x.wrap("subnet", |x| {
+            subnet_xml(x, r, r.subnet(&id).expect("just created"))
+        });
         Ok(x.into_string())
     })
     .await
@@ -415,14 +516,23 @@ pub async fn modify_subnet_attribute(call: &Call<'_>, p: &Params) -> Result {
         attrs.push(SubnetAttr::EnableResourceNameDnsAaaa(v));
     }
     if b("MapCustomerOwnedIpOnLaunch")?.is_some() || p.get("EnableLniAtDeviceIndex").is_some() {
-        return Err(err::invalid_param("tasknet does not emulate Outposts subnet attributes.".to_string()));
+        return Err(err::invalid_param(
+            "tasknet does not emulate Outposts subnet attributes.".to_string(),
+        ));
     }
     let attr = match attrs.len() {
         0 => return Err(err::missing("attribute")),
         1 => attrs.remove(0),
-        _ => return Err(err::combination("Fields for multiple attribute types specified.")),
+        _ => {
+            return Err(err::combination(
+                "Fields for multiple attribute types specified.",
+            ))
+        }
     };
-    write(call, move |r, _| r.modify_subnet_attribute(&id, attr).map(|_| ok_return())).await
+    write(call, move |r, _| {
+        r.modify_subnet_attribute(&id, attr).map(|_| ok_return())
+    })
+    .await
 }
 
 pub async fn associate_subnet_cidr_block(call: &Call<'_>, p: &Params) -> Result {
@@ -432,9 +542,11 @@ pub async fn associate_subnet_cidr_block(call: &Call<'_>, p: &Params) -> Result 
         let b = r.associate_subnet_ipv6(&id, &cidr)?;
         let mut x = Xml::new();
         x.el("subnetId", &id).wrap("ipv6CidrBlockAssociation", |x| {
-            x.el("ipv6CidrBlock", b.cidr).el("associationId", &b.association_id).wrap("ipv6CidrBlockState", |x| {
-                x.el("state", "associating");
-            });
+            x.el("ipv6CidrBlock", b.cidr)
+                .el("associationId", &b.association_id)
+                .wrap("ipv6CidrBlockState", |x| {
+                    x.el("state", "associating");
+                });
         });
         Ok(x.into_string())
     })
@@ -447,9 +559,11 @@ pub async fn disassociate_subnet_cidr_block(call: &Call<'_>, p: &Params) -> Resu
         let (sid, b) = r.disassociate_subnet_ipv6(&assoc)?;
         let mut x = Xml::new();
         x.el("subnetId", sid).wrap("ipv6CidrBlockAssociation", |x| {
-            x.el("ipv6CidrBlock", b.cidr).el("associationId", &b.association_id).wrap("ipv6CidrBlockState", |x| {
-                x.el("state", "disassociating");
-            });
+            x.el("ipv6CidrBlock", b.cidr)
+                .el("associationId", &b.association_id)
+                .wrap("ipv6CidrBlockState", |x| {
+                    x.el("state", "disassociating");
+                });
         });
         Ok(x.into_string())
     })

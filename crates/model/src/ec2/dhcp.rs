@@ -18,7 +18,9 @@ const KEYS: &[&str] = &[
 
 impl Region {
     pub fn dhcp_option_set(&self, id: &str) -> Result<&DhcpOptions> {
-        self.dhcp_options.get(id).ok_or_else(|| err::not_found(Kind::DhcpOptions, id))
+        self.dhcp_options
+            .get(id)
+            .ok_or_else(|| err::not_found(Kind::DhcpOptions, id))
     }
 
     pub(crate) fn create_default_dhcp_options(&mut self) -> String {
@@ -28,14 +30,21 @@ impl Region {
             region: self.info.name.to_string(),
             configurations: vec![
                 ("domain-name".into(), vec![self.info.private_dns_suffix()]),
-                ("domain-name-servers".into(), vec!["AmazonProvidedDNS".into()]),
+                (
+                    "domain-name-servers".into(),
+                    vec!["AmazonProvidedDNS".into()],
+                ),
             ],
             tags: Vec::new(),
         });
         id
     }
 
-    pub fn create_dhcp_options(&mut self, configs: Vec<(String, Vec<String>)>, tags: Vec<Tag>) -> Result<String> {
+    pub fn create_dhcp_options(
+        &mut self,
+        configs: Vec<(String, Vec<String>)>,
+        tags: Vec<Tag>,
+    ) -> Result<String> {
         if configs.is_empty() {
             return Err(err::missing("DhcpConfiguration"));
         }
@@ -47,7 +56,9 @@ impl Region {
                 )));
             }
             if v.is_empty() {
-                return Err(err::invalid_value(format!("Value for parameter {k} is missing")));
+                return Err(err::invalid_value(format!(
+                    "Value for parameter {k} is missing"
+                )));
             }
             if k == "domain-name-servers" && v.len() > 4 {
                 return Err(err::invalid_value(
@@ -69,14 +80,21 @@ impl Region {
             }
         }
         let id = ids::resource_id(&mut self.rng, "dopt");
-        self.dhcp_options.insert(DhcpOptions { id: id.clone(), region: self.info.name.to_string(), configurations: merged, tags });
+        self.dhcp_options.insert(DhcpOptions {
+            id: id.clone(),
+            region: self.info.name.to_string(),
+            configurations: merged,
+            tags,
+        });
         Ok(id)
     }
 
     pub fn delete_dhcp_options(&mut self, id: &str) -> Result<()> {
         self.dhcp_option_set(id)?;
         if self.vpcs.iter().any(|v| v.dhcp_options_id == id) {
-            return Err(err::dependency(format!("The dhcpOptions '{id}' has dependencies and cannot be deleted.")));
+            return Err(err::dependency(format!(
+                "The dhcpOptions '{id}' has dependencies and cannot be deleted."
+            )));
         }
         self.dhcp_options.remove(id);
         let name = self.info.name;
@@ -110,7 +128,13 @@ impl Region {
         let servers = set
             .values("domain-name-servers")
             .iter()
-            .filter_map(|s| if s == "AmazonProvidedDNS" { dns.clone() } else { Some(s.clone()) })
+            .filter_map(|s| {
+                if s == "AmazonProvidedDNS" {
+                    dns.clone()
+                } else {
+                    Some(s.clone())
+                }
+            })
             .collect();
         let search = set
             .values("domain-name")
@@ -127,7 +151,11 @@ impl Filterable for DhcpOptions {
         match name {
             "dhcp-options-id" => out.push(self.id.clone()),
             "key" => out.extend(self.configurations.iter().map(|(k, _)| k.clone())),
-            "value" => out.extend(self.configurations.iter().flat_map(|(_, v)| v.iter().cloned())),
+            "value" => out.extend(
+                self.configurations
+                    .iter()
+                    .flat_map(|(_, v)| v.iter().cloned()),
+            ),
             "owner-id" => out.push(cx.account_id.clone()),
             _ => {}
         }

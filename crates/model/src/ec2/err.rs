@@ -32,59 +32,74 @@ pub enum Kind {
 pub fn not_found(kind: Kind, id: &str) -> ApiError {
     use Kind::*;
     let (code, msg) = match kind {
-        Vpc => ("InvalidVpcID.NotFound", format!("The vpc ID '{id}' does not exist")),
-        Subnet => ("InvalidSubnetID.NotFound", format!("The subnet ID '{id}' does not exist")),
+        Vpc => (
+            "InvalidVpcID.NotFound",
+            format!("The vpc ID '{id}' does not exist"),
+        ),
+        Subnet => (
+            "InvalidSubnetID.NotFound",
+            format!("The subnet ID '{id}' does not exist"),
+        ),
         InternetGateway => (
             "InvalidInternetGatewayID.NotFound",
             format!("The internetGateway ID '{id}' does not exist"),
         ),
-        EgressOnlyInternetGateway => {
-            (
+        EgressOnlyInternetGateway => (
             "InvalidEgressOnlyInternetGatewayId.NotFound",
             format!("The egressOnlyInternetGateway ID '{id}' does not exist"),
-        )
-        }
-        Allocation => {
-            ("InvalidAllocationID.NotFound", format!("The allocation ID '{id}' does not exist"))
-        }
-        Association => {
-            ("InvalidAssociationID.NotFound", format!("The association ID '{id}' does not exist"))
-        }
-        NatGateway => ("NatGatewayNotFound", format!("NAT gateway {id} was not found")),
-        RouteTable => {
-            ("InvalidRouteTableID.NotFound", format!("The routeTable ID '{id}' does not exist"))
-        }
+        ),
+        Allocation => (
+            "InvalidAllocationID.NotFound",
+            format!("The allocation ID '{id}' does not exist"),
+        ),
+        Association => (
+            "InvalidAssociationID.NotFound",
+            format!("The association ID '{id}' does not exist"),
+        ),
+        NatGateway => (
+            "NatGatewayNotFound",
+            format!("NAT gateway {id} was not found"),
+        ),
+        RouteTable => (
+            "InvalidRouteTableID.NotFound",
+            format!("The routeTable ID '{id}' does not exist"),
+        ),
         RouteTableAssociation => (
             "InvalidAssociationID.NotFound",
             format!("The association ID '{id}' does not exist"),
         ),
-        SecurityGroup => {
-            ("InvalidGroup.NotFound", format!("The security group '{id}' does not exist"))
-        }
+        SecurityGroup => (
+            "InvalidGroup.NotFound",
+            format!("The security group '{id}' does not exist"),
+        ),
         SecurityGroupRule => (
             "InvalidSecurityGroupRuleId.NotFound",
             format!("The security group rule ID '{id}' does not exist"),
         ),
-        NetworkAcl => {
-            ("InvalidNetworkAclID.NotFound", format!("The networkAcl ID '{id}' does not exist"))
-        }
+        NetworkAcl => (
+            "InvalidNetworkAclID.NotFound",
+            format!("The networkAcl ID '{id}' does not exist"),
+        ),
         NetworkAclAssociation => (
             "InvalidAssociationID.NotFound",
             format!("The association ID '{id}' does not exist"),
         ),
-        DhcpOptions => {
-            ("InvalidDhcpOptionID.NotFound", format!("The dhcpOptions ID '{id}' does not exist"))
-        }
-        VpcEndpoint => {
-            ("InvalidVpcEndpointId.NotFound", format!("The Vpc Endpoint Id '{id}' does not exist"))
-        }
+        DhcpOptions => (
+            "InvalidDhcpOptionID.NotFound",
+            format!("The dhcpOptions ID '{id}' does not exist"),
+        ),
+        VpcEndpoint => (
+            "InvalidVpcEndpointId.NotFound",
+            format!("The Vpc Endpoint Id '{id}' does not exist"),
+        ),
         NetworkInterface => (
             "InvalidNetworkInterfaceID.NotFound",
             format!("The networkInterface ID '{id}' does not exist"),
         ),
-        PrefixList => {
-            ("InvalidPrefixListID.NotFound", format!("The prefix list ID '{id}' does not exist"))
-        }
+        PrefixList => (
+            "InvalidPrefixListID.NotFound",
+            format!("The prefix list ID '{id}' does not exist"),
+        ),
         VpcCidrAssociation => (
             "InvalidVpcCidrBlockAssociationID.NotFound",
             format!("The vpc CIDR block association ID '{id}' does not exist"),
@@ -93,7 +108,10 @@ pub fn not_found(kind: Kind, id: &str) -> ApiError {
             "InvalidSubnetCidrBlockAssociationID.NotFound",
             format!("The subnet CIDR block with association ID '{id}' does not exist"),
         ),
-        Instance => ("InvalidInstanceID.NotFound", format!("The instance ID '{id}' does not exist")),
+        Instance => (
+            "InvalidInstanceID.NotFound",
+            format!("The instance ID '{id}' does not exist"),
+        ),
         AttachmentId => (
             "InvalidAttachmentID.NotFound",
             format!("The attachment ID '{id}' does not exist"),
@@ -119,7 +137,10 @@ pub fn malformed(kind: Kind, id: &str) -> ApiError {
         DhcpOptions => ("InvalidDhcpOptionsId.Malformed", "dopt-..."),
         _ => ("InvalidParameterValue", "a valid id"),
     };
-    ApiError::new(code, format!("Invalid id: \"{id}\" (expecting \"{prefix}\")"))
+    ApiError::new(
+        code,
+        format!("Invalid id: \"{id}\" (expecting \"{prefix}\")"),
+    )
 }
 
 pub fn dependency(msg: impl Into<String>) -> ApiError {
@@ -139,11 +160,16 @@ pub fn combination(msg: impl Into<String>) -> ApiError {
 }
 
 pub fn missing(param: &str) -> ApiError {
-    ApiError::new("MissingParameter", format!("The request must contain the parameter {param}"))
+    ApiError::new(
+        "MissingParameter",
+        format!("The request must contain the parameter {param}"),
+    )
 }
 
 pub fn invalid_cidr(param: &str, value: &str) -> ApiError {
-    invalid_value(format!("Value ({value}) for parameter {param} is invalid. This is not a valid CIDR block."))
+    invalid_value(format!(
+        "Value ({value}) for parameter {param} is invalid. This is not a valid CIDR block."
+    ))
 }
 
 pub fn operation_not_permitted(msg: impl Into<String>) -> ApiError {
@@ -169,7 +195,10 @@ pub fn insufficient_addresses() -> ApiError {
 
 /// CreateNetworkInterface / AssignPrivateIpAddresses with a taken address.
 pub fn address_in_use() -> ApiError {
-    ApiError::new("InvalidIPAddress.InUse", "The specified address is already in use.")
+    ApiError::new(
+        "InvalidIPAddress.InUse",
+        "The specified address is already in use.",
+    )
 }
 
 /// ReleaseAddress of an associated Elastic IP.

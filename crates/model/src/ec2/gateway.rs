@@ -9,7 +9,9 @@ use crate::world::Region;
 
 impl Region {
     pub fn internet_gateway(&self, id: &str) -> Result<&InternetGateway> {
-        self.internet_gateways.get(id).ok_or_else(|| err::not_found(Kind::InternetGateway, id))
+        self.internet_gateways
+            .get(id)
+            .ok_or_else(|| err::not_found(Kind::InternetGateway, id))
     }
 
     pub fn create_internet_gateway(&mut self, tags: Vec<Tag>) -> String {
@@ -42,7 +44,11 @@ impl Region {
             ));
         }
         self.vpc(vpc_id)?;
-        if self.internet_gateways.iter().any(|g| g.vpc_id.as_deref() == Some(vpc_id)) {
+        if self
+            .internet_gateways
+            .iter()
+            .any(|g| g.vpc_id.as_deref() == Some(vpc_id))
+        {
             return Err(err::invalid_value(format!(
                 "Network {vpc_id} already has an internet gateway attached"
             )));
@@ -104,8 +110,12 @@ impl Region {
 }
 
 impl Filterable for InternetGateway {
-    const FILTERS: &'static [&'static str] =
-        &["attachment.state", "attachment.vpc-id", "internet-gateway-id", "owner-id"];
+    const FILTERS: &'static [&'static str] = &[
+        "attachment.state",
+        "attachment.vpc-id",
+        "internet-gateway-id",
+        "owner-id",
+    ];
     fn field(&self, name: &str, cx: &Region, out: &mut Vec<String>) {
         match name {
             "attachment.state" => out.extend(self.vpc_id.as_ref().map(|_| "available".to_string())),

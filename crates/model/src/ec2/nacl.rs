@@ -23,7 +23,13 @@ pub struct NaclEntryArgs {
     pub port_to: Option<i32>,
 }
 
-fn entry(rule: i32, egress: bool, action: &str, cidr: Option<Ipv4Cidr>, v6: Option<Ipv6Cidr>) -> NaclEntry {
+fn entry(
+    rule: i32,
+    egress: bool,
+    action: &str,
+    cidr: Option<Ipv4Cidr>,
+    v6: Option<Ipv6Cidr>,
+) -> NaclEntry {
     NaclEntry {
         rule_number: rule,
         egress,
@@ -40,11 +46,21 @@ fn entry(rule: i32, egress: bool, action: &str, cidr: Option<Ipv4Cidr>, v6: Opti
 pub(crate) fn add_default_ipv6_entries(a: &mut NetworkAcl) {
     let all6: Ipv6Cidr = "::/0".parse().expect("static");
     for egress in [false, true] {
-        if !a.entries.iter().any(|e| e.egress == egress && e.rule_number == 101) {
-            a.entries.push(entry(101, egress, "allow", None, Some(all6)));
+        if !a
+            .entries
+            .iter()
+            .any(|e| e.egress == egress && e.rule_number == 101)
+        {
+            a.entries
+                .push(entry(101, egress, "allow", None, Some(all6)));
         }
-        if !a.entries.iter().any(|e| e.egress == egress && e.rule_number == 32768) {
-            a.entries.push(entry(32768, egress, "deny", None, Some(all6)));
+        if !a
+            .entries
+            .iter()
+            .any(|e| e.egress == egress && e.rule_number == 32768)
+        {
+            a.entries
+                .push(entry(32768, egress, "deny", None, Some(all6)));
         }
     }
 }
@@ -59,17 +75,30 @@ pub fn nacl_protocol(p: &str) -> Result<String> {
         "icmpv6" | "58" => "58".into(),
         n => match n.parse::<u8>() {
             Ok(v) => v.to_string(),
-            Err(_) => return Err(err::invalid_value(format!("Value ({p}) for parameter protocol is invalid."))),
+            Err(_) => {
+                return Err(err::invalid_value(format!(
+                    "Value ({p}) for parameter protocol is invalid."
+                )))
+            }
         },
     })
 }
 
 impl Region {
     pub fn network_acl(&self, id: &str) -> Result<&NetworkAcl> {
-        self.network_acls.get(id).ok_or_else(|| err::not_found(Kind::NetworkAcl, id))
+        self.network_acls
+            .get(id)
+            .ok_or_else(|| err::not_found(Kind::NetworkAcl, id))
     }
 
-    pub(crate) fn insert_network_acl(&mut self, vpc_id: &str, id: &str, is_default: bool, v6: bool, tags: Vec<Tag>) {
+    pub(crate) fn insert_network_acl(
+        &mut self,
+        vpc_id: &str,
+        id: &str,
+        is_default: bool,
+        v6: bool,
+        tags: Vec<Tag>,
+    ) {
         let all4: Ipv4Cidr = "0.0.0.0/0".parse().expect("static");
         let all6: Ipv6Cidr = "::/0".parse().expect("static");
         let mut entries = Vec::new();
@@ -107,7 +136,9 @@ impl Region {
     pub fn delete_network_acl(&mut self, id: &str) -> Result<()> {
         let a = self.network_acl(id)?;
         if a.is_default {
-            return Err(err::invalid_value(format!("cannot delete default network ACL {id}")));
+            return Err(err::invalid_value(format!(
+                "cannot delete default network ACL {id}"
+            )));
         }
         if !a.associations.is_empty() {
             return Err(err::dependency(format!(
@@ -125,17 +156,41 @@ impl Region {
                 "Value ({rule}) for parameter ruleNumber is invalid. Expecting a value between 1 and 32766."
             )));
         }
-        let protocol = nacl_protocol(a.protocol.as_deref().ok_or_else(|| err::missing("protocol"))?)?;
-        let action = a.rule_action.as_deref().ok_or_else(|| err::missing("ruleAction"))?.to_ascii_lowercase();
+        let protocol = nacl_protocol(
+            a.protocol
+                .as_deref()
+                .ok_or_else(|| err::missing("protocol"))?,
+        )?;
+        let action = a
+            .rule_action
+            .as_deref()
+            .ok_or_else(|| err::missing("ruleAction"))?
+            .to_ascii_lowercase();
         if action != "allow" && action != "deny" {
-            return Err(err::invalid_value(format!("Value ({action}) for parameter ruleAction is invalid.")));
+            return Err(err::invalid_value(format!(
+                "Value ({action}) for parameter ruleAction is invalid."
+            )));
         }
         let (cidr, ipv6) = match (&a.cidr_block, &a.ipv6_cidr_block) {
-            (Some(c), None) => (Some(c.parse::<Ipv4Cidr>().map_err(|_| err::invalid_cidr("cidrBlock", c))?), None),
-            (None, Some(c)) => (None, Some(c.parse::<Ipv6Cidr>().map_err(|_| err::invalid_cidr("ipv6CidrBlock", c))?)),
+            (Some(c), None) => (
+                Some(
+                    c.parse::<Ipv4Cidr>()
+                        .map_err(|_| err::invalid_cidr("cidrBlock", c))?,
+                ),
+                None,
+            ),
+            (None, Some(c)) => (
+                None,
+                Some(
+                    c.parse::<Ipv6Cidr>()
+                        .map_err(|_| err::invalid_cidr("ipv6CidrBlock", c))?,
+                ),
+            ),
             (None, None) => return Err(err::missing("cidrBlock or ipv6CidrBlock")),
             (Some(_), Some(_)) => {
-                return Err(err::combination("The parameter cidrBlock cannot be used with the parameter ipv6CidrBlock"))
+                return Err(err::combination(
+                    "The parameter cidrBlock cannot be used with the parameter ipv6CidrBlock",
+                ))
             }
         };
         let port_range = match protocol.as_str() {
@@ -144,7 +199,9 @@ impl Region {
                     return Err(err::missing("portRange"));
                 };
                 if !(0..=65535).contains(&f) || !(0..=65535).contains(&t) || f > t {
-                    return Err(err::invalid_value(format!("Value ({f}-{t}) for parameter portRange is invalid.")));
+                    return Err(err::invalid_value(format!(
+                        "Value ({f}-{t}) for parameter portRange is invalid."
+                    )));
                 }
                 Some((f, t))
             }
@@ -159,16 +216,32 @@ impl Region {
             }
             _ => None,
         };
-        Ok(NaclEntry { rule_number: rule, egress: a.egress, protocol, action, cidr, ipv6_cidr: ipv6, icmp, port_range })
+        Ok(NaclEntry {
+            rule_number: rule,
+            egress: a.egress,
+            protocol,
+            action,
+            cidr,
+            ipv6_cidr: ipv6,
+            icmp,
+            port_range,
+        })
     }
 
     pub fn create_network_acl_entry(&mut self, acl_id: &str, a: &NaclEntryArgs) -> Result<()> {
         let acl = self.network_acl(acl_id)?;
         let e = self.build_entry(a)?;
-        if acl.entries.iter().any(|x| x.egress == e.egress && x.rule_number == e.rule_number) {
+        if acl
+            .entries
+            .iter()
+            .any(|x| x.egress == e.egress && x.rule_number == e.rule_number)
+        {
             return Err(ApiError::new(
                 "NetworkAclEntryAlreadyExists",
-                format!("The network acl entry identified by {} already exists.", e.rule_number),
+                format!(
+                    "The network acl entry identified by {} already exists.",
+                    e.rule_number
+                ),
             ));
         }
         if let Some(x) = self.network_acls.get_mut(acl_id) {
@@ -180,7 +253,11 @@ impl Region {
     pub fn replace_network_acl_entry(&mut self, acl_id: &str, a: &NaclEntryArgs) -> Result<()> {
         let acl = self.network_acl(acl_id)?;
         let e = self.build_entry(a)?;
-        let Some(pos) = acl.entries.iter().position(|x| x.egress == e.egress && x.rule_number == e.rule_number) else {
+        let Some(pos) = acl
+            .entries
+            .iter()
+            .position(|x| x.egress == e.egress && x.rule_number == e.rule_number)
+        else {
             return Err(entry_not_found(acl_id, e.egress, e.rule_number));
         };
         if let Some(x) = self.network_acls.get_mut(acl_id) {
@@ -189,9 +266,18 @@ impl Region {
         Ok(())
     }
 
-    pub fn delete_network_acl_entry(&mut self, acl_id: &str, rule: i32, egress: bool) -> Result<()> {
+    pub fn delete_network_acl_entry(
+        &mut self,
+        acl_id: &str,
+        rule: i32,
+        egress: bool,
+    ) -> Result<()> {
         let acl = self.network_acl(acl_id)?;
-        let Some(pos) = acl.entries.iter().position(|x| x.egress == egress && x.rule_number == rule) else {
+        let Some(pos) = acl
+            .entries
+            .iter()
+            .position(|x| x.egress == egress && x.rule_number == rule)
+        else {
             return Err(entry_not_found(acl_id, egress, rule));
         };
         if rule >= 32767 {
@@ -206,11 +292,20 @@ impl Region {
     }
 
     /// ReplaceNetworkAclAssociation: move a subnet to another ACL of its VPC.
-    pub fn replace_network_acl_association(&mut self, assoc_id: &str, acl_id: &str) -> Result<String> {
+    pub fn replace_network_acl_association(
+        &mut self,
+        assoc_id: &str,
+        acl_id: &str,
+    ) -> Result<String> {
         let (old, subnet) = self
             .network_acls
             .iter()
-            .find_map(|a| a.associations.iter().find(|x| x.id == assoc_id).map(|x| (a.id.clone(), x.subnet_id.clone())))
+            .find_map(|a| {
+                a.associations
+                    .iter()
+                    .find(|x| x.id == assoc_id)
+                    .map(|x| (a.id.clone(), x.subnet_id.clone()))
+            })
             .ok_or_else(|| err::not_found(Kind::NetworkAclAssociation, assoc_id))?;
         let target = self.network_acl(acl_id)?;
         let subnet_vpc = self.subnet(&subnet)?.vpc_id.clone();
@@ -224,7 +319,10 @@ impl Region {
             a.associations.retain(|x| x.id != assoc_id);
         }
         if let Some(a) = self.network_acls.get_mut(acl_id) {
-            a.associations.push(NaclAssoc { id: new_id.clone(), subnet_id: subnet });
+            a.associations.push(NaclAssoc {
+                id: new_id.clone(),
+                subnet_id: subnet,
+            });
         }
         Ok(new_id)
     }
@@ -261,16 +359,26 @@ impl Filterable for NetworkAcl {
     fn field(&self, name: &str, cx: &Region, out: &mut Vec<String>) {
         let es = self.entries.iter();
         match name {
-            "association.association-id" => out.extend(self.associations.iter().map(|a| a.id.clone())),
-            "association.network-acl-id" => out.extend(self.associations.iter().map(|_| self.id.clone())),
-            "association.subnet-id" => out.extend(self.associations.iter().map(|a| a.subnet_id.clone())),
+            "association.association-id" => {
+                out.extend(self.associations.iter().map(|a| a.id.clone()))
+            }
+            "association.network-acl-id" => {
+                out.extend(self.associations.iter().map(|_| self.id.clone()))
+            }
+            "association.subnet-id" => {
+                out.extend(self.associations.iter().map(|a| a.subnet_id.clone()))
+            }
             "default" => out.push(bool_str(self.is_default)),
             "entry.cidr" => out.extend(es.filter_map(|e| e.cidr.map(|c| c.to_string()))),
             "entry.icmp.code" => out.extend(es.filter_map(|e| e.icmp.map(|i| i.1.to_string()))),
             "entry.icmp.type" => out.extend(es.filter_map(|e| e.icmp.map(|i| i.0.to_string()))),
             "entry.ipv6-cidr" => out.extend(es.filter_map(|e| e.ipv6_cidr.map(|c| c.to_string()))),
-            "entry.port-range.from" => out.extend(es.filter_map(|e| e.port_range.map(|p| p.0.to_string()))),
-            "entry.port-range.to" => out.extend(es.filter_map(|e| e.port_range.map(|p| p.1.to_string()))),
+            "entry.port-range.from" => {
+                out.extend(es.filter_map(|e| e.port_range.map(|p| p.0.to_string())))
+            }
+            "entry.port-range.to" => {
+                out.extend(es.filter_map(|e| e.port_range.map(|p| p.1.to_string())))
+            }
             "entry.protocol" => out.extend(es.map(|e| e.protocol.clone())),
             "entry.rule-action" => out.extend(es.map(|e| e.action.clone())),
             "entry.egress" => out.extend(es.map(|e| bool_str(e.egress))),

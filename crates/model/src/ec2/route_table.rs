@@ -41,7 +41,9 @@ impl RouteDest {
 
 impl Region {
     pub fn route_table(&self, id: &str) -> Result<&RouteTable> {
-        self.route_tables.get(id).ok_or_else(|| err::not_found(Kind::RouteTable, id))
+        self.route_tables
+            .get(id)
+            .ok_or_else(|| err::not_found(Kind::RouteTable, id))
     }
 
     pub fn create_route_table(&mut self, vpc_id: &str, tags: Vec<Tag>) -> Result<String> {
@@ -50,7 +52,11 @@ impl Region {
         let mut routes: Vec<Route> = vpc
             .cidr_blocks
             .iter()
-            .map(|b| Route { dest: RouteDest::V4(b.cidr), target: RouteTarget::Local, origin: "CreateRouteTable".into() })
+            .map(|b| Route {
+                dest: RouteDest::V4(b.cidr),
+                target: RouteTarget::Local,
+                origin: "CreateRouteTable".into(),
+            })
             .collect();
         routes.extend(vpc.ipv6_blocks.iter().map(|b| Route {
             dest: RouteDest::V6(b.cidr),
@@ -70,7 +76,10 @@ impl Region {
 
     pub fn delete_route_table(&mut self, id: &str) -> Result<()> {
         let rt = self.route_table(id)?;
-        let used_by_endpoint = self.vpc_endpoints.iter().any(|e| e.route_table_ids.iter().any(|r| r == id));
+        let used_by_endpoint = self
+            .vpc_endpoints
+            .iter()
+            .any(|e| e.route_table_ids.iter().any(|r| r == id));
         if !rt.associations.is_empty() || used_by_endpoint {
             return Err(err::dependency(format!(
                 "The routeTable '{id}' has dependencies and cannot be deleted."
@@ -81,12 +90,18 @@ impl Region {
     }
 
     fn parse_dest(&self, d: &RouteDestArgs) -> Result<RouteDest> {
-        let given = [d.cidr.is_some(), d.ipv6_cidr.is_some(), d.prefix_list_id.is_some()]
-            .iter()
-            .filter(|x| **x)
-            .count();
+        let given = [
+            d.cidr.is_some(),
+            d.ipv6_cidr.is_some(),
+            d.prefix_list_id.is_some(),
+        ]
+        .iter()
+        .filter(|x| **x)
+        .count();
         if given == 0 {
-            return Err(err::missing("destinationCidrBlock or destinationIpv6CidrBlock"));
+            return Err(err::missing(
+                "destinationCidrBlock or destinationIpv6CidrBlock",
+            ));
         }
         if given > 1 {
             return Err(err::combination(
@@ -94,11 +109,15 @@ impl Region {
             ));
         }
         if let Some(s) = &d.cidr {
-            let c: Ipv4Cidr = s.parse().map_err(|_| err::invalid_cidr("destinationCidrBlock", s))?;
+            let c: Ipv4Cidr = s
+                .parse()
+                .map_err(|_| err::invalid_cidr("destinationCidrBlock", s))?;
             return Ok(RouteDest::V4(c));
         }
         if let Some(s) = &d.ipv6_cidr {
-            let c: Ipv6Cidr = s.parse().map_err(|_| err::invalid_cidr("destinationIpv6CidrBlock", s))?;
+            let c: Ipv6Cidr = s
+                .parse()
+                .map_err(|_| err::invalid_cidr("destinationIpv6CidrBlock", s))?;
             return Ok(RouteDest::V6(c));
         }
         let pl = d.prefix_list_id.clone().unwrap_or_default();
@@ -106,7 +125,12 @@ impl Region {
         Ok(RouteDest::PrefixList(pl))
     }
 
-    fn parse_target(&self, rt: &RouteTable, t: &RouteTargetArgs, dest: &RouteDest) -> Result<RouteTarget> {
+    fn parse_target(
+        &self,
+        rt: &RouteTable,
+        t: &RouteTargetArgs,
+        dest: &RouteDest,
+    ) -> Result<RouteTarget> {
         if let Some((param, _)) = &t.unsupported {
             return Err(err::invalid_param(format!(
                 "tasknet does not emulate the route target {param}; supported targets are internet gateways, egress-only internet gateways, NAT gateways, network interfaces and VPC endpoints."
@@ -127,9 +151,17 @@ impl Region {
                 "The request must contain exactly one of gatewayId, egressOnlyInternetGatewayId, natGatewayId, networkInterfaceId or vpcEndpointId",
             ));
         }
-        let gw_not_found = |id: &str| ApiError::new("InvalidGatewayID.NotFound", format!("The gateway ID '{id}' does not exist"));
+        let gw_not_found = |id: &str| {
+            ApiError::new(
+                "InvalidGatewayID.NotFound",
+                format!("The gateway ID '{id}' does not exist"),
+            )
+        };
         let different = |what: &str, id: &str| {
-            err::invalid_value(format!("route table {} and {what} {id} belong to different networks", rt.id))
+            err::invalid_value(format!(
+                "route table {} and {what} {id} belong to different networks",
+                rt.id
+            ))
         };
         if let Some(g) = &t.gateway_id {
             if g.starts_with("vpce-") {
@@ -138,14 +170,20 @@ impl Region {
                     rt.id
                 )));
             }
-            let igw = self.internet_gateways.get(g).ok_or_else(|| gw_not_found(g))?;
+            let igw = self
+                .internet_gateways
+                .get(g)
+                .ok_or_else(|| gw_not_found(g))?;
             if igw.vpc_id.as_deref() != Some(rt.vpc_id.as_str()) {
                 return Err(different("network gateway", g));
             }
             return Ok(RouteTarget::InternetGateway(g.clone()));
         }
         if let Some(g) = &t.egress_only_internet_gateway_id {
-            let e = self.egress_only_gateways.get(g).ok_or_else(|| gw_not_found(g))?;
+            let e = self
+                .egress_only_gateways
+                .get(g)
+                .ok_or_else(|| gw_not_found(g))?;
             if e.vpc_id != rt.vpc_id {
                 return Err(different("network gateway", g));
             }
@@ -157,7 +195,11 @@ impl Region {
             return Ok(RouteTarget::EgressOnlyInternetGateway(g.clone()));
         }
         if let Some(n) = &t.nat_gateway_id {
-            let nat = self.nat_gateways.get(n).filter(|x| x.state != "deleted").ok_or_else(|| gw_not_found(n))?;
+            let nat = self
+                .nat_gateways
+                .get(n)
+                .filter(|x| x.state != "deleted")
+                .ok_or_else(|| gw_not_found(n))?;
             if nat.vpc_id != rt.vpc_id {
                 return Err(different("NAT gateway", n));
             }
@@ -180,23 +222,40 @@ impl Region {
         Ok(RouteTarget::VpcEndpoint(v))
     }
 
-    pub fn create_route(&mut self, rt_id: &str, d: &RouteDestArgs, t: &RouteTargetArgs) -> Result<()> {
+    pub fn create_route(
+        &mut self,
+        rt_id: &str,
+        d: &RouteDestArgs,
+        t: &RouteTargetArgs,
+    ) -> Result<()> {
         let rt = self.route_table(rt_id)?.clone();
         let dest = self.parse_dest(d)?;
         let target = self.parse_target(&rt, t, &dest)?;
         if rt.routes.iter().any(|r| r.dest == dest) {
             return Err(ApiError::new(
                 "RouteAlreadyExists",
-                format!("The route identified by {} already exists.", dest.describe()),
+                format!(
+                    "The route identified by {} already exists.",
+                    dest.describe()
+                ),
             ));
         }
         if let Some(r) = self.route_tables.get_mut(rt_id) {
-            r.routes.push(Route { dest, target, origin: "CreateRoute".into() });
+            r.routes.push(Route {
+                dest,
+                target,
+                origin: "CreateRoute".into(),
+            });
         }
         Ok(())
     }
 
-    pub fn replace_route(&mut self, rt_id: &str, d: &RouteDestArgs, t: &RouteTargetArgs) -> Result<()> {
+    pub fn replace_route(
+        &mut self,
+        rt_id: &str,
+        d: &RouteDestArgs,
+        t: &RouteTargetArgs,
+    ) -> Result<()> {
         let rt = self.route_table(rt_id)?.clone();
         let dest = self.parse_dest(d)?;
         let Some(pos) = rt.routes.iter().position(|r| r.dest == dest) else {
@@ -225,7 +284,10 @@ impl Region {
             };
             return Err(ApiError::new(
                 "InvalidRoute.NotFound",
-                format!("no route with {what} {} in route table {rt_id}", dest.describe()),
+                format!(
+                    "no route with {what} {} in route table {rt_id}",
+                    dest.describe()
+                ),
             ));
         };
         self.check_route_mutable(&rt, &rt.routes[pos])?;
@@ -262,7 +324,10 @@ impl Region {
                 .get(g)
                 .is_some_and(|x| x.vpc_id.as_deref() == Some(rt.vpc_id.as_str())),
             RouteTarget::EgressOnlyInternetGateway(g) => self.egress_only_gateways.contains(g),
-            RouteTarget::NatGateway(n) => self.nat_gateways.get(n).is_some_and(|x| x.state == "available"),
+            RouteTarget::NatGateway(n) => self
+                .nat_gateways
+                .get(n)
+                .is_some_and(|x| x.state == "available"),
             RouteTarget::NetworkInterface(e) => self.enis.contains(e),
             RouteTarget::VpcEndpoint(v) => self.vpc_endpoints.contains(v),
         };
@@ -274,7 +339,12 @@ impl Region {
     }
 
     /// AssociateRouteTable with a subnet or a gateway. Returns the association id.
-    pub fn associate_route_table(&mut self, rt_id: &str, subnet_id: Option<&str>, gateway_id: Option<&str>) -> Result<String> {
+    pub fn associate_route_table(
+        &mut self,
+        rt_id: &str,
+        subnet_id: Option<&str>,
+        gateway_id: Option<&str>,
+    ) -> Result<String> {
         let rt = self.route_table(rt_id)?.clone();
         let assoc_id = ids::resource_id(&mut self.rng, "rtbassoc");
         match (subnet_id, gateway_id) {
@@ -285,10 +355,11 @@ impl Region {
                         "Route table {rt_id} and subnet {s} belong to different networks"
                     )));
                 }
-                let existing = self
-                    .route_tables
-                    .iter()
-                    .any(|t| t.associations.iter().any(|a| a.subnet_id.as_deref() == Some(s)));
+                let existing = self.route_tables.iter().any(|t| {
+                    t.associations
+                        .iter()
+                        .any(|a| a.subnet_id.as_deref() == Some(s))
+                });
                 if existing {
                     return Err(ApiError::new(
                         "Resource.AlreadyAssociated",
@@ -296,7 +367,12 @@ impl Region {
                     ));
                 }
                 if let Some(t) = self.route_tables.get_mut(rt_id) {
-                    t.associations.push(RouteTableAssoc { id: assoc_id.clone(), main: false, subnet_id: Some(s.into()), gateway_id: None });
+                    t.associations.push(RouteTableAssoc {
+                        id: assoc_id.clone(),
+                        main: false,
+                        subnet_id: Some(s.into()),
+                        gateway_id: None,
+                    });
                 }
             }
             (None, Some(g)) => {
@@ -310,10 +386,11 @@ impl Region {
                     }
                     _ => {}
                 }
-                let existing = self
-                    .route_tables
-                    .iter()
-                    .any(|t| t.associations.iter().any(|a| a.gateway_id.as_deref() == Some(g)));
+                let existing = self.route_tables.iter().any(|t| {
+                    t.associations
+                        .iter()
+                        .any(|a| a.gateway_id.as_deref() == Some(g))
+                });
                 if existing {
                     return Err(ApiError::new(
                         "Resource.AlreadyAssociated",
@@ -321,12 +398,19 @@ impl Region {
                     ));
                 }
                 if let Some(t) = self.route_tables.get_mut(rt_id) {
-                    t.associations.push(RouteTableAssoc { id: assoc_id.clone(), main: false, subnet_id: None, gateway_id: Some(g.into()) });
+                    t.associations.push(RouteTableAssoc {
+                        id: assoc_id.clone(),
+                        main: false,
+                        subnet_id: None,
+                        gateway_id: Some(g.into()),
+                    });
                 }
             }
             (None, None) => return Err(err::missing("subnetId or gatewayId")),
             (Some(_), Some(_)) => {
-                return Err(err::combination("The parameter subnetId cannot be used with the parameter gatewayId"))
+                return Err(err::combination(
+                    "The parameter subnetId cannot be used with the parameter gatewayId",
+                ))
             }
         }
         Ok(assoc_id)
@@ -335,7 +419,12 @@ impl Region {
     fn find_rt_assoc(&self, assoc_id: &str) -> Result<(String, RouteTableAssoc)> {
         self.route_tables
             .iter()
-            .find_map(|t| t.associations.iter().find(|a| a.id == assoc_id).map(|a| (t.id.clone(), a.clone())))
+            .find_map(|t| {
+                t.associations
+                    .iter()
+                    .find(|a| a.id == assoc_id)
+                    .map(|a| (t.id.clone(), a.clone()))
+            })
             .ok_or_else(|| err::not_found(Kind::RouteTableAssociation, assoc_id))
     }
 
@@ -354,7 +443,11 @@ impl Region {
 
     /// ReplaceRouteTableAssociation. Replacing the main association makes the
     /// new table the VPC's main route table. Returns the new association id.
-    pub fn replace_route_table_association(&mut self, assoc_id: &str, rt_id: &str) -> Result<String> {
+    pub fn replace_route_table_association(
+        &mut self,
+        assoc_id: &str,
+        rt_id: &str,
+    ) -> Result<String> {
         let (old_rt, a) = self.find_rt_assoc(assoc_id)?;
         let new_rt = self.route_table(rt_id)?.clone();
         let old_vpc = self.route_table(&old_rt)?.vpc_id.clone();
@@ -368,7 +461,10 @@ impl Region {
             t.associations.retain(|x| x.id != assoc_id);
         }
         if let Some(t) = self.route_tables.get_mut(rt_id) {
-            t.associations.push(RouteTableAssoc { id: new_id.clone(), ..a.clone() });
+            t.associations.push(RouteTableAssoc {
+                id: new_id.clone(),
+                ..a.clone()
+            });
         }
         if a.main {
             if let Some(v) = self.vpcs.get_mut(&old_vpc) {
@@ -404,10 +500,20 @@ impl Filterable for RouteTable {
     fn field(&self, name: &str, cx: &Region, out: &mut Vec<String>) {
         let routes = self.routes.iter();
         match name {
-            "association.route-table-association-id" => out.extend(self.associations.iter().map(|a| a.id.clone())),
-            "association.route-table-id" => out.extend(self.associations.iter().map(|_| self.id.clone())),
-            "association.subnet-id" => out.extend(self.associations.iter().filter_map(|a| a.subnet_id.clone())),
-            "association.gateway-id" => out.extend(self.associations.iter().filter_map(|a| a.gateway_id.clone())),
+            "association.route-table-association-id" => {
+                out.extend(self.associations.iter().map(|a| a.id.clone()))
+            }
+            "association.route-table-id" => {
+                out.extend(self.associations.iter().map(|_| self.id.clone()))
+            }
+            "association.subnet-id" => {
+                out.extend(self.associations.iter().filter_map(|a| a.subnet_id.clone()))
+            }
+            "association.gateway-id" => out.extend(
+                self.associations
+                    .iter()
+                    .filter_map(|a| a.gateway_id.clone()),
+            ),
             "association.main" => {
                 out.push(bool_str(self.is_main()));
             }
@@ -417,18 +523,24 @@ impl Filterable for RouteTable {
                 RouteDest::V4(c) => Some(c.to_string()),
                 _ => None,
             })),
-            "route.destination-ipv6-cidr-block" => out.extend(routes.filter_map(|r| match &r.dest {
-                RouteDest::V6(c) => Some(c.to_string()),
-                _ => None,
-            })),
-            "route.destination-prefix-list-id" => out.extend(routes.filter_map(|r| match &r.dest {
-                RouteDest::PrefixList(p) => Some(p.clone()),
-                _ => None,
-            })),
-            "route.egress-only-internet-gateway-id" => out.extend(routes.filter_map(|r| match &r.target {
-                RouteTarget::EgressOnlyInternetGateway(g) => Some(g.clone()),
-                _ => None,
-            })),
+            "route.destination-ipv6-cidr-block" => {
+                out.extend(routes.filter_map(|r| match &r.dest {
+                    RouteDest::V6(c) => Some(c.to_string()),
+                    _ => None,
+                }))
+            }
+            "route.destination-prefix-list-id" => {
+                out.extend(routes.filter_map(|r| match &r.dest {
+                    RouteDest::PrefixList(p) => Some(p.clone()),
+                    _ => None,
+                }))
+            }
+            "route.egress-only-internet-gateway-id" => {
+                out.extend(routes.filter_map(|r| match &r.target {
+                    RouteTarget::EgressOnlyInternetGateway(g) => Some(g.clone()),
+                    _ => None,
+                }))
+            }
             "route.gateway-id" => out.extend(routes.filter_map(|r| match &r.target {
                 RouteTarget::InternetGateway(g) | RouteTarget::VpcEndpoint(g) => Some(g.clone()),
                 RouteTarget::Local => Some("local".into()),

@@ -24,7 +24,9 @@ pub struct CreateSubnet {
 
 impl Region {
     pub fn subnet(&self, id: &str) -> Result<&Subnet> {
-        self.subnets.get(id).ok_or_else(|| err::not_found(Kind::Subnet, id))
+        self.subnets
+            .get(id)
+            .ok_or_else(|| err::not_found(Kind::Subnet, id))
     }
 
     /// `AvailableIpAddressCount` (N11): usable addresses not held by any ENI.
@@ -41,7 +43,12 @@ impl Region {
         now: Millis,
     ) -> String {
         let id = ids::resource_id(&mut self.rng, "subnet");
-        let az_id = self.info.zone(az).map(|z| z.id).unwrap_or_default().to_string();
+        let az_id = self
+            .info
+            .zone(az)
+            .map(|z| z.id)
+            .unwrap_or_default()
+            .to_string();
         self.subnets.insert(Subnet {
             id: id.clone(),
             region: self.info.name.to_string(),
@@ -66,17 +73,27 @@ impl Region {
         }
         self.ipam6.insert(id.clone(), Ipv6Ipam::default());
         // Every subnet is associated with its VPC's default network ACL.
-        let acl = self.vpcs.get(vpc_id).map(|v| v.default_network_acl_id.clone()).unwrap_or_default();
+        let acl = self
+            .vpcs
+            .get(vpc_id)
+            .map(|v| v.default_network_acl_id.clone())
+            .unwrap_or_default();
         let assoc = ids::resource_id(&mut self.rng, "aclassoc");
         if let Some(a) = self.network_acls.get_mut(&acl) {
-            a.associations.push(NaclAssoc { id: assoc, subnet_id: id.clone() });
+            a.associations.push(NaclAssoc {
+                id: assoc,
+                subnet_id: id.clone(),
+            });
         }
         id
     }
 
     pub fn create_subnet(&mut self, req: CreateSubnet, now: Millis) -> Result<String> {
         let vpc = self.vpc(&req.vpc_id)?.clone();
-        let az = self.pick_zone(req.availability_zone.as_deref(), req.availability_zone_id.as_deref())?;
+        let az = self.pick_zone(
+            req.availability_zone.as_deref(),
+            req.availability_zone_id.as_deref(),
+        )?;
         let cidr = match (&req.cidr_block, req.ipv6_native) {
             (Some(_), true) => {
                 return Err(err::combination(
@@ -106,7 +123,14 @@ impl Region {
     }
 
     fn pick_zone(&mut self, name: Option<&str>, zone_id: Option<&str>) -> Result<&'static str> {
-        let all = || self.info.zones.iter().map(|z| z.name).collect::<Vec<_>>().join(", ");
+        let all = || {
+            self.info
+                .zones
+                .iter()
+                .map(|z| z.name)
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
         if let Some(n) = name {
             return self.info.zone(n).map(|z| z.name).ok_or_else(|| {
                 err::invalid_value(format!(
@@ -131,7 +155,10 @@ impl Region {
         let c: Ipv4Cidr = s.parse().map_err(|_| err::invalid_cidr("cidrBlock", s))?;
         let in_vpc = vpc.cidr_blocks.iter().any(|b| b.cidr.contains_cidr(&c));
         if !in_vpc || c.prefix_len() < 16 || c.prefix_len() > 28 {
-            return Err(ApiError::new("InvalidSubnet.Range", format!("The CIDR '{s}' is invalid.")));
+            return Err(ApiError::new(
+                "InvalidSubnet.Range",
+                format!("The CIDR '{s}' is invalid."),
+            ));
         }
         let clash = self
             .subnets
@@ -147,12 +174,20 @@ impl Region {
     }
 
     fn check_subnet_ipv6(&mut self, vpc: &Vpc, s: &str) -> Result<Ipv6Assoc> {
-        let c: Ipv6Cidr = s.parse().map_err(|_| err::invalid_cidr("ipv6CidrBlock", s))?;
+        let c: Ipv6Cidr = s
+            .parse()
+            .map_err(|_| err::invalid_cidr("ipv6CidrBlock", s))?;
         let Some(parent) = vpc.ipv6_blocks.iter().find(|b| b.cidr.contains_cidr(&c)) else {
-            return Err(ApiError::new("InvalidSubnet.Range", format!("The CIDR '{s}' is invalid.")));
+            return Err(ApiError::new(
+                "InvalidSubnet.Range",
+                format!("The CIDR '{s}' is invalid."),
+            ));
         };
         if c.prefix_len() != 64 {
-            return Err(ApiError::new("InvalidSubnet.Range", format!("The CIDR '{s}' is invalid.")));
+            return Err(ApiError::new(
+                "InvalidSubnet.Range",
+                format!("The CIDR '{s}' is invalid."),
+            ));
         }
         let clash = self
             .subnets
@@ -175,8 +210,14 @@ impl Region {
     pub fn delete_subnet(&mut self, id: &str) -> Result<()> {
         self.subnet(id)?;
         let busy = self.enis.iter().any(|e| e.subnet_id == id)
-            || self.nat_gateways.iter().any(|n| n.subnet_id == id && n.state != "deleted")
-            || self.vpc_endpoints.iter().any(|e| e.subnet_ids.iter().any(|s| s == id));
+            || self
+                .nat_gateways
+                .iter()
+                .any(|n| n.subnet_id == id && n.state != "deleted")
+            || self
+                .vpc_endpoints
+                .iter()
+                .any(|e| e.subnet_ids.iter().any(|s| s == id));
         if busy {
             return Err(err::dependency(format!(
                 "The subnet '{id}' has dependencies and cannot be deleted."
@@ -187,7 +228,8 @@ impl Region {
         self.ipam6.remove(id);
         self.route_tables.update_where(|rt| {
             let n = rt.associations.len();
-            rt.associations.retain(|a| a.subnet_id.as_deref() != Some(id));
+            rt.associations
+                .retain(|a| a.subnet_id.as_deref() != Some(id));
             n != rt.associations.len()
         });
         self.network_acls.update_where(|a| {
@@ -202,7 +244,8 @@ impl Region {
     pub fn modify_subnet_attribute(&mut self, id: &str, attr: SubnetAttr) -> Result<()> {
         let s = self.subnet(id)?.clone();
         match &attr {
-            SubnetAttr::AssignIpv6AddressOnCreation(true) | SubnetAttr::EnableResourceNameDnsAaaa(true)
+            SubnetAttr::AssignIpv6AddressOnCreation(true)
+            | SubnetAttr::EnableResourceNameDnsAaaa(true)
                 if s.ipv6_blocks.is_empty() =>
             {
                 return Err(err::invalid_param(format!(
@@ -211,12 +254,14 @@ impl Region {
             }
             SubnetAttr::AssignIpv6AddressOnCreation(false) if s.ipv6_native => {
                 return Err(err::invalid_param(
-                    "You cannot disable IPv6 address assignment on an IPv6-only subnet.".to_string(),
+                    "You cannot disable IPv6 address assignment on an IPv6-only subnet."
+                        .to_string(),
                 ))
             }
             SubnetAttr::MapPublicIpOnLaunch(true) if s.ipv6_native => {
                 return Err(err::invalid_param(
-                    "You cannot enable public IPv4 address assignment on an IPv6-only subnet.".to_string(),
+                    "You cannot enable public IPv4 address assignment on an IPv6-only subnet."
+                        .to_string(),
                 ))
             }
             SubnetAttr::HostnameType(t) if t != "ip-name" && t != "resource-name" => {
@@ -236,7 +281,10 @@ impl Region {
             }
             _ => {}
         }
-        let s = self.subnets.get_mut(id).ok_or_else(|| err::not_found(Kind::Subnet, id))?;
+        let s = self
+            .subnets
+            .get_mut(id)
+            .ok_or_else(|| err::not_found(Kind::Subnet, id))?;
         match attr {
             SubnetAttr::MapPublicIpOnLaunch(v) => s.map_public_ip_on_launch = v,
             SubnetAttr::AssignIpv6AddressOnCreation(v) => s.assign_ipv6_address_on_creation = v,
@@ -278,7 +326,10 @@ impl Region {
                 "The subnet CIDR block with association ID {assoc_id} may not be disassociated from an IPv6-only subnet."
             )));
         }
-        let in_use = self.enis.iter().any(|e| e.subnet_id == s.id && !e.ipv6_addresses.is_empty());
+        let in_use = self
+            .enis
+            .iter()
+            .any(|e| e.subnet_id == s.id && !e.ipv6_addresses.is_empty());
         if in_use {
             return Err(err::dependency(format!(
                 "The subnet CIDR block with association ID {assoc_id} may not be disassociated. It has dependencies."
@@ -286,12 +337,18 @@ impl Region {
         }
         let mut removed = None;
         if let Some(sub) = self.subnets.get_mut(&s.id) {
-            if let Some(pos) = sub.ipv6_blocks.iter().position(|b| b.association_id == assoc_id) {
+            if let Some(pos) = sub
+                .ipv6_blocks
+                .iter()
+                .position(|b| b.association_id == assoc_id)
+            {
                 removed = Some(sub.ipv6_blocks.remove(pos));
             }
             sub.assign_ipv6_address_on_creation = false;
         }
-        removed.map(|b| (s.id.clone(), b)).ok_or_else(|| err::not_found(Kind::SubnetCidrAssociation, assoc_id))
+        removed
+            .map(|b| (s.id.clone(), b))
+            .ok_or_else(|| err::not_found(Kind::SubnetCidrAssociation, assoc_id))
     }
 
     /// The route table that governs a subnet: its explicit association, else the main table.
@@ -299,12 +356,22 @@ impl Region {
         let s = self.subnets.get(subnet_id)?;
         self.route_tables
             .iter()
-            .find(|rt| rt.associations.iter().any(|a| a.subnet_id.as_deref() == Some(subnet_id)))
-            .or_else(|| self.vpcs.get(&s.vpc_id).and_then(|v| self.route_tables.get(&v.main_route_table_id)))
+            .find(|rt| {
+                rt.associations
+                    .iter()
+                    .any(|a| a.subnet_id.as_deref() == Some(subnet_id))
+            })
+            .or_else(|| {
+                self.vpcs
+                    .get(&s.vpc_id)
+                    .and_then(|v| self.route_tables.get(&v.main_route_table_id))
+            })
     }
 
     pub fn network_acl_for_subnet(&self, subnet_id: &str) -> Option<&NetworkAcl> {
-        self.network_acls.iter().find(|a| a.associations.iter().any(|x| x.subnet_id == subnet_id))
+        self.network_acls
+            .iter()
+            .find(|a| a.associations.iter().any(|x| x.subnet_id == subnet_id))
     }
 }
 
@@ -354,7 +421,9 @@ impl Filterable for Subnet {
     fn field(&self, name: &str, cx: &Region, out: &mut Vec<String>) {
         match name {
             "availability-zone" | "availabilityZone" => out.push(self.availability_zone.clone()),
-            "availability-zone-id" | "availabilityZoneId" => out.push(self.availability_zone_id.clone()),
+            "availability-zone-id" | "availabilityZoneId" => {
+                out.push(self.availability_zone_id.clone())
+            }
             "available-ip-address-count" => out.push(cx.available_ip_count(&self.id).to_string()),
             "cidr-block" | "cidr" | "cidrBlock" => out.extend(self.cidr.map(|c| c.to_string())),
             "default-for-az" | "defaultForAz" => out.push(bool_str(self.default_for_az)),
@@ -365,11 +434,15 @@ impl Filterable for Subnet {
             "ipv6-cidr-block-association.association-id" => {
                 out.extend(self.ipv6_blocks.iter().map(|b| b.association_id.clone()))
             }
-            "ipv6-cidr-block-association.state" => out.extend(self.ipv6_blocks.iter().map(|_| "associated".into())),
+            "ipv6-cidr-block-association.state" => {
+                out.extend(self.ipv6_blocks.iter().map(|_| "associated".into()))
+            }
             "ipv6-native" => out.push(bool_str(self.ipv6_native)),
             "map-public-ip-on-launch" => out.push(bool_str(self.map_public_ip_on_launch)),
             "owner-id" => out.push(cx.account_id.clone()),
-            "private-dns-name-options-on-launch.hostname-type" => out.push(self.hostname_type.clone()),
+            "private-dns-name-options-on-launch.hostname-type" => {
+                out.push(self.hostname_type.clone())
+            }
             "private-dns-name-options-on-launch.enable-resource-name-dns-a-record" => {
                 out.push(bool_str(self.enable_resource_name_dns_a_record))
             }

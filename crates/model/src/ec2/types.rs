@@ -366,7 +366,11 @@ pub struct EniAttachment {
 pub enum EniOwner {
     User,
     /// A Fargate task ENI (N19).
-    Fargate { cluster: String, task_arn: String, attachment_id: String },
+    Fargate {
+        cluster: String,
+        task_arn: String,
+        attachment_id: String,
+    },
     NatGateway(String),
     VpcEndpoint(String),
 }
@@ -399,7 +403,10 @@ impl NetworkInterface {
         self.private_ips.iter().find(|p| p.primary).map(|p| p.ip)
     }
     pub fn public_association(&self) -> Option<&EniAssociation> {
-        self.private_ips.iter().find(|p| p.primary).and_then(|p| p.association.as_ref())
+        self.private_ips
+            .iter()
+            .find(|p| p.primary)
+            .and_then(|p| p.association.as_ref())
     }
     pub fn requester_managed(&self) -> bool {
         self.owner != EniOwner::User

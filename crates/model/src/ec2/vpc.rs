@@ -25,7 +25,10 @@ pub struct CreateVpc {
 pub(crate) fn parse_vpc_cidr(param: &str, s: &str) -> Result<Ipv4Cidr> {
     let c: Ipv4Cidr = s.parse().map_err(|_| err::invalid_cidr(param, s))?;
     if c.prefix_len() < 16 || c.prefix_len() > 28 || is_restricted_vpc_v4(&c) {
-        return Err(ApiError::new("InvalidVpc.Range", format!("The CIDR '{s}' is invalid.")));
+        return Err(ApiError::new(
+            "InvalidVpc.Range",
+            format!("The CIDR '{s}' is invalid."),
+        ));
     }
     Ok(c)
 }
@@ -57,7 +60,11 @@ impl Region {
             vpc_id: Some(vpc_id.clone()),
             tags: Vec::new(),
         });
-        let main = self.vpcs.get(&vpc_id).map(|v| v.main_route_table_id.clone()).unwrap_or_default();
+        let main = self
+            .vpcs
+            .get(&vpc_id)
+            .map(|v| v.main_route_table_id.clone())
+            .unwrap_or_default();
         if let Some(rt) = self.route_tables.get_mut(&main) {
             rt.routes.push(Route {
                 dest: RouteDest::V4(Ipv4Cidr::new(Ipv4Addr::UNSPECIFIED, 0).expect("static")),
@@ -127,7 +134,10 @@ impl Region {
         self.vpcs.insert(Vpc {
             id: id.clone(),
             region: region.clone(),
-            cidr_blocks: vec![CidrAssoc { association_id: assoc_id, cidr }],
+            cidr_blocks: vec![CidrAssoc {
+                association_id: assoc_id,
+                cidr,
+            }],
             ipv6_blocks: ipv6.into_iter().collect(),
             dhcp_options_id: dhcp,
             instance_tenancy: tenancy.to_string(),
@@ -147,7 +157,10 @@ impl Region {
     }
 
     pub fn create_vpc(&mut self, req: CreateVpc, now: Millis) -> Result<String> {
-        let cidr_s = req.cidr_block.as_deref().ok_or_else(|| err::missing("CidrBlock"))?;
+        let cidr_s = req
+            .cidr_block
+            .as_deref()
+            .ok_or_else(|| err::missing("CidrBlock"))?;
         let cidr = parse_vpc_cidr("cidrBlock", cidr_s)?;
         let tenancy = req.instance_tenancy.as_deref().unwrap_or("default");
         if !matches!(tenancy, "default" | "dedicated") {
@@ -182,9 +195,18 @@ impl Region {
             .map_err(|_| ApiError::new("InternalError", "bad IPv6 pool").with_status(500))?;
         let bits = 56 - pool.prefix_len();
         for _ in 0..64 {
-            let idx = if bits >= 64 { self.rng.u64(..) as u128 } else { self.rng.u64(..(1u64 << bits)) as u128 };
-            let Some(c) = pool.subnet(56, idx) else { continue };
-            let taken = self.vpcs.iter().any(|v| v.ipv6_blocks.iter().any(|b| b.cidr.overlaps(&c)));
+            let idx = if bits >= 64 {
+                self.rng.u64(..) as u128
+            } else {
+                self.rng.u64(..(1u64 << bits)) as u128
+            };
+            let Some(c) = pool.subnet(56, idx) else {
+                continue;
+            };
+            let taken = self
+                .vpcs
+                .iter()
+                .any(|v| v.ipv6_blocks.iter().any(|b| b.cidr.overlaps(&c)));
             if !taken {
                 return Ok(Ipv6Assoc {
                     association_id: ids::resource_id(&mut self.rng, "vpc-cidr-assoc"),
@@ -194,15 +216,27 @@ impl Region {
                 });
             }
         }
-        Err(ApiError::new("InsufficientCidrBlocks", "There are not enough free cidr blocks in the specified Amazon-provided IPv6 pool."))
+        Err(ApiError::new(
+            "InsufficientCidrBlocks",
+            "There are not enough free cidr blocks in the specified Amazon-provided IPv6 pool.",
+        ))
     }
 
     fn given_ipv6_block(&mut self, s: &str, pool: &str) -> Result<Ipv6Assoc> {
-        let c: Ipv6Cidr = s.parse().map_err(|_| err::invalid_cidr("ipv6CidrBlock", s))?;
-        if c.prefix_len() < 44 || c.prefix_len() > 60 || c.prefix_len() % 4 != 0 {
-            return Err(ApiError::new("InvalidVpc.Range", format!("The CIDR '{s}' is invalid.")));
+        let c: Ipv6Cidr = s
+            .parse()
+            .map_err(|_| err::invalid_cidr("ipv6CidrBlock", s))?;
+        if c.prefix_len() < 44 || c.prefix_len() > 60 || !c.prefix_len().is_multiple_of(4) {
+            return Err(ApiError::new(
+                "InvalidVpc.Range",
+                format!("The CIDR '{s}' is invalid."),
+            ));
         }
-        if self.vpcs.iter().any(|v| v.ipv6_blocks.iter().any(|b| b.cidr.overlaps(&c))) {
+        if self
+            .vpcs
+            .iter()
+            .any(|v| v.ipv6_blocks.iter().any(|b| b.cidr.overlaps(&c)))
+        {
             return Err(ApiError::new(
                 "InvalidVpc.Range",
                 format!("The CIDR '{c}' conflicts with another VPC CIDR block."),
@@ -217,20 +251,41 @@ impl Region {
     }
 
     pub fn vpc(&self, id: &str) -> Result<&Vpc> {
-        self.vpcs.get(id).ok_or_else(|| err::not_found(Kind::Vpc, id))
+        self.vpcs
+            .get(id)
+            .ok_or_else(|| err::not_found(Kind::Vpc, id))
     }
 
     pub fn delete_vpc(&mut self, id: &str) -> Result<()> {
         let vpc = self.vpc(id)?.clone();
-        let dep = || err::dependency(format!("The vpc '{id}' has dependencies and cannot be deleted."));
+        let dep = || {
+            err::dependency(format!(
+                "The vpc '{id}' has dependencies and cannot be deleted."
+            ))
+        };
         if self.subnets.iter().any(|s| s.vpc_id == id)
-            || self.internet_gateways.iter().any(|g| g.vpc_id.as_deref() == Some(id))
+            || self
+                .internet_gateways
+                .iter()
+                .any(|g| g.vpc_id.as_deref() == Some(id))
             || self.egress_only_gateways.iter().any(|g| g.vpc_id == id)
             || self.enis.iter().any(|e| e.vpc_id == id)
-            || self.vpc_endpoints.iter().any(|e| e.vpc_id == id && e.state != "deleted")
-            || self.nat_gateways.iter().any(|n| n.vpc_id == id && n.state != "deleted")
-            || self.route_tables.iter().any(|r| r.vpc_id == id && r.id != vpc.main_route_table_id)
-            || self.network_acls.iter().any(|a| a.vpc_id == id && a.id != vpc.default_network_acl_id)
+            || self
+                .vpc_endpoints
+                .iter()
+                .any(|e| e.vpc_id == id && e.state != "deleted")
+            || self
+                .nat_gateways
+                .iter()
+                .any(|n| n.vpc_id == id && n.state != "deleted")
+            || self
+                .route_tables
+                .iter()
+                .any(|r| r.vpc_id == id && r.id != vpc.main_route_table_id)
+            || self
+                .network_acls
+                .iter()
+                .any(|a| a.vpc_id == id && a.id != vpc.default_network_acl_id)
             || self
                 .security_groups
                 .iter()
@@ -252,12 +307,19 @@ impl Region {
                 "Cannot enable DNS hostnames without DNS support enabled.".to_string(),
             ));
         }
-        let v = self.vpcs.get_mut(id).ok_or_else(|| err::not_found(Kind::Vpc, id))?;
+        let v = self
+            .vpcs
+            .get_mut(id)
+            .ok_or_else(|| err::not_found(Kind::Vpc, id))?;
         match attr {
             "enableDnsSupport" => v.enable_dns_support = value,
             "enableDnsHostnames" => v.enable_dns_hostnames = value,
             "enableNetworkAddressUsageMetrics" => v.enable_network_address_usage_metrics = value,
-            _ => return Err(err::invalid_value(format!("Value ({attr}) for parameter attribute is invalid."))),
+            _ => {
+                return Err(err::invalid_value(format!(
+                    "Value ({attr}) for parameter attribute is invalid."
+                )))
+            }
         }
         Ok(())
     }
@@ -309,7 +371,10 @@ impl Region {
                     ));
                 }
             }
-            let assoc = CidrAssoc { association_id: ids::resource_id(&mut self.rng, "vpc-cidr-assoc"), cidr: c };
+            let assoc = CidrAssoc {
+                association_id: ids::resource_id(&mut self.rng, "vpc-cidr-assoc"),
+                cidr: c,
+            };
             let aid = assoc.association_id.clone();
             if let Some(v) = self.vpcs.get_mut(id) {
                 v.cidr_blocks.push(assoc);
@@ -349,13 +414,20 @@ impl Region {
             if rt.vpc_id != vpc_id {
                 return false;
             }
-            rt.routes.push(Route { dest: dest.clone(), target: RouteTarget::Local, origin: "CreateRouteTable".into() });
+            rt.routes.push(Route {
+                dest: dest.clone(),
+                target: RouteTarget::Local,
+                origin: "CreateRouteTable".into(),
+            });
             true
         });
     }
 
     /// DisassociateVpcCidrBlock. Returns (vpc id, block) for the response.
-    pub fn disassociate_vpc_cidr(&mut self, assoc_id: &str) -> Result<(String, Result<CidrAssoc, Ipv6Assoc>)> {
+    pub fn disassociate_vpc_cidr(
+        &mut self,
+        assoc_id: &str,
+    ) -> Result<(String, Result<CidrAssoc, Ipv6Assoc>)> {
         let vpc = self
             .vpcs
             .iter()
@@ -365,7 +437,11 @@ impl Region {
             })
             .cloned()
             .ok_or_else(|| err::not_found(Kind::VpcCidrAssociation, assoc_id))?;
-        if let Some(pos) = vpc.cidr_blocks.iter().position(|b| b.association_id == assoc_id) {
+        if let Some(pos) = vpc
+            .cidr_blocks
+            .iter()
+            .position(|b| b.association_id == assoc_id)
+        {
             let b = vpc.cidr_blocks[pos].clone();
             if pos == 0 {
                 return Err(ApiError::new(
@@ -373,7 +449,11 @@ impl Region {
                     format!("The vpc CIDR block with association ID {assoc_id} may not be disassociated. It is the primary IPv4 CIDR block of the VPC"),
                 ));
             }
-            if self.subnets.iter().any(|s| s.vpc_id == vpc.id && s.cidr.is_some_and(|c| b.cidr.contains_cidr(&c))) {
+            if self
+                .subnets
+                .iter()
+                .any(|s| s.vpc_id == vpc.id && s.cidr.is_some_and(|c| b.cidr.contains_cidr(&c)))
+            {
                 return Err(err::dependency(format!(
                     "The vpc CIDR block with association ID {assoc_id} may not be disassociated. It has dependencies."
                 )));
@@ -384,9 +464,17 @@ impl Region {
             self.remove_local_route(&vpc.id, &RouteDest::V4(b.cidr));
             return Ok((vpc.id, Ok(b)));
         }
-        let pos = vpc.ipv6_blocks.iter().position(|b| b.association_id == assoc_id).unwrap_or(0);
+        let pos = vpc
+            .ipv6_blocks
+            .iter()
+            .position(|b| b.association_id == assoc_id)
+            .unwrap_or(0);
         let b = vpc.ipv6_blocks[pos].clone();
-        if self.subnets.iter().any(|s| s.vpc_id == vpc.id && !s.ipv6_blocks.is_empty()) {
+        if self
+            .subnets
+            .iter()
+            .any(|s| s.vpc_id == vpc.id && !s.ipv6_blocks.is_empty())
+        {
             return Err(err::dependency(format!(
                 "The vpc CIDR block with association ID {assoc_id} may not be disassociated. It has dependencies."
             )));
@@ -404,14 +492,15 @@ impl Region {
                 return false;
             }
             let before = rt.routes.len();
-            rt.routes.retain(|r| !(r.target == RouteTarget::Local && r.dest == *dest));
+            rt.routes
+                .retain(|r| !(r.target == RouteTarget::Local && r.dest == *dest));
             rt.routes.len() != before
         });
     }
 }
 
-/// Secondary IPv4 blocks must come from the same RFC 1918 range as the primary
-/// (or be publicly routable when the primary is).
+/// Secondary IPv4 blocks may not come from a different RFC 1918 range than
+/// the primary block; publicly routable blocks are allowed.
 fn same_rfc1918_family(primary: &Ipv4Cidr, c: &Ipv4Cidr) -> bool {
     let ranges: [Ipv4Cidr; 3] = [
         "10.0.0.0/8".parse().expect("static"),
@@ -420,11 +509,8 @@ fn same_rfc1918_family(primary: &Ipv4Cidr, c: &Ipv4Cidr) -> bool {
     ];
     let fam = |x: &Ipv4Cidr| ranges.iter().position(|r| r.contains_cidr(x));
     match (fam(primary), fam(c)) {
-        (Some(a), Some(b)) => a == b || (a != 2 && b != 2 && false),
-        (None, None) => true,
-        (Some(2), None) | (None, Some(2)) => false,
-        (Some(_), None) => true,
-        (None, Some(_)) => false,
+        (Some(a), Some(b)) => a == b,
+        _ => true,
     }
 }
 

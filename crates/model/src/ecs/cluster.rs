@@ -24,13 +24,18 @@ pub fn cluster_name(reference: &str) -> &str {
 }
 
 fn valid_name(n: &str) -> bool {
-    !n.is_empty() && n.len() <= 255 && n.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+    !n.is_empty()
+        && n.len() <= 255
+        && n.chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
 }
 
 pub(crate) fn check_settings(settings: &[(String, String)]) -> Result<()> {
     for (k, v) in settings {
         if k != "containerInsights" {
-            return Err(err::invalid_parameter(format!("Invalid cluster setting name: {k}")));
+            return Err(err::invalid_parameter(format!(
+                "Invalid cluster setting name: {k}"
+            )));
         }
         if !matches!(v.as_str(), "enabled" | "disabled" | "enhanced") {
             return Err(err::invalid_parameter(format!(
@@ -54,10 +59,17 @@ fn check_capacity_providers(cps: &[String]) -> Result<()> {
 
 impl World {
     /// CreateCluster; also creates the ECS service-linked role (N8).
-    pub fn create_cluster(&mut self, region: &str, req: CreateCluster, now: Millis) -> Result<String> {
+    pub fn create_cluster(
+        &mut self,
+        region: &str,
+        req: CreateCluster,
+        now: Millis,
+    ) -> Result<String> {
         let name = req.name.clone().unwrap_or_else(|| "default".into());
         if !valid_name(&name) {
-            return Err(err::invalid_parameter(format!("Cluster must match ^[a-zA-Z0-9\\-_]{{1,255}}$, but was {name}")));
+            return Err(err::invalid_parameter(format!(
+                "Cluster must match ^[a-zA-Z0-9\\-_]{{1,255}}$, but was {name}"
+            )));
         }
         check_settings(&req.settings)?;
         check_capacity_providers(&req.capacity_providers)?;
@@ -70,7 +82,11 @@ impl World {
         }
         self.ensure_ecs_service_linked_role(now);
         let r = self.region_mut(region)?;
-        if r.ecs.clusters.get(&name).is_some_and(|c| c.status == "ACTIVE") {
+        if r.ecs
+            .clusters
+            .get(&name)
+            .is_some_and(|c| c.status == "ACTIVE")
+        {
             return Ok(name);
         }
         let settings = if req.settings.is_empty() {
@@ -103,7 +119,10 @@ impl Region {
     }
 
     pub fn cluster_arn(&self, name: &str) -> String {
-        format!("arn:aws:ecs:{}:{}:cluster/{name}", self.info.name, self.account_id)
+        format!(
+            "arn:aws:ecs:{}:{}:cluster/{name}",
+            self.info.name, self.account_id
+        )
     }
 
     /// (running, pending) task counts of a cluster.
@@ -113,7 +132,9 @@ impl Region {
         for t in self.ecs.tasks.iter().filter(|t| t.cluster == name) {
             match t.last_status {
                 TaskStatus::Running => running += 1,
-                TaskStatus::Provisioning | TaskStatus::Pending | TaskStatus::Activating => pending += 1,
+                TaskStatus::Provisioning | TaskStatus::Pending | TaskStatus::Activating => {
+                    pending += 1
+                }
                 _ => {}
             }
         }
@@ -122,7 +143,11 @@ impl Region {
 
     pub fn delete_cluster(&mut self, reference: &str) -> Result<String> {
         let name = self.active_cluster(reference)?.name.clone();
-        let active = self.ecs.tasks.iter().any(|t| t.cluster == name && t.last_status != TaskStatus::Stopped);
+        let active = self
+            .ecs
+            .tasks
+            .iter()
+            .any(|t| t.cluster == name && t.last_status != TaskStatus::Stopped);
         if active {
             return Err(crate::error::ApiError::new(
                 "ClusterContainsTasksException",
@@ -135,7 +160,11 @@ impl Region {
         Ok(name)
     }
 
-    pub fn update_cluster_settings(&mut self, reference: &str, settings: Vec<(String, String)>) -> Result<String> {
+    pub fn update_cluster_settings(
+        &mut self,
+        reference: &str,
+        settings: Vec<(String, String)>,
+    ) -> Result<String> {
         let name = self.active_cluster(reference)?.name.clone();
         check_settings(&settings)?;
         if let Some(c) = self.ecs.clusters.get_mut(&name) {

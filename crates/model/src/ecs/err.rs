@@ -21,7 +21,10 @@ pub fn resource_not_found(msg: impl Into<String>) -> ApiError {
 
 /// N7: the text AWS gives (docs/reference/ecs-error-texts.md §4).
 pub fn platform_unknown() -> ApiError {
-    ApiError::new("PlatformUnknownException", "The specified platform does not exist.")
+    ApiError::new(
+        "PlatformUnknownException",
+        "The specified platform does not exist.",
+    )
 }
 
 /// N7: the text AWS gives (docs/reference/ecs-error-texts.md §4).
@@ -57,12 +60,16 @@ pub fn needs_execution_role(what: &str) -> ApiError {
 
 /// N3.
 pub fn network_configuration_required() -> ApiError {
-    invalid_parameter("Network Configuration must be provided when networkMode 'awsvpc' is specified.")
+    invalid_parameter(
+        "Network Configuration must be provided when networkMode 'awsvpc' is specified.",
+    )
 }
 
 /// N3.
 pub fn network_configuration_not_valid() -> ApiError {
-    invalid_parameter("Network Configuration is not valid for the given networkMode of this task definition.")
+    invalid_parameter(
+        "Network Configuration is not valid for the given networkMode of this task definition.",
+    )
 }
 
 /// N8 (chosen).

@@ -52,7 +52,9 @@ impl Region {
 
     /// One transition of one task.
     fn step(&mut self, id: &str, now: Millis, lc: &Lifecycle) {
-        let Some(t) = self.ecs.tasks.get(id).cloned() else { return };
+        let Some(t) = self.ecs.tasks.get(id).cloned() else {
+            return;
+        };
         if t.desired_status == "STOPPED" {
             self.step_stopping(&t, now, lc);
             return;
@@ -84,7 +86,8 @@ impl Region {
                             c.last_status = "STOPPED".into();
                         }
                     }
-                    self.ecs.reschedule(id, Some(now.plus_ms(lc.deprovisioning_ms)));
+                    self.ecs
+                        .reschedule(id, Some(now.plus_ms(lc.deprovisioning_ms)));
                     return;
                 }
                 self.set_status(id, TaskStatus::Activating);
@@ -116,11 +119,13 @@ impl Region {
             TaskStatus::Provisioning => self.finish_stopped(id, now, lc),
             TaskStatus::Pending => {
                 self.set_status(id, TaskStatus::Deprovisioning);
-                self.ecs.reschedule(id, Some(now.plus_ms(lc.deprovisioning_ms)));
+                self.ecs
+                    .reschedule(id, Some(now.plus_ms(lc.deprovisioning_ms)));
             }
             TaskStatus::Activating | TaskStatus::Running => {
                 self.set_status(id, TaskStatus::Deactivating);
-                self.ecs.reschedule(id, Some(now.plus_ms(lc.deactivating_ms)));
+                self.ecs
+                    .reschedule(id, Some(now.plus_ms(lc.deactivating_ms)));
             }
             TaskStatus::Deactivating => {
                 self.set_status(id, TaskStatus::Stopping);
@@ -132,12 +137,18 @@ impl Region {
                     t.execution_stopped_at = Some(now);
                     for c in &mut t.containers {
                         if c.last_status == "RUNNING" {
-                            c.exit_code = Some(if t.stop_code.as_deref() == Some("UserInitiated") { 143 } else { 0 });
+                            c.exit_code =
+                                Some(if t.stop_code.as_deref() == Some("UserInitiated") {
+                                    143
+                                } else {
+                                    0
+                                });
                         }
                         c.last_status = "STOPPED".into();
                     }
                 }
-                self.ecs.reschedule(id, Some(now.plus_ms(lc.deprovisioning_ms)));
+                self.ecs
+                    .reschedule(id, Some(now.plus_ms(lc.deprovisioning_ms)));
             }
             TaskStatus::Deprovisioning => self.finish_stopped(id, now, lc),
             TaskStatus::Stopped => {
@@ -160,7 +171,11 @@ impl Region {
     /// STOPPED: the ENI is gone and its addresses are free (N19), the
     /// attachment is DELETED with its details kept (N20).
     fn finish_stopped(&mut self, id: &str, now: Millis, lc: &Lifecycle) {
-        let eni = self.ecs.tasks.get(id).and_then(|t| t.attachment.eni_id.clone());
+        let eni = self
+            .ecs
+            .tasks
+            .get(id)
+            .and_then(|t| t.attachment.eni_id.clone());
         if let Some(e) = eni {
             self.remove_eni(&e);
         }
@@ -206,7 +221,10 @@ impl Region {
             attach_time: now,
             delete_on_termination: false,
         });
-        n.tags = vec![Tag { key: "aws:ecs:clusterName".into(), value: t.cluster.clone() }];
+        n.tags = vec![Tag {
+            key: "aws:ecs:clusterName".into(),
+            value: t.cluster.clone(),
+        }];
         let eni_id = self.create_eni(n, now).map_err(|e| ec2_error(&e.code))?;
         let Some(eni) = self.enis.get(&eni_id).cloned() else {
             return Err(ec2_error("InternalError"));
@@ -231,10 +249,9 @@ impl Region {
         Ok(())
     }
 
-    /// The first reason this task cannot start, if any. Reachability (N40–N42)
-    /// plugs in here.
-    fn launch_verdict(&self, _t: &Task) -> LaunchVerdict {
-        None
+    /// The first reason this task cannot start, if any (N40–N42).
+    fn launch_verdict(&self, t: &Task) -> LaunchVerdict {
+        self.explain_task(t).and_then(|e| e.stopped_reason)
     }
 }
 
@@ -247,5 +264,9 @@ pub fn runtime_suffix(name: &str) -> String {
 fn image_digest(image: &str, seed: u64) -> String {
     let a = crate::services::fnv(image);
     let b = crate::services::fnv(&format!("{image}/{seed}"));
-    format!("sha256:{a:016x}{b:016x}{:016x}{:016x}", a.rotate_left(17) ^ b, b.rotate_left(29) ^ a)
+    format!(
+        "sha256:{a:016x}{b:016x}{:016x}{:016x}",
+        a.rotate_left(17) ^ b,
+        b.rotate_left(29) ^ a
+    )
 }

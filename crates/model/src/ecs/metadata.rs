@@ -48,14 +48,20 @@ impl Region {
         }
         if let Some(c) = subnet.and_then(|s| s.cidr) {
             if let Some(gw) = c.nth(1) {
-                n.insert("SubnetGatewayIpv4Address".into(), json!(format!("{gw}/{}", c.prefix_len())));
+                n.insert(
+                    "SubnetGatewayIpv4Address".into(),
+                    json!(format!("{gw}/{}", c.prefix_len())),
+                );
             }
         }
         // The agent fills the IPv6 gateway only for IPv6-only ENIs.
         if t.network.ipv6_only {
             if let Some(c) = subnet.and_then(|s| s.ipv6_cidr()) {
                 let gw = std::net::Ipv6Addr::from(c.base() + 1);
-                n.insert("SubnetGatewayIpv6Address".into(), json!(format!("{gw}/{}", c.prefix_len())));
+                n.insert(
+                    "SubnetGatewayIpv6Address".into(),
+                    json!(format!("{gw}/{}", c.prefix_len())),
+                );
             }
         }
         vec![Value::Object(n)]
@@ -138,7 +144,11 @@ impl Region {
             doc["ExecutionStoppedAt"] = json!(p.iso8601());
         }
         if !t.tags.is_empty() {
-            let tags: serde_json::Map<String, Value> = t.tags.iter().map(|x| (x.key.clone(), json!(x.value))).collect();
+            let tags: serde_json::Map<String, Value> = t
+                .tags
+                .iter()
+                .map(|x| (x.key.clone(), json!(x.value)))
+                .collect();
             doc["TaskTags"] = Value::Object(tags);
         }
         doc

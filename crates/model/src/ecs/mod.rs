@@ -91,7 +91,10 @@ impl EcsState {
                 self.schedule.insert((at, t.id.clone()));
             }
             if let Some(tok) = &t.client_token {
-                self.client_tokens.entry(tok.clone()).or_default().push(t.id.clone());
+                self.client_tokens
+                    .entry(tok.clone())
+                    .or_default()
+                    .push(t.id.clone());
             }
         }
         for d in self.task_definitions.iter() {
@@ -102,7 +105,9 @@ impl EcsState {
 
     /// Change when the reconciler next acts on a task.
     pub(crate) fn reschedule(&mut self, id: &str, at: Option<Millis>) {
-        let Some(t) = self.tasks.get_mut(id) else { return };
+        let Some(t) = self.tasks.get_mut(id) else {
+            return;
+        };
         if let Some(old) = t.next_at {
             self.schedule.remove(&(old, id.to_string()));
         }

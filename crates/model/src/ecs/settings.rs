@@ -11,15 +11,27 @@ use crate::world::Region;
 pub const SETTINGS: &[(&str, &str, &[&str])] = &[
     ("serviceLongArnFormat", "enabled", &["enabled", "disabled"]),
     ("taskLongArnFormat", "enabled", &["enabled", "disabled"]),
-    ("containerInstanceLongArnFormat", "enabled", &["enabled", "disabled"]),
+    (
+        "containerInstanceLongArnFormat",
+        "enabled",
+        &["enabled", "disabled"],
+    ),
     ("awsvpcTrunking", "disabled", &["enabled", "disabled"]),
-    ("containerInsights", "disabled", &["enabled", "disabled", "enhanced"]),
+    (
+        "containerInsights",
+        "disabled",
+        &["enabled", "disabled", "enhanced"],
+    ),
     ("dualStackIPv6", "disabled", &["enabled", "disabled"]),
     ("fargateFIPSMode", "disabled", &["enabled", "disabled"]),
     ("tagResourceAuthorization", "on", &["on", "off"]),
     ("fargateTaskRetirementWaitPeriod", "7", &["0", "7", "14"]),
     ("guardDutyActivate", "off", &["on", "off"]),
-    ("defaultLogDriverMode", "non-blocking", &["blocking", "non-blocking"]),
+    (
+        "defaultLogDriverMode",
+        "non-blocking",
+        &["blocking", "non-blocking"],
+    ),
     ("fargateEventWindows", "disabled", &["enabled", "disabled"]),
 ];
 
@@ -53,7 +65,9 @@ fn check_principal(p: &str) -> Result<()> {
     if ok {
         Ok(())
     } else {
-        Err(err::invalid_parameter(format!("Invalid principalArn: {p}. Specify the ARN of an IAM user, IAM role or the root user.")))
+        Err(err::invalid_parameter(format!(
+            "Invalid principalArn: {p}. Specify the ARN of an IAM user, IAM role or the root user."
+        )))
     }
 }
 
@@ -69,18 +83,33 @@ pub struct SettingView {
 
 impl Region {
     /// PutAccountSetting for `principal` (the caller unless given).
-    pub fn put_account_setting(&mut self, name: &str, value: &str, principal: &str) -> Result<SettingView> {
+    pub fn put_account_setting(
+        &mut self,
+        name: &str,
+        value: &str,
+        principal: &str,
+    ) -> Result<SettingView> {
         check(name, Some(value))?;
         check_principal(principal)?;
         self.store_setting(name, value, Some(principal));
-        Ok(SettingView { name: name.into(), value: value.into(), principal_arn: principal.into(), kind: "user" })
+        Ok(SettingView {
+            name: name.into(),
+            value: value.into(),
+            principal_arn: principal.into(),
+            kind: "user",
+        })
     }
 
     /// PutAccountSettingDefault: the account-wide default.
     pub fn put_account_setting_default(&mut self, name: &str, value: &str) -> Result<SettingView> {
         check(name, Some(value))?;
         self.store_setting(name, value, None);
-        Ok(SettingView { name: name.into(), value: value.into(), principal_arn: root_arn(&self.account_id), kind: "user" })
+        Ok(SettingView {
+            name: name.into(),
+            value: value.into(),
+            principal_arn: root_arn(&self.account_id),
+            kind: "user",
+        })
     }
 
     fn store_setting(&mut self, name: &str, value: &str, principal: Option<&str>) {
@@ -99,26 +128,60 @@ impl Region {
         // Deleting the root's own setting is how the account default is removed too.
         let key = AccountSetting::key_of(name, Some(principal));
         let removed = self.ecs.settings.remove(&key).or_else(|| {
-            (principal == root).then(|| self.ecs.settings.remove(&AccountSetting::key_of(name, None))).flatten()
+            (principal == root)
+                .then(|| {
+                    self.ecs
+                        .settings
+                        .remove(&AccountSetting::key_of(name, None))
+                })
+                .flatten()
         });
         let Some(s) = removed else {
             return Err(err::invalid_parameter(format!(
                 "The setting '{name}' is not set for the principal {principal}."
             )));
         };
-        Ok(SettingView { name: s.name, value: s.value, principal_arn: principal.to_string(), kind: "user" })
+        Ok(SettingView {
+            name: s.name,
+            value: s.value,
+            principal_arn: principal.to_string(),
+            kind: "user",
+        })
     }
 
     /// The value `principal` gets for `name`: its own, else the account default, else AWS's.
     pub fn effective_setting(&self, name: &str, principal: &str) -> SettingView {
-        if let Some(s) = self.ecs.settings.get(&AccountSetting::key_of(name, Some(principal))) {
-            return SettingView { name: name.into(), value: s.value.clone(), principal_arn: principal.into(), kind: "user" };
+        if let Some(s) = self
+            .ecs
+            .settings
+            .get(&AccountSetting::key_of(name, Some(principal)))
+        {
+            return SettingView {
+                name: name.into(),
+                value: s.value.clone(),
+                principal_arn: principal.into(),
+                kind: "user",
+            };
         }
         if let Some(s) = self.ecs.settings.get(&AccountSetting::key_of(name, None)) {
-            return SettingView { name: name.into(), value: s.value.clone(), principal_arn: root_arn(&self.account_id), kind: "user" };
+            return SettingView {
+                name: name.into(),
+                value: s.value.clone(),
+                principal_arn: root_arn(&self.account_id),
+                kind: "user",
+            };
         }
-        let d = SETTINGS.iter().find(|(n, _, _)| *n == name).map(|s| s.1).unwrap_or("disabled");
-        SettingView { name: name.into(), value: d.into(), principal_arn: root_arn(&self.account_id), kind: "aws_managed" }
+        let d = SETTINGS
+            .iter()
+            .find(|(n, _, _)| *n == name)
+            .map(|s| s.1)
+            .unwrap_or("disabled");
+        SettingView {
+            name: name.into(),
+            value: d.into(),
+            principal_arn: root_arn(&self.account_id),
+            kind: "aws_managed",
+        }
     }
 
     /// ListAccountSettings: explicit settings of `principal` (and, for the root,
@@ -141,15 +204,27 @@ impl Region {
             }
             let view = if effective {
                 Some(self.effective_setting(n, principal))
-            } else if let Some(s) = self.ecs.settings.get(&AccountSetting::key_of(n, Some(principal))) {
-                Some(SettingView { name: (*n).into(), value: s.value.clone(), principal_arn: principal.into(), kind: "user" })
-            } else if principal == root {
-                self.ecs.settings.get(&AccountSetting::key_of(n, None)).map(|s| SettingView {
+            } else if let Some(s) = self
+                .ecs
+                .settings
+                .get(&AccountSetting::key_of(n, Some(principal)))
+            {
+                Some(SettingView {
                     name: (*n).into(),
                     value: s.value.clone(),
-                    principal_arn: root.clone(),
+                    principal_arn: principal.into(),
                     kind: "user",
                 })
+            } else if principal == root {
+                self.ecs
+                    .settings
+                    .get(&AccountSetting::key_of(n, None))
+                    .map(|s| SettingView {
+                        name: (*n).into(),
+                        value: s.value.clone(),
+                        principal_arn: root.clone(),
+                        kind: "user",
+                    })
             } else {
                 None
             };

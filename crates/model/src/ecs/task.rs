@@ -52,12 +52,24 @@ fn check_tags(tags: &[EcsTag]) -> Result<()> {
         return Err(err::invalid_parameter("Tags can have at most 50 items."));
     }
     for t in tags {
-        let ok_chars = |s: &str| s.chars().all(|c| c.is_alphanumeric() || c.is_whitespace() || "_.:/=+-@".contains(c));
-        if t.key.is_empty() || t.key.chars().count() > 128 || t.value.chars().count() > 256 || !ok_chars(&t.key) || !ok_chars(&t.value) {
-            return Err(err::invalid_parameter("Some tags contain invalid characters."));
+        let ok_chars = |s: &str| {
+            s.chars()
+                .all(|c| c.is_alphanumeric() || c.is_whitespace() || "_.:/=+-@".contains(c))
+        };
+        if t.key.is_empty()
+            || t.key.chars().count() > 128
+            || t.value.chars().count() > 256
+            || !ok_chars(&t.key)
+            || !ok_chars(&t.value)
+        {
+            return Err(err::invalid_parameter(
+                "Some tags contain invalid characters.",
+            ));
         }
         if t.key.to_ascii_lowercase().starts_with("aws:") {
-            return Err(err::invalid_parameter("Tag keys prefixed with 'aws:' are reserved."));
+            return Err(err::invalid_parameter(
+                "Tag keys prefixed with 'aws:' are reserved.",
+            ));
         }
     }
     Ok(())
@@ -65,40 +77,71 @@ fn check_tags(tags: &[EcsTag]) -> Result<()> {
 
 impl World {
     /// RunTask (N3–N8, N10, N13, N14, N20).
-    pub fn run_task(&mut self, region: &str, req: RunTask, lc: &Lifecycle, now: Millis) -> Result<RunOutcome> {
+    pub fn run_task(
+        &mut self,
+        region: &str,
+        req: RunTask,
+        lc: &Lifecycle,
+        now: Millis,
+    ) -> Result<RunOutcome> {
         let slr = self.roles.contains(ECS_SLR);
         let r = self.region_mut(region)?;
         r.run_task(req, slr, lc, now)
     }
 }
 
+/// A launch that passed RunTask's checks.
+pub struct Prepared {
+    pub td: TaskDefinition,
+    pub provider: Option<String>,
+    pub version: &'static str,
+    pub checked: awsvpc::CheckedConfig,
+    pub ipv6_only: bool,
+    pub overrides: Value,
+    pub windows: bool,
+}
+
 /// Which capacity the task lands on.
 enum Capacity {
-    Fargate { provider: Option<String> },
+    Fargate {
+        provider: Option<String>,
+    },
     /// EC2, EXTERNAL or MANAGED_INSTANCES: tasknet has no container instances.
     Instances,
 }
 
 impl Region {
-    fn run_task(&mut self, req: RunTask, slr: bool, lc: &Lifecycle, now: Millis) -> Result<RunOutcome> {
-        let cluster = self.active_cluster(req.cluster.as_deref().unwrap_or("default"))?.clone();
+    fn run_task(
+        &mut self,
+        req: RunTask,
+        slr: bool,
+        lc: &Lifecycle,
+        now: Millis,
+    ) -> Result<RunOutcome> {
+        let cluster = self
+            .active_cluster(req.cluster.as_deref().unwrap_or("default"))?
+            .clone();
         let count = req.count.unwrap_or(1);
         if !(1..=10).contains(&count) {
             return Err(err::invalid_parameter("count must be between 1 and 10."));
         }
         if let Some(tok) = &req.client_token {
             if tok.len() > 64 {
-                return Err(err::invalid_parameter("clientToken can have at most 64 characters."));
+                return Err(err::invalid_parameter(
+                    "clientToken can have at most 64 characters.",
+                ));
             }
             if let Some(ids) = self.ecs.client_tokens.get(tok) {
-                return Ok(RunOutcome { tasks: ids.clone(), failures: Vec::new() });
+                return Ok(RunOutcome {
+                    tasks: ids.clone(),
+                    failures: Vec::new(),
+                });
             }
         }
         if req.started_by.as_ref().is_some_and(|s| s.len() > 36) {
             return Err(err::invalid_parameter("startedBy longer than 36."));
         }
         check_tags(&req.tags)?;
-        let capacity = self.capacity(&cluster, &req)?;
         let td = self
             .find_task_definition(&req.task_definition)
             .cloned()
@@ -106,53 +149,46 @@ impl Region {
         if td.status != "ACTIVE" {
             return Err(err::invalid_parameter("TaskDefinition is inactive"));
         }
-        let provider = match capacity {
-            Capacity::Instances if req.platform_version.is_some() => {
-                return Err(err::invalid_parameter("The platform version must be null when specifying an EC2 launch type."))
-            }
-            Capacity::Instances => {
-                awsvpc::check_presence(&td.network_mode, req.network.is_some())?;
-                if let Some(cfg) = &req.network {
-                    awsvpc::check_config(self, cfg, false)?;
-                }
-                return Ok(RunOutcome {
-                    tasks: Vec::new(),
-                    failures: vec![(None, "No Container Instances were found in your cluster.".to_string())],
-                });
-            }
-            Capacity::Fargate { provider } => provider,
+        let Some(p) = self.prepare(&cluster, &req, td, slr)? else {
+            return Ok(RunOutcome {
+                tasks: Vec::new(),
+                failures: vec![(
+                    None,
+                    "No Container Instances were found in your cluster.".to_string(),
+                )],
+            });
         };
-        let fargate_ok = td.fargate_compatible() && td.cpu.is_some() && td.memory.is_some();
-        if !fargate_ok {
-            return Err(err::invalid_parameter("Task definition does not support launch_type FARGATE."));
-        }
-        // N8
-        if !slr {
-            return Err(err::service_linked_role_missing());
-        }
-        let windows = td.is_windows();
-        // N7
-        let version = platform::resolve(req.platform_version.as_deref(), windows)?;
-        platform::check_task_definition(version, &td)?;
-        // N3–N6
-        awsvpc::check_presence(&td.network_mode, req.network.is_some())?;
-        let cfg = req.network.clone().unwrap_or_default();
-        let checked = awsvpc::check_config(self, &cfg, true)?;
-        // N14
-        let subnets: Vec<_> = checked.subnets.iter().filter_map(|s| self.subnets.get(s)).collect();
-        let ipv6_only = ipv6_only::check(&subnets, windows, version, self.info, req.enable_execute_command)?;
-        let overrides = self.check_overrides(&td, req.overrides.as_ref())?;
+        let Prepared {
+            td,
+            provider,
+            version,
+            checked,
+            ipv6_only,
+            overrides,
+            windows,
+        } = p;
         let vpc = self.vpc(&checked.vpc_id)?.clone();
         let (dns_servers, search_list) = self.vpc_dhcp_view(&vpc);
         // N13, read for the launching principal.
-        let dual_setting = self.effective_setting("dualStackIPv6", &req.principal).value == "enabled";
-        let group = req.group.clone().unwrap_or_else(|| format!("family:{}", td.family));
+        let dual_setting = self
+            .effective_setting("dualStackIPv6", &req.principal)
+            .value
+            == "enabled";
+        let group = req
+            .group
+            .clone()
+            .unwrap_or_else(|| format!("family:{}", td.family));
         let mut out = RunOutcome::default();
         for _ in 0..count {
             let subnet_id = self.place(&cluster.name, &group, &checked.subnets);
             let subnet = self.subnet(&subnet_id)?.clone();
             let dual = !ipv6_only
-                && dualstack::task_gets_ipv6(dual_setting, &vpc, &subnet, platform::supports_dual_stack(version, windows));
+                && dualstack::task_gets_ipv6(
+                    dual_setting,
+                    &vpc,
+                    &subnet,
+                    platform::supports_dual_stack(version, windows),
+                );
             let id = ids::hex(&mut self.rng, 32);
             let containers = td
                 .containers
@@ -186,7 +222,11 @@ impl Region {
                 launch_type: "FARGATE".into(),
                 capacity_provider: provider.clone(),
                 platform_version: version.to_string(),
-                platform_family: if windows { td.os_family.clone() } else { "Linux".into() },
+                platform_family: if windows {
+                    td.os_family.clone()
+                } else {
+                    "Linux".into()
+                },
                 cpu: td.cpu.clone().unwrap_or_default(),
                 memory: td.memory.clone().unwrap_or_default(),
                 last_status: TaskStatus::Provisioning,
@@ -232,13 +272,87 @@ impl Region {
                 principal: req.principal.clone(),
             };
             self.ecs.tasks.insert(task);
-            self.ecs.reschedule(&id, Some(now.plus_ms(lc.provisioning_ms)));
+            self.ecs
+                .reschedule(&id, Some(now.plus_ms(lc.provisioning_ms)));
             if let Some(tok) = &req.client_token {
-                self.ecs.client_tokens.entry(tok.clone()).or_default().push(id.clone());
+                self.ecs
+                    .client_tokens
+                    .entry(tok.clone())
+                    .or_default()
+                    .push(id.clone());
             }
             out.tasks.push(id);
         }
         Ok(out)
+    }
+
+    /// The checks RunTask makes once the task definition is known (N3–N8, N14),
+    /// shared with `explain` of a planned task. `None`: the task would go to EC2
+    /// capacity, which tasknet does not have.
+    pub fn prepare(
+        &self,
+        cluster: &Cluster,
+        req: &RunTask,
+        td: TaskDefinition,
+        slr: bool,
+    ) -> Result<Option<Prepared>> {
+        let capacity = self.capacity(cluster, req)?;
+        let provider = match capacity {
+            Capacity::Instances if req.platform_version.is_some() => {
+                return Err(err::invalid_parameter(
+                    "The platform version must be null when specifying an EC2 launch type.",
+                ))
+            }
+            Capacity::Instances => {
+                awsvpc::check_presence(&td.network_mode, req.network.is_some())?;
+                if let Some(cfg) = &req.network {
+                    awsvpc::check_config(self, cfg, false)?;
+                }
+                return Ok(None);
+            }
+            Capacity::Fargate { provider } => provider,
+        };
+        let fargate_ok = td.fargate_compatible() && td.cpu.is_some() && td.memory.is_some();
+        if !fargate_ok {
+            return Err(err::invalid_parameter(
+                "Task definition does not support launch_type FARGATE.",
+            ));
+        }
+        // N8
+        if !slr {
+            return Err(err::service_linked_role_missing());
+        }
+        let windows = td.is_windows();
+        // N7
+        let version = platform::resolve(req.platform_version.as_deref(), windows)?;
+        platform::check_task_definition(version, &td)?;
+        // N3–N6
+        awsvpc::check_presence(&td.network_mode, req.network.is_some())?;
+        let cfg = req.network.clone().unwrap_or_default();
+        let checked = awsvpc::check_config(self, &cfg, true)?;
+        // N14
+        let subnets: Vec<_> = checked
+            .subnets
+            .iter()
+            .filter_map(|s| self.subnets.get(s))
+            .collect();
+        let ipv6_only = ipv6_only::check(
+            &subnets,
+            windows,
+            version,
+            self.info,
+            req.enable_execute_command,
+        )?;
+        let overrides = self.check_overrides(&td, req.overrides.as_ref())?;
+        Ok(Some(Prepared {
+            td,
+            provider,
+            version,
+            checked,
+            ipv6_only,
+            overrides,
+            windows,
+        }))
     }
 
     fn capacity(&self, cluster: &Cluster, req: &RunTask) -> Result<Capacity> {
@@ -251,7 +365,9 @@ impl Region {
             return match lt.as_str() {
                 "FARGATE" => Ok(Capacity::Fargate { provider: None }),
                 "EC2" | "EXTERNAL" | "MANAGED_INSTANCES" => Ok(Capacity::Instances),
-                other => Err(err::invalid_parameter(format!("Invalid launch type: {other}"))),
+                other => Err(err::invalid_parameter(format!(
+                    "Invalid launch type: {other}"
+                ))),
             };
         }
         let strategy: Vec<(String, i64, i64)> = if req.capacity_provider_strategy.is_empty() {
@@ -285,7 +401,11 @@ impl Region {
         if !o.is_object() {
             return Err(err::invalid_parameter("overrides must be an object."));
         }
-        let list = o.get("containerOverrides").and_then(Value::as_array).cloned().unwrap_or_default();
+        let list = o
+            .get("containerOverrides")
+            .and_then(Value::as_array)
+            .cloned()
+            .unwrap_or_default();
         for c in &list {
             let name = c.get("name").and_then(Value::as_str).unwrap_or_default();
             if !td.containers.iter().any(|x| x.name == name) {
@@ -296,7 +416,8 @@ impl Region {
         }
         if let Some(m) = o.as_object_mut() {
             m.entry("containerOverrides").or_insert(json!([]));
-            m.entry("inferenceAcceleratorOverrides").or_insert(json!([]));
+            m.entry("inferenceAcceleratorOverrides")
+                .or_insert(json!([]));
         }
         Ok(o)
     }
@@ -323,18 +444,35 @@ impl Region {
         let loads: Vec<usize> = zones.iter().map(|(z, _)| load(z)).collect();
         let min = loads.iter().copied().min().unwrap_or(0);
         let best: Vec<usize> = (0..zones.len()).filter(|i| loads[*i] == min).collect();
-        let pick = if best.is_empty() { 0 } else { best[self.rng.usize(..best.len())] };
-        zones.get(pick).map(|z| z.1.clone()).unwrap_or_else(|| subnets[0].clone())
+        let pick = if best.is_empty() {
+            0
+        } else {
+            best[self.rng.usize(..best.len())]
+        };
+        zones
+            .get(pick)
+            .map(|z| z.1.clone())
+            .unwrap_or_else(|| subnets[0].clone())
     }
 
     /// A task of `cluster` by id or ARN.
     pub fn find_task(&self, cluster: &str, reference: &str) -> Option<&Task> {
         let id = task_id(reference);
-        self.ecs.tasks.get(id).filter(|t| t.cluster == cluster_name(cluster))
+        self.ecs
+            .tasks
+            .get(id)
+            .filter(|t| t.cluster == cluster_name(cluster))
     }
 
     /// StopTask (N21: `UserInitiated`).
-    pub fn stop_task(&mut self, cluster: &str, reference: &str, reason: Option<String>, now: Millis) -> Result<String> {
+    pub fn stop_task(
+        &mut self,
+        cluster: &str,
+        reference: &str,
+        reason: Option<String>,
+        lc: &Lifecycle,
+        now: Millis,
+    ) -> Result<String> {
         let cluster = self.active_cluster(cluster)?.name.clone();
         let id = self
             .find_task(&cluster, reference)
@@ -342,10 +480,16 @@ impl Region {
             .ok_or_else(|| err::invalid_parameter("The referenced task was not found."))?;
         if let Some(r) = &reason {
             if r.len() > 255 {
-                return Err(err::invalid_parameter("reason can have at most 255 characters."));
+                return Err(err::invalid_parameter(
+                    "reason can have at most 255 characters.",
+                ));
             }
         }
-        let t = self.ecs.tasks.get_mut(&id).ok_or_else(|| err::invalid_parameter("The referenced task was not found."))?;
+        let t = self
+            .ecs
+            .tasks
+            .get_mut(&id)
+            .ok_or_else(|| err::invalid_parameter("The referenced task was not found."))?;
         if t.desired_status == "STOPPED" {
             return Ok(id);
         }
@@ -354,24 +498,40 @@ impl Region {
         t.stopped_reason = Some(reason.unwrap_or_else(|| "Task stopped by user".into()));
         t.stopping_at = Some(now);
         t.version += 1;
-        self.ecs.reschedule(&id, Some(now));
+        // The agent takes a moment to act on the stop: lastStatus stays where it
+        // is (RUNNING) for one deactivation period before DEACTIVATING begins.
+        self.ecs
+            .reschedule(&id, Some(now.plus_ms(lc.deactivating_ms)));
         Ok(id)
     }
 
     /// ListTasks: ids of matching tasks in creation order.
     pub fn list_tasks(&self, q: &ListTasks) -> Result<Vec<(u64, String)>> {
-        let cluster = self.active_cluster(q.cluster.as_deref().unwrap_or("default"))?.name.clone();
+        let cluster = self
+            .active_cluster(q.cluster.as_deref().unwrap_or("default"))?
+            .name
+            .clone();
         let desired = q.desired_status.clone().unwrap_or_else(|| "RUNNING".into());
         if !matches!(desired.as_str(), "RUNNING" | "PENDING" | "STOPPED") {
-            return Err(err::invalid_parameter("desiredStatus should be one of [RUNNING,PENDING,STOPPED]"));
+            return Err(err::invalid_parameter(
+                "desiredStatus should be one of [RUNNING,PENDING,STOPPED]",
+            ));
         }
         if let Some(f) = &q.family {
-            if f.is_empty() || !f.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') {
-                return Err(err::invalid_parameter("family must match ^[a-zA-Z0-9\\-_]+$"));
+            if f.is_empty()
+                || !f
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+            {
+                return Err(err::invalid_parameter(
+                    "family must match ^[a-zA-Z0-9\\-_]+$",
+                ));
             }
         }
         if q.family.is_some() && q.service_name.is_some() {
-            return Err(err::invalid_parameter("Cannot specify both family and serviceName."));
+            return Err(err::invalid_parameter(
+                "Cannot specify both family and serviceName.",
+            ));
         }
         Ok(self
             .ecs
@@ -380,8 +540,16 @@ impl Region {
             .filter(|(_, t)| t.cluster == cluster)
             .filter(|(_, t)| t.desired_status == desired)
             .filter(|(_, t)| q.family.as_ref().is_none_or(|f| t.family() == f))
-            .filter(|(_, t)| q.started_by.as_ref().is_none_or(|s| t.started_by.as_ref() == Some(s)))
-            .filter(|(_, t)| q.service_name.as_ref().is_none_or(|s| t.group == format!("service:{s}")))
+            .filter(|(_, t)| {
+                q.started_by
+                    .as_ref()
+                    .is_none_or(|s| t.started_by.as_ref() == Some(s))
+            })
+            .filter(|(_, t)| {
+                q.service_name
+                    .as_ref()
+                    .is_none_or(|s| t.group == format!("service:{s}"))
+            })
             .filter(|(_, t)| q.launch_type.as_ref().is_none_or(|l| t.launch_type == *l))
             .filter(|_| q.container_instance.is_none())
             .map(|(s, t)| (s, t.id.clone()))

@@ -52,7 +52,10 @@ pub fn parse_memory(s: &str) -> Option<i64> {
         let f: f64 = v.trim().parse().ok()?;
         return Some((f * 1024.0).round() as i64);
     }
-    if let Some(v) = lower.strip_suffix("mib").or_else(|| lower.strip_suffix("mb")) {
+    if let Some(v) = lower
+        .strip_suffix("mib")
+        .or_else(|| lower.strip_suffix("mb"))
+    {
         return v.trim().parse().ok();
     }
     t.parse().ok()
@@ -71,7 +74,10 @@ fn str_field<'a>(v: &'a Value, k: &str) -> Option<&'a str> {
 }
 
 fn int_field(v: &Value, k: &str) -> Option<i64> {
-    v.get(k).and_then(|x| x.as_i64().or_else(|| x.as_str().and_then(|s| s.parse().ok())))
+    v.get(k).and_then(|x| {
+        x.as_i64()
+            .or_else(|| x.as_str().and_then(|s| s.parse().ok()))
+    })
 }
 
 /// Does an image come from a private ECR registry (`<acct>.dkr.ecr.<region>.amazonaws.com/…`)?
@@ -111,12 +117,38 @@ pub fn execution_role_need(td: &TaskDefinition, fargate: bool) -> Option<&'stati
 }
 
 fn family_ok(f: &str) -> bool {
-    !f.is_empty() && f.len() <= 255 && f.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+    !f.is_empty()
+        && f.len() <= 255
+        && f.chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
 }
 
 impl Region {
     /// RegisterTaskDefinition from its JSON request body. Returns the key `family:revision`.
-    pub fn register_task_definition(&mut self, req: &Value, principal: &str, now: Millis) -> Result<String> {
+    pub fn register_task_definition(
+        &mut self,
+        req: &Value,
+        principal: &str,
+        now: Millis,
+    ) -> Result<String> {
+        let mut td = self.build_task_definition(req, principal, now)?;
+        let rev = self.ecs.revisions.entry(td.family.clone()).or_insert(0);
+        *rev += 1;
+        td.revision = *rev;
+        td.key = TaskDefinition::key_of(&td.family, td.revision);
+        let key = td.key.clone();
+        self.ecs.task_definitions.insert(td);
+        Ok(key)
+    }
+
+    /// Validate a RegisterTaskDefinition body and build the definition without
+    /// storing it (registration, and `explain` of a planned task).
+    pub fn build_task_definition(
+        &self,
+        req: &Value,
+        principal: &str,
+        now: Millis,
+    ) -> Result<TaskDefinition> {
         let family = str_field(req, "family").unwrap_or_default().to_string();
         if family.is_empty() {
             return Err(err::client("Family can not be blank."));
@@ -124,7 +156,11 @@ impl Region {
         if !family_ok(&family) {
             return Err(err::client("Family contains invalid characters."));
         }
-        let defs = req.get("containerDefinitions").and_then(Value::as_array).cloned().unwrap_or_default();
+        let defs = req
+            .get("containerDefinitions")
+            .and_then(Value::as_array)
+            .cloned()
+            .unwrap_or_default();
         if defs.is_empty() {
             return Err(err::client("Container list cannot be empty."));
         }
@@ -134,16 +170,29 @@ impl Region {
         let requires: Vec<String> = req
             .get("requiresCompatibilities")
             .and_then(Value::as_array)
-            .map(|a| a.iter().filter_map(|x| x.as_str().map(str::to_string)).collect())
+            .map(|a| {
+                a.iter()
+                    .filter_map(|x| x.as_str().map(str::to_string))
+                    .collect()
+            })
             .unwrap_or_default();
         for r in &requires {
-            if !matches!(r.as_str(), "EC2" | "FARGATE" | "EXTERNAL" | "MANAGED_INSTANCES") {
-                return Err(err::client(format!("Invalid value for requiresCompatibilities: {r}")));
+            if !matches!(
+                r.as_str(),
+                "EC2" | "FARGATE" | "EXTERNAL" | "MANAGED_INSTANCES"
+            ) {
+                return Err(err::client(format!(
+                    "Invalid value for requiresCompatibilities: {r}"
+                )));
             }
         }
         let fargate = requires.iter().any(|r| r == "FARGATE");
-        let network_mode = str_field(req, "networkMode").unwrap_or(if fargate { "" } else { "bridge" }).to_string();
-        if !network_mode.is_empty() && !matches!(network_mode.as_str(), "bridge" | "host" | "awsvpc" | "none") {
+        let network_mode = str_field(req, "networkMode")
+            .unwrap_or(if fargate { "" } else { "bridge" })
+            .to_string();
+        if !network_mode.is_empty()
+            && !matches!(network_mode.as_str(), "bridge" | "host" | "awsvpc" | "none")
+        {
             return Err(err::client(format!("Invalid networkMode: {network_mode}")));
         }
         // N1
@@ -151,7 +200,9 @@ impl Region {
             return Err(err::fargate_requires_awsvpc());
         }
         if fargate && req.get("ipcMode").is_some() {
-            return Err(err::client("Tasks using the Fargate launch type do not support ipcMode."));
+            return Err(err::client(
+                "Tasks using the Fargate launch type do not support ipcMode.",
+            ));
         }
         if fargate && str_field(req, "pidMode") == Some("host") {
             return Err(err::client(
@@ -163,16 +214,26 @@ impl Region {
             .and_then(Value::as_str)
             .unwrap_or("LINUX")
             .to_string();
-        let arch = req.pointer("/runtimePlatform/cpuArchitecture").and_then(Value::as_str).unwrap_or("X86_64").to_string();
+        let arch = req
+            .pointer("/runtimePlatform/cpuArchitecture")
+            .and_then(Value::as_str)
+            .unwrap_or("X86_64")
+            .to_string();
         if !matches!(arch.as_str(), "X86_64" | "ARM64") {
-            return Err(err::client(format!("Invalid value for cpuArchitecture: {arch}")));
+            return Err(err::client(format!(
+                "Invalid value for cpuArchitecture: {arch}"
+            )));
         }
         let windows = os_family.starts_with("WINDOWS");
         if !windows && os_family != "LINUX" {
-            return Err(err::client(format!("Invalid value for operatingSystemFamily: {os_family}")));
+            return Err(err::client(format!(
+                "Invalid value for operatingSystemFamily: {os_family}"
+            )));
         }
         if windows && arch == "ARM64" {
-            return Err(err::client("Windows containers are not supported on ARM64."));
+            return Err(err::client(
+                "Windows containers are not supported on ARM64.",
+            ));
         }
         let cpu_raw = req.get("cpu").and_then(as_string);
         let mem_raw = req.get("memory").and_then(as_string);
@@ -190,12 +251,20 @@ impl Region {
         };
         if fargate {
             let Some(c) = cpu else {
-                return Err(err::client("Fargate requires that 'cpu' be defined at the task level."));
+                return Err(err::client(
+                    "Fargate requires that 'cpu' be defined at the task level.",
+                ));
             };
             let Some(m) = mem else {
-                return Err(err::client("Fargate requires that 'memory' be defined at the task level."));
+                return Err(err::client(
+                    "Fargate requires that 'memory' be defined at the task level.",
+                ));
             };
-            let ok = if windows { windows_memory_ok(c, m) } else { linux_memory_ok(c, m) };
+            let ok = if windows {
+                windows_memory_ok(c, m)
+            } else {
+                linux_memory_ok(c, m)
+            };
             if !ok {
                 return Err(err::client(format!(
                     "No Fargate configuration exists for given values: {c} CPU, {m} memory. See the Amazon ECS documentation for the valid values."
@@ -210,11 +279,17 @@ impl Region {
             if name.is_empty() {
                 return Err(err::client("Container.name should not be null or empty."));
             }
-            if name.len() > 255 || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') {
+            if name.len() > 255
+                || !name
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+            {
                 return Err(err::client("Container.name contains invalid characters."));
             }
             if containers.iter().any(|c: &ContainerSpec| c.name == name) {
-                return Err(err::client("Container names must be unique within a Task Definition."));
+                return Err(err::client(
+                    "Container names must be unique within a Task Definition.",
+                ));
             }
             let image = str_field(d, "image").unwrap_or_default().to_string();
             if image.is_empty() {
@@ -227,7 +302,9 @@ impl Region {
             let cmem = int_field(d, "memory");
             if let (Some(cm), Some(tm)) = (cmem, mem) {
                 if cm > tm {
-                    return Err(err::client(format!("The 'memory' setting for container '{name}' is greater than for the task.")));
+                    return Err(err::client(format!(
+                        "The 'memory' setting for container '{name}' is greater than for the task."
+                    )));
                 }
             }
             if mem.is_none() && cmem.is_none() && int_field(d, "memoryReservation").is_none() {
@@ -236,11 +313,18 @@ impl Region {
                 )));
             }
             if fargate && d.get("privileged").and_then(Value::as_bool) == Some(true) {
-                return Err(err::client("Tasks using the Fargate launch type do not support privileged containers."));
+                return Err(err::client(
+                    "Tasks using the Fargate launch type do not support privileged containers.",
+                ));
             }
             let mut ports = Vec::new();
             let mut out_ports = Vec::new();
-            for p in d.get("portMappings").and_then(Value::as_array).cloned().unwrap_or_default() {
+            for p in d
+                .get("portMappings")
+                .and_then(Value::as_array)
+                .cloned()
+                .unwrap_or_default()
+            {
                 let cp = int_field(&p, "containerPort");
                 let hp = int_field(&p, "hostPort");
                 if network_mode == "awsvpc" {
@@ -266,18 +350,33 @@ impl Region {
             let secrets: Vec<String> = d
                 .get("secrets")
                 .and_then(Value::as_array)
-                .map(|a| a.iter().filter_map(|s| str_field(s, "valueFrom").map(str::to_string)).collect())
+                .map(|a| {
+                    a.iter()
+                        .filter_map(|s| str_field(s, "valueFrom").map(str::to_string))
+                        .collect()
+                })
                 .unwrap_or_default();
             let log_secrets: Vec<String> = d
                 .pointer("/logConfiguration/secretOptions")
                 .and_then(Value::as_array)
-                .map(|a| a.iter().filter_map(|s| str_field(s, "valueFrom").map(str::to_string)).collect())
+                .map(|a| {
+                    a.iter()
+                        .filter_map(|s| str_field(s, "valueFrom").map(str::to_string))
+                        .collect()
+                })
                 .unwrap_or_default();
-            let log_driver = d.pointer("/logConfiguration/logDriver").and_then(Value::as_str).map(str::to_string);
+            let log_driver = d
+                .pointer("/logConfiguration/logDriver")
+                .and_then(Value::as_str)
+                .map(str::to_string);
             let log_options: Vec<(String, String)> = d
                 .pointer("/logConfiguration/options")
                 .and_then(Value::as_object)
-                .map(|o| o.iter().filter_map(|(k, v)| v.as_str().map(|s| (k.clone(), s.to_string()))).collect())
+                .map(|o| {
+                    o.iter()
+                        .filter_map(|(k, v)| v.as_str().map(|s| (k.clone(), s.to_string())))
+                        .collect()
+                })
                 .unwrap_or_default();
             containers.push(ContainerSpec {
                 name: name.clone(),
@@ -299,17 +398,32 @@ impl Region {
             o.insert("portMappings".into(), Value::Array(out_ports));
             o.entry("cpu").or_insert(json!(0));
             o.entry("essential").or_insert(json!(true));
-            for k in ["environment", "mountPoints", "volumesFrom", "systemControls"] {
+            for k in [
+                "environment",
+                "mountPoints",
+                "volumesFrom",
+                "systemControls",
+            ] {
                 o.entry(k).or_insert(json!([]));
             }
             out_defs.push(Value::Object(o));
         }
         if !containers.iter().any(|c| c.essential) {
-            return Err(err::client("A task definition must have at least one essential container."));
+            return Err(err::client(
+                "A task definition must have at least one essential container.",
+            ));
         }
-        let volumes = req.get("volumes").and_then(Value::as_array).cloned().unwrap_or_default();
-        let efs = volumes.iter().any(|v| v.get("efsVolumeConfiguration").is_some());
-        let ephemeral = req.pointer("/ephemeralStorage/sizeInGiB").and_then(Value::as_i64);
+        let volumes = req
+            .get("volumes")
+            .and_then(Value::as_array)
+            .cloned()
+            .unwrap_or_default();
+        let efs = volumes
+            .iter()
+            .any(|v| v.get("efsVolumeConfiguration").is_some());
+        let ephemeral = req
+            .pointer("/ephemeralStorage/sizeInGiB")
+            .and_then(Value::as_i64);
         if let Some(e) = ephemeral {
             if e < 21 {
                 return Err(err::client("EphemeralStorage size should be at least 21"));
@@ -323,7 +437,11 @@ impl Region {
             revision: 0,
             region: self.info.name.to_string(),
             status: "ACTIVE".into(),
-            network_mode: if network_mode.is_empty() { "bridge".into() } else { network_mode.clone() },
+            network_mode: if network_mode.is_empty() {
+                "bridge".into()
+            } else {
+                network_mode.clone()
+            },
             requires_compatibilities: requires.clone(),
             cpu: cpu.map(|c| c.to_string()),
             memory: mem.map(|m| m.to_string()),
@@ -363,8 +481,15 @@ impl Region {
         body.insert("family".into(), json!(family));
         body.insert("containerDefinitions".into(), Value::Array(out_defs));
         for k in [
-            "taskRoleArn", "executionRoleArn", "pidMode", "ipcMode", "proxyConfiguration",
-            "inferenceAccelerators", "ephemeralStorage", "runtimePlatform", "enableFaultInjection",
+            "taskRoleArn",
+            "executionRoleArn",
+            "pidMode",
+            "ipcMode",
+            "proxyConfiguration",
+            "inferenceAccelerators",
+            "ephemeralStorage",
+            "runtimePlatform",
+            "enableFaultInjection",
         ] {
             if let Some(v) = req.get(k) {
                 body.insert(k.into(), v.clone());
@@ -372,7 +497,12 @@ impl Region {
         }
         body.insert("networkMode".into(), json!(td.network_mode));
         body.insert("volumes".into(), Value::Array(volumes));
-        body.insert("placementConstraints".into(), req.get("placementConstraints").cloned().unwrap_or(json!([])));
+        body.insert(
+            "placementConstraints".into(),
+            req.get("placementConstraints")
+                .cloned()
+                .unwrap_or(json!([])),
+        );
         let mut compat = vec!["EC2".to_string()];
         if td.fargate_compatible() && cpu.is_some() && mem.is_some() {
             compat.push("FARGATE".into());
@@ -384,7 +514,10 @@ impl Region {
         if !requires.is_empty() {
             body.insert("requiresCompatibilities".into(), json!(requires));
         }
-        body.insert("requiresAttributes".into(), Value::Array(required_attributes(&td)));
+        body.insert(
+            "requiresAttributes".into(),
+            Value::Array(required_attributes(&td)),
+        );
         if let Some(c) = &td.cpu {
             body.insert("cpu".into(), json!(c));
         }
@@ -393,21 +526,20 @@ impl Region {
         }
         body.insert("registeredBy".into(), json!(principal));
         td.body = Value::Object(body);
-        let rev = self.ecs.revisions.entry(family.clone()).or_insert(0);
-        *rev += 1;
-        td.revision = *rev;
-        td.key = TaskDefinition::key_of(&family, td.revision);
-        let key = td.key.clone();
-        self.ecs.task_definitions.insert(td);
-        Ok(key)
+        Ok(td)
     }
 
     /// A task definition by `family`, `family:revision` or ARN. A bare family
     /// means its latest ACTIVE revision.
     pub fn find_task_definition(&self, reference: &str) -> Option<&TaskDefinition> {
-        let r = reference.split_once(":task-definition/").map(|x| x.1).unwrap_or(reference);
+        let r = reference
+            .split_once(":task-definition/")
+            .map(|x| x.1)
+            .unwrap_or(reference);
         match r.rsplit_once(':') {
-            Some((fam, rev)) if rev.parse::<u32>().is_ok() => self.ecs.task_definitions.get(&format!("{fam}:{rev}")),
+            Some((fam, rev)) if rev.parse::<u32>().is_ok() => {
+                self.ecs.task_definitions.get(&format!("{fam}:{rev}"))
+            }
             _ => self
                 .ecs
                 .task_definitions
@@ -479,7 +611,11 @@ fn required_attributes(td: &TaskDefinition) -> Vec<Value> {
             add("ecs.capability.execution-role-ecr-pull");
         }
     }
-    if td.containers.iter().any(|c| c.log_driver.as_deref() == Some("awslogs")) {
+    if td
+        .containers
+        .iter()
+        .any(|c| c.log_driver.as_deref() == Some("awslogs"))
+    {
         add("com.amazonaws.ecs.capability.logging-driver.awslogs");
         if td.execution_role_arn.is_some() {
             add("ecs.capability.execution-role-awslogs");
@@ -520,7 +656,9 @@ mod tests {
 
     #[test]
     fn private_ecr_detection() {
-        assert!(is_private_ecr("123456789012.dkr.ecr.us-east-1.amazonaws.com/app:1"));
+        assert!(is_private_ecr(
+            "123456789012.dkr.ecr.us-east-1.amazonaws.com/app:1"
+        ));
         assert!(!is_private_ecr("public.ecr.aws/nginx/nginx:latest"));
         assert!(!is_private_ecr("nginx"));
     }

@@ -89,7 +89,10 @@ impl TaskDefinition {
         format!("{family}:{revision}")
     }
     pub fn arn(&self, account: &str) -> String {
-        format!("arn:aws:ecs:{}:{account}:task-definition/{}:{}", self.region, self.family, self.revision)
+        format!(
+            "arn:aws:ecs:{}:{account}:task-definition/{}:{}",
+            self.region, self.family, self.revision
+        )
     }
     pub fn is_windows(&self) -> bool {
         self.os_family.starts_with("WINDOWS")
@@ -240,16 +243,28 @@ pub struct Task {
 
 impl Task {
     pub fn arn(&self, account: &str) -> String {
-        format!("arn:aws:ecs:{}:{account}:task/{}/{}", self.region, self.cluster, self.id)
+        format!(
+            "arn:aws:ecs:{}:{account}:task/{}/{}",
+            self.region, self.cluster, self.id
+        )
     }
     pub fn cluster_arn(&self, account: &str) -> String {
-        format!("arn:aws:ecs:{}:{account}:cluster/{}", self.region, self.cluster)
+        format!(
+            "arn:aws:ecs:{}:{account}:cluster/{}",
+            self.region, self.cluster
+        )
     }
     pub fn family(&self) -> &str {
-        self.task_definition.rsplit_once(':').map(|x| x.0).unwrap_or(&self.task_definition)
+        self.task_definition
+            .rsplit_once(':')
+            .map(|x| x.0)
+            .unwrap_or(&self.task_definition)
     }
     pub fn revision(&self) -> &str {
-        self.task_definition.rsplit_once(':').map(|x| x.1).unwrap_or("1")
+        self.task_definition
+            .rsplit_once(':')
+            .map(|x| x.1)
+            .unwrap_or("1")
     }
 }
 

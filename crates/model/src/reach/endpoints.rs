@@ -23,9 +23,13 @@ pub struct Destination {
 }
 
 fn v6_for(info: &RegionInfo, host: &str) -> Ipv6Addr {
-    let pool: crate::net::Ipv6Cidr = info.vpc_v6_pool.parse().unwrap_or_else(|_| "2600:1f00::/32".parse().expect("static"));
+    let pool: crate::net::Ipv6Cidr = info
+        .vpc_v6_pool
+        .parse()
+        .unwrap_or_else(|_| "2600:1f00::/32".parse().expect("static"));
     // The last /64 of the Region's pool hosts emulated AWS endpoints.
-    let base = pool.base() | ((1u128 << (128 - pool.prefix_len() as u32)) - 1) & !((1u128 << 64) - 1);
+    let base =
+        pool.base() | ((1u128 << (128 - pool.prefix_len() as u32)) - 1) & !((1u128 << 64) - 1);
     Ipv6Addr::from(base | (services::fnv(host) as u128 & 0xffff_ffff_ffff) | 0x10)
 }
 
@@ -48,18 +52,38 @@ pub fn ecr_api(info: &RegionInfo, ipv6_only: bool) -> Destination {
         d.endpoint_service = None; // ECR has no dual-stack interface endpoints
         d
     } else {
-        aws(info, format!("api.ecr.{}.amazonaws.com", info.name), "ecr.api", false)
+        aws(
+            info,
+            format!("api.ecr.{}.amazonaws.com", info.name),
+            "ecr.api",
+            false,
+        )
     }
 }
 
 /// The ECR registry host for `<acct>.dkr.ecr.<region>.amazonaws.com` images.
-pub fn ecr_registry(info: &RegionInfo, account: &str, same_region: bool, ipv6_only: bool) -> Destination {
+pub fn ecr_registry(
+    info: &RegionInfo,
+    account: &str,
+    same_region: bool,
+    ipv6_only: bool,
+) -> Destination {
     if ipv6_only {
-        let mut d = aws(info, format!("{account}.dkr-ecr.{}.on.aws", info.name), "ecr.dkr", true);
+        let mut d = aws(
+            info,
+            format!("{account}.dkr-ecr.{}.on.aws", info.name),
+            "ecr.dkr",
+            true,
+        );
         d.endpoint_service = None;
         d
     } else {
-        let mut d = aws(info, format!("{account}.dkr.ecr.{}.amazonaws.com", info.name), "ecr.dkr", false);
+        let mut d = aws(
+            info,
+            format!("{account}.dkr.ecr.{}.amazonaws.com", info.name),
+            "ecr.dkr",
+            false,
+        );
         if !same_region {
             d.endpoint_service = None;
         }
@@ -69,11 +93,19 @@ pub fn ecr_registry(info: &RegionInfo, account: &str, same_region: bool, ipv6_on
 
 /// The S3 bucket ECR serves image layers from; covered by the S3 prefix list.
 pub fn ecr_layers(info: &RegionInfo, ipv6_only: bool) -> Destination {
-    let pl = services::managed_prefix_lists(info).into_iter().find(|p| p.name.ends_with(".s3"));
+    let pl = services::managed_prefix_lists(info)
+        .into_iter()
+        .find(|p| p.name.ends_with(".s3"));
     let host = if ipv6_only {
-        format!("prod-{0}-starport-layer-bucket.s3.dualstack.{0}.amazonaws.com", info.name)
+        format!(
+            "prod-{0}-starport-layer-bucket.s3.dualstack.{0}.amazonaws.com",
+            info.name
+        )
     } else {
-        format!("prod-{0}-starport-layer-bucket.s3.{0}.amazonaws.com", info.name)
+        format!(
+            "prod-{0}-starport-layer-bucket.s3.{0}.amazonaws.com",
+            info.name
+        )
     };
     let ipv4 = pl
         .as_ref()
@@ -89,22 +121,64 @@ pub fn ecr_layers(info: &RegionInfo, ipv6_only: bool) -> Destination {
     }
 }
 
-/// Public registries outside AWS: (registry host, layer host, IPv4, IPv6).
-const PUBLIC_REGISTRIES: &[(&str, &str, [u8; 4], Option<&str>)] = &[
-    ("registry-1.docker.io", "production.cloudflare.docker.com", [34, 205, 13, 154], None),
-    ("public.ecr.aws", "d2glxqk2uabbnd.cloudfront.net", [99, 83, 145, 10], Some("2600:9000:2000::1")),
-    ("ghcr.io", "pkg-containers.githubusercontent.com", [140, 82, 112, 34], None),
-    ("quay.io", "cdn01.quay.io", [3, 214, 10, 150], Some("2600:1f18:483:cf02::1")),
+/// Public registries outside AWS: (registry host, host serving its layers).
+const PUBLIC_REGISTRIES: &[(&str, &str)] = &[
+    ("registry-1.docker.io", "production.cloudflare.docker.com"),
+    ("public.ecr.aws", "d2glxqk2uabbnd.cloudfront.net"),
+    ("ghcr.io", "pkg-containers.githubusercontent.com"),
+    ("quay.io", "cdn01.quay.io"),
 ];
 
-/// A registry that is not ECR: its host and emulated addresses. Unknown
-/// registries get a stable address in the documentation range 203.0.113.0/24.
+/// Emulated addresses of well-known internet hosts: (host, IPv4, IPv6).
+const INTERNET_HOSTS: &[(&str, [u8; 4], Option<&str>)] = &[
+    ("registry-1.docker.io", [34, 205, 13, 154], None),
+    (
+        "production.cloudflare.docker.com",
+        [104, 16, 101, 215],
+        None,
+    ),
+    (
+        "public.ecr.aws",
+        [99, 83, 145, 10],
+        Some("2600:9000:2000::1"),
+    ),
+    (
+        "d2glxqk2uabbnd.cloudfront.net",
+        [18, 160, 10, 20],
+        Some("2600:9000:2001::1"),
+    ),
+    ("ghcr.io", [140, 82, 112, 34], None),
+    (
+        "pkg-containers.githubusercontent.com",
+        [185, 199, 108, 154],
+        None,
+    ),
+    ("quay.io", [3, 214, 10, 150], Some("2600:1f18:483:cf02::1")),
+    (
+        "cdn01.quay.io",
+        [13, 225, 63, 12],
+        Some("2600:9000:2002::1"),
+    ),
+];
+
+/// A host outside AWS (a registry or its layer store) with its emulated
+/// addresses. Unknown hosts get a stable address in the documentation range
+/// 203.0.113.0/24.
 pub fn public_registry(host: &str) -> Destination {
-    let (ipv4, ipv6) = match PUBLIC_REGISTRIES.iter().find(|r| r.0 == host) {
-        Some((_, _, v4, v6)) => (Ipv4Addr::from(*v4), v6.and_then(|s| s.parse().ok())),
-        None => (Ipv4Addr::new(203, 0, 113, (services::fnv(host) % 250) as u8 + 2), None),
+    let (ipv4, ipv6) = match INTERNET_HOSTS.iter().find(|r| r.0 == host) {
+        Some((_, v4, v6)) => (Ipv4Addr::from(*v4), v6.and_then(|s| s.parse().ok())),
+        None => (
+            Ipv4Addr::new(203, 0, 113, (services::fnv(host) % 250) as u8 + 2),
+            None,
+        ),
     };
-    Destination { host: host.to_string(), endpoint_service: None, prefix_list: None, ipv4, ipv6 }
+    Destination {
+        host: host.to_string(),
+        endpoint_service: None,
+        prefix_list: None,
+        ipv4,
+        ipv6,
+    }
 }
 
 /// A parsed image reference.
@@ -128,13 +202,18 @@ pub fn parse_image(image: &str) -> ImageRef {
         None => {
             let last = image.rsplit('/').next().unwrap_or(image);
             match last.rsplit_once(':') {
-                Some((_, tag)) => (image[..image.len() - tag.len() - 1].to_string(), tag.to_string(), ':'),
+                Some((_, tag)) => (
+                    image[..image.len() - tag.len() - 1].to_string(),
+                    tag.to_string(),
+                    ':',
+                ),
                 None => (image.to_string(), "latest".to_string(), ':'),
             }
         }
     };
     let first = name.split('/').next().unwrap_or("");
-    let has_host = name.contains('/') && (first.contains('.') || first.contains(':') || first == "localhost");
+    let has_host =
+        name.contains('/') && (first.contains('.') || first.contains(':') || first == "localhost");
     let (host, repo) = if has_host {
         (first.to_string(), name[first.len() + 1..].to_string())
     } else if name.contains('/') {
@@ -142,7 +221,11 @@ pub fn parse_image(image: &str) -> ImageRef {
     } else {
         ("docker.io".to_string(), format!("library/{name}"))
     };
-    let registry = if host == "docker.io" || host == "index.docker.io" { "registry-1.docker.io".to_string() } else { host.clone() };
+    let registry = if host == "docker.io" || host == "index.docker.io" {
+        "registry-1.docker.io".to_string()
+    } else {
+        host.clone()
+    };
     let ecr = if host.contains(".dkr.ecr.") && host.ends_with(".amazonaws.com") {
         let parts: Vec<&str> = host.split('.').collect();
         // <acct>.dkr.ecr.<region>.amazonaws.com
@@ -151,12 +234,21 @@ pub fn parse_image(image: &str) -> ImageRef {
         None
     };
     let full = format!("{host}/{repo}{sep}{reference}");
-    ImageRef { registry, repository: repo, reference, full, ecr }
+    ImageRef {
+        registry,
+        repository: repo,
+        reference,
+        full,
+        ecr,
+    }
 }
 
 /// The layer host of a public registry.
 pub fn layer_host(registry: &str) -> Option<&'static str> {
-    PUBLIC_REGISTRIES.iter().find(|r| r.0 == registry).map(|r| r.1)
+    PUBLIC_REGISTRIES
+        .iter()
+        .find(|r| r.0 == registry)
+        .map(|r| r.1)
 }
 
 #[cfg(test)]
@@ -189,6 +281,9 @@ mod tests {
         let layers = ecr_layers(us, false);
         let pl = services::managed_prefix_lists(us);
         assert!(pl[0].cidrs[0].contains(layers.ipv4));
-        assert_eq!(public_registry("registry-1.docker.io").ipv4, Ipv4Addr::new(34, 205, 13, 154));
+        assert_eq!(
+            public_registry("registry-1.docker.io").ipv4,
+            Ipv4Addr::new(34, 205, 13, 154)
+        );
     }
 }

@@ -44,12 +44,18 @@ impl Traffic {
 
     /// N30: which role the traffic needs.
     pub fn uses_execution_role(&self) -> bool {
-        !matches!(self, Traffic::FireLens | Traffic::Efs | Traffic::Application)
+        !matches!(
+            self,
+            Traffic::FireLens | Traffic::Efs | Traffic::Application
+        )
     }
 
     /// N30: on Linux PV 1.3.0 ECR authorization and secrets use the Fargate-owned ENI.
     pub fn fargate_owned_on_old_platforms(&self) -> bool {
-        matches!(self, Traffic::EcrAuthorization | Traffic::SecretsManager | Traffic::SsmParameterStore)
+        matches!(
+            self,
+            Traffic::EcrAuthorization | Traffic::SecretsManager | Traffic::SsmParameterStore
+        )
     }
 
     /// Does a failure of this traffic stop the task at launch (N41)?
@@ -142,7 +148,13 @@ pub fn needs(r: &Region, td: &TaskDefinition, ipv6_only: bool) -> Vec<Need> {
                 if ri.name != info.name {
                     d.endpoint_service = None;
                 }
-                out.push(Need { traffic: Traffic::EcrAuthorization, container: None, subject: c.image.clone(), image: Some(img), dest: Some(d) });
+                out.push(Need {
+                    traffic: Traffic::EcrAuthorization,
+                    container: None,
+                    subject: c.image.clone(),
+                    image: Some(img),
+                    dest: Some(d),
+                });
             }
         }
     }
@@ -175,22 +187,47 @@ pub fn needs(r: &Region, td: &TaskDefinition, ipv6_only: bool) -> Vec<Need> {
             }
             None => {
                 let m = endpoints::public_registry(&img.registry);
-                let l = endpoints::layer_host(&img.registry).map(endpoints::public_registry).unwrap_or_else(|| m.clone());
+                let l = endpoints::layer_host(&img.registry)
+                    .map(endpoints::public_registry)
+                    .unwrap_or_else(|| m.clone());
                 (m, l)
             }
         };
-        out.push(Need { traffic: Traffic::ImageManifest, container: Some(c.name.clone()), subject: c.image.clone(), image: Some(img.clone()), dest: Some(manifest) });
-        out.push(Need { traffic: Traffic::ImageLayers, container: Some(c.name.clone()), subject: c.image.clone(), image: Some(img), dest: Some(layers) });
+        out.push(Need {
+            traffic: Traffic::ImageManifest,
+            container: Some(c.name.clone()),
+            subject: c.image.clone(),
+            image: Some(img.clone()),
+            dest: Some(manifest),
+        });
+        out.push(Need {
+            traffic: Traffic::ImageLayers,
+            container: Some(c.name.clone()),
+            subject: c.image.clone(),
+            image: Some(img),
+            dest: Some(layers),
+        });
     }
     // 4. Logs.
     for c in &td.containers {
-        let opt = |k: &str| c.log_options.iter().find(|(x, _)| x == k).map(|(_, v)| v.clone());
+        let opt = |k: &str| {
+            c.log_options
+                .iter()
+                .find(|(x, _)| x == k)
+                .map(|(_, v)| v.clone())
+        };
         match c.log_driver.as_deref() {
             Some("awslogs") => {
                 let reg = opt("awslogs-region").unwrap_or_else(|| info.name.to_string());
                 let group = opt("awslogs-group").unwrap_or_default();
                 if seen.insert(format!("logs/{reg}/{group}")) {
-                    out.push(Need { traffic: Traffic::LogDriver, container: Some(c.name.clone()), subject: group, image: None, dest: Some(logs_dest(r, &reg)) });
+                    out.push(Need {
+                        traffic: Traffic::LogDriver,
+                        container: Some(c.name.clone()),
+                        subject: group,
+                        image: None,
+                        dest: Some(logs_dest(r, &reg)),
+                    });
                 }
             }
             Some("awsfirelens") => {
@@ -198,18 +235,42 @@ pub fn needs(r: &Region, td: &TaskDefinition, ipv6_only: bool) -> Vec<Need> {
                 if name.starts_with("cloudwatch") {
                     let reg = opt("region").unwrap_or_else(|| info.name.to_string());
                     let group = opt("log_group_name").unwrap_or_default();
-                    out.push(Need { traffic: Traffic::FireLens, container: Some(c.name.clone()), subject: group, image: None, dest: Some(logs_dest(r, &reg)) });
+                    out.push(Need {
+                        traffic: Traffic::FireLens,
+                        container: Some(c.name.clone()),
+                        subject: group,
+                        image: None,
+                        dest: Some(logs_dest(r, &reg)),
+                    });
                 } else {
-                    out.push(Need { traffic: Traffic::FireLens, container: Some(c.name.clone()), subject: format!("FireLens output {name}"), image: None, dest: None });
+                    out.push(Need {
+                        traffic: Traffic::FireLens,
+                        container: Some(c.name.clone()),
+                        subject: format!("FireLens output {name}"),
+                        image: None,
+                        dest: None,
+                    });
                 }
             }
             _ => {}
         }
     }
     if td.efs_volumes {
-        out.push(Need { traffic: Traffic::Efs, container: None, subject: "EFS volumes".into(), image: None, dest: None });
+        out.push(Need {
+            traffic: Traffic::Efs,
+            container: None,
+            subject: "EFS volumes".into(),
+            image: None,
+            dest: None,
+        });
     }
-    out.push(Need { traffic: Traffic::Application, container: None, subject: "the containers' own connections".into(), image: None, dest: None });
+    out.push(Need {
+        traffic: Traffic::Application,
+        container: None,
+        subject: "the containers' own connections".into(),
+        image: None,
+        dest: None,
+    });
     out
 }
 
@@ -224,11 +285,23 @@ fn logs_dest(r: &Region, region: &str) -> Destination {
 
 fn secret_need(r: &Region, c: &ContainerSpec, s: &str, _ipv6_only: bool) -> Need {
     let (traffic, region, svc) = if let Some(rest) = s.strip_prefix("arn:aws:secretsmanager:") {
-        (Traffic::SecretsManager, rest.split(':').next().unwrap_or(r.info.name).to_string(), "secretsmanager")
+        (
+            Traffic::SecretsManager,
+            rest.split(':').next().unwrap_or(r.info.name).to_string(),
+            "secretsmanager",
+        )
     } else if let Some(rest) = s.strip_prefix("arn:aws:ssm:") {
-        (Traffic::SsmParameterStore, rest.split(':').next().unwrap_or(r.info.name).to_string(), "ssm")
+        (
+            Traffic::SsmParameterStore,
+            rest.split(':').next().unwrap_or(r.info.name).to_string(),
+            "ssm",
+        )
     } else if c.repository_credentials.as_deref() == Some(s) {
-        (Traffic::SecretsManager, r.info.name.to_string(), "secretsmanager")
+        (
+            Traffic::SecretsManager,
+            r.info.name.to_string(),
+            "secretsmanager",
+        )
     } else {
         (Traffic::SsmParameterStore, r.info.name.to_string(), "ssm")
     };
@@ -237,7 +310,13 @@ fn secret_need(r: &Region, c: &ContainerSpec, s: &str, _ipv6_only: bool) -> Need
     if ri.name != r.info.name {
         d.endpoint_service = None;
     }
-    Need { traffic, container: Some(c.name.clone()), subject: s.to_string(), image: None, dest: Some(d) }
+    Need {
+        traffic,
+        container: Some(c.name.clone()),
+        subject: s.to_string(),
+        image: None,
+        dest: Some(d),
+    }
 }
 
 /// Everything about the launch that the verdicts depend on.
@@ -258,14 +337,26 @@ pub fn explain(launch: &Launch) -> Explanation {
     let mut verdicts = Vec::new();
     for need in needs(r, td, launch.source.ipv6_only) {
         let fargate_owned = old_platform && need.traffic.fargate_owned_on_old_platforms();
-        let role = if need.traffic.uses_execution_role() { "task execution role" } else { "task role" };
-        let role_arn = if need.traffic.uses_execution_role() { td.execution_role_arn.clone() } else { td.task_role_arn.clone() };
+        let role = if need.traffic.uses_execution_role() {
+            "task execution role"
+        } else {
+            "task role"
+        };
+        let role_arn = if need.traffic.uses_execution_role() {
+            td.execution_role_arn.clone()
+        } else {
+            td.task_role_arn.clone()
+        };
         let mut v = Verdict {
             traffic: need.traffic.label(),
             kind: need.traffic,
             container: need.container.clone(),
             subject: need.subject.clone(),
-            eni: if fargate_owned { "Fargate-owned ENI" } else { "task ENI" },
+            eni: if fargate_owned {
+                "Fargate-owned ENI"
+            } else {
+                "task ENI"
+            },
             role,
             role_arn,
             destination: need.dest.as_ref().map(|d| d.host.clone()),
@@ -302,7 +393,9 @@ pub fn explain(launch: &Launch) -> Explanation {
         }
         verdicts.push(v);
     }
-    let first = verdicts.iter().find(|v| v.status == "unreachable" && v.kind.blocks_launch());
+    let first = verdicts
+        .iter()
+        .find(|v| v.status == "unreachable" && v.kind.blocks_launch());
     let stopped_reason = first.and_then(|v| v.stopped_reason.clone());
     let src = &launch.source;
     Explanation {
@@ -316,7 +409,13 @@ pub fn explain(launch: &Launch) -> Explanation {
             security_groups: src.groups.clone(),
             private_ipv4: src.ipv4.map(|x| x.to_string()),
             ipv6: src.ipv6.map(|x| x.to_string()),
-            public_ipv4: src.public_ipv4.map(|x| if x.is_unspecified() { "assigned at launch".to_string() } else { x.to_string() }),
+            public_ipv4: src.public_ipv4.map(|x| {
+                if x.is_unspecified() {
+                    "assigned at launch".to_string()
+                } else {
+                    x.to_string()
+                }
+            }),
             mode: if src.ipv6_only {
                 "IPv6-only"
             } else if launch.dual_stack {
@@ -348,12 +447,35 @@ impl Region {
     ) -> Option<Source<'_>> {
         let subnet = self.subnets.get(subnet_id)?;
         let vpc = self.vpcs.get(&subnet.vpc_id)?;
-        let ipv4 = ipv4.or_else(|| if ipv6_only { None } else { subnet.cidr.and_then(|c| c.nth(4)) });
-        let ipv6 = ipv6.or_else(|| {
-            (dual_stack || ipv6_only).then(|| subnet.ipv6_cidr().map(|c| std::net::Ipv6Addr::from(c.base() + 4))).flatten()
+        let ipv4 = ipv4.or_else(|| {
+            if ipv6_only {
+                None
+            } else {
+                subnet.cidr.and_then(|c| c.nth(4))
+            }
         });
-        let public_ipv4 = public.or_else(|| (assign_public_ip && !ipv6_only).then_some(std::net::Ipv4Addr::UNSPECIFIED));
-        Some(Source { region: self, vpc, subnet, groups: groups.to_vec(), ipv4, ipv6, public_ipv4, ipv6_only })
+        let ipv6 = ipv6.or_else(|| {
+            (dual_stack || ipv6_only)
+                .then(|| {
+                    subnet
+                        .ipv6_cidr()
+                        .map(|c| std::net::Ipv6Addr::from(c.base() + 4))
+                })
+                .flatten()
+        });
+        let public_ipv4 = public.or_else(|| {
+            (assign_public_ip && !ipv6_only).then_some(std::net::Ipv4Addr::UNSPECIFIED)
+        });
+        Some(Source {
+            region: self,
+            vpc,
+            subnet,
+            groups: groups.to_vec(),
+            ipv4,
+            ipv6,
+            public_ipv4,
+            ipv6_only,
+        })
     }
 
     /// N43 for a launched task (any phase, including STOPPED).
@@ -383,3 +505,85 @@ impl Region {
 
 #[cfg(test)]
 mod tests;
+
+impl crate::world::World {
+    /// N43 for a planned task: RunTask's checks, then one explanation per
+    /// subnet the task could land in. `inline` is a RegisterTaskDefinition body
+    /// to use instead of a registered definition.
+    pub fn explain_plan(
+        &self,
+        region: &str,
+        req: &crate::ecs::task::RunTask,
+        inline: Option<&serde_json::Value>,
+    ) -> crate::Result<Vec<Explanation>> {
+        use crate::ecs::types::Cluster;
+        let r = self.region(region)?;
+        let cluster = match &req.cluster {
+            Some(c) => r.active_cluster(c)?.clone(),
+            // No cluster named: any cluster with the Fargate capacity providers.
+            None => Cluster {
+                name: "default".into(),
+                region: region.to_string(),
+                status: "ACTIVE".into(),
+                settings: Vec::new(),
+                capacity_providers: vec!["FARGATE".into(), "FARGATE_SPOT".into()],
+                default_strategy: Vec::new(),
+                tags: Vec::new(),
+                created: crate::time::Millis(0),
+            },
+        };
+        let td = match inline {
+            Some(body) => r.build_task_definition(body, &req.principal, crate::time::Millis(0))?,
+            None => r
+                .find_task_definition(&req.task_definition)
+                .cloned()
+                .ok_or_else(|| crate::ecs::err::client("Unable to describe task definition."))?,
+        };
+        let mut plan_req = req.clone();
+        if plan_req.launch_type.is_none()
+            && plan_req.capacity_provider_strategy.is_empty()
+            && cluster.default_strategy.is_empty()
+        {
+            plan_req.launch_type = Some("FARGATE".into());
+        }
+        let slr = self.roles.contains(crate::iam::ECS_SLR);
+        let Some(p) = r.prepare(&cluster, &plan_req, td, slr)? else {
+            return Err(crate::ecs::err::invalid_parameter(
+                "The task would be placed on EC2 capacity; tasknet explains Fargate tasks only.",
+            ));
+        };
+        let dual_setting = r.effective_setting("dualStackIPv6", &req.principal).value == "enabled";
+        let vpc = r.vpc(&p.checked.vpc_id)?;
+        let mut out = Vec::new();
+        for s in &p.checked.subnets {
+            let subnet = r.subnet(s)?;
+            let dual = !p.ipv6_only
+                && crate::rules::dualstack::task_gets_ipv6(
+                    dual_setting,
+                    vpc,
+                    subnet,
+                    platform::supports_dual_stack(p.version, p.windows),
+                );
+            let Some(source) = r.launch_source(
+                s,
+                &p.checked.security_groups,
+                None,
+                None,
+                None,
+                p.checked.assign_public_ip,
+                dual,
+                p.ipv6_only,
+            ) else {
+                continue;
+            };
+            out.push(explain(&Launch {
+                source,
+                td: &p.td,
+                platform_version: p.version,
+                task_arn: None,
+                dual_stack: dual,
+            }));
+        }
+        Ok(out)
+    }
+}

@@ -54,7 +54,11 @@ const PORT: i32 = 443;
 const EPHEMERAL: [i32; 2] = [32768, 60999];
 
 fn hop(step: &'static str, resource: impl Into<String>, note: impl Into<String>) -> Hop {
-    Hop { step, resource: resource.into(), note: note.into() }
+    Hop {
+        step,
+        resource: resource.into(),
+        note: note.into(),
+    }
 }
 
 fn ip_in_v4(c: &Ipv4Cidr, ip: IpAddr) -> bool {
@@ -66,7 +70,9 @@ fn ip_in_v6(c: &Ipv6Cidr, ip: IpAddr) -> bool {
 }
 
 fn in_prefix_list(r: &Region, pl: &str, ip: IpAddr) -> bool {
-    r.prefix_list(pl).map(|p| p.cidrs.iter().any(|c| ip_in_v4(c, ip))).unwrap_or(false)
+    r.prefix_list(pl)
+        .map(|p| p.cidrs.iter().any(|c| ip_in_v4(c, ip)))
+        .unwrap_or(false)
 }
 
 fn proto_matches_tcp(p: &str) -> bool {
@@ -75,7 +81,13 @@ fn proto_matches_tcp(p: &str) -> bool {
 
 /// Does a security-group rule admit TCP `port` with `peer` (an address, or an
 /// ENI carrying `peer_groups`)?
-fn sg_rule_admits(r: &Region, rule: &SgRule, peer: IpAddr, peer_groups: &[String], port: i32) -> bool {
+fn sg_rule_admits(
+    r: &Region,
+    rule: &SgRule,
+    peer: IpAddr,
+    peer_groups: &[String],
+    port: i32,
+) -> bool {
     if !proto_matches_tcp(&rule.protocol) {
         return false;
     }
@@ -91,10 +103,23 @@ fn sg_rule_admits(r: &Region, rule: &SgRule, peer: IpAddr, peer_groups: &[String
 }
 
 /// The first group (and rule) of `groups` admitting the traffic, if any.
-fn groups_admit(r: &Region, groups: &[String], egress: bool, peer: IpAddr, peer_groups: &[String], port: i32) -> Option<(String, String)> {
+fn groups_admit(
+    r: &Region,
+    groups: &[String],
+    egress: bool,
+    peer: IpAddr,
+    peer_groups: &[String],
+    port: i32,
+) -> Option<(String, String)> {
     for g in groups {
-        let Some(sg) = r.security_groups.get(g) else { continue };
-        if let Some(rule) = sg.rules.iter().find(|x| x.egress == egress && sg_rule_admits(r, x, peer, peer_groups, port)) {
+        let Some(sg) = r.security_groups.get(g) else {
+            continue;
+        };
+        if let Some(rule) = sg
+            .rules
+            .iter()
+            .find(|x| x.egress == egress && sg_rule_admits(r, x, peer, peer_groups, port))
+        {
             return Some((g.clone(), rule.id.clone()));
         }
     }
@@ -127,16 +152,39 @@ pub fn nacl_decision(acl: &NetworkAcl, egress: bool, peer: IpAddr, port: i32) ->
 }
 
 /// Check a subnet's ACL for one direction; `Err` is the blocked hop.
-fn acl_check(r: &Region, subnet: &str, egress: bool, peer: IpAddr, ports: &[i32], what: &str) -> Result<Hop, Blocked> {
+fn acl_check(
+    r: &Region,
+    subnet: &str,
+    egress: bool,
+    peer: IpAddr,
+    ports: &[i32],
+    what: &str,
+) -> Result<Hop, Blocked> {
     let Some(acl) = r.network_acl_for_subnet(subnet) else {
-        return Ok(hop(if egress { "network-acl-out" } else { "network-acl-in" }, subnet, "no network ACL"));
+        return Ok(hop(
+            if egress {
+                "network-acl-out"
+            } else {
+                "network-acl-in"
+            },
+            subnet,
+            "no network ACL",
+        ));
     };
-    let step = if egress { "network-acl-out" } else { "network-acl-in" };
+    let step = if egress {
+        "network-acl-out"
+    } else {
+        "network-acl-in"
+    };
     for p in ports {
         let (ok, rule) = nacl_decision(acl, egress, peer, *p);
         if !ok {
             let dir = if egress { "outbound" } else { "inbound" };
-            let rule_s = if rule == 0 { "no matching rule".to_string() } else { format!("rule {rule}") };
+            let rule_s = if rule == 0 {
+                "no matching rule".to_string()
+            } else {
+                format!("rule {rule}")
+            };
             return Err(Blocked {
                 hop: hop(step, &acl.id, format!("{what}: {dir} TCP port {p} with {peer} is denied ({rule_s})")),
                 fix: format!(
@@ -160,16 +208,24 @@ pub fn route_for<'a>(r: &Region, rt: &'a RouteTable, ip: IpAddr) -> Option<&'a R
         let len = match (&route.dest, ip) {
             (RouteDest::V4(c), IpAddr::V4(v)) if c.contains(v) => Some(c.prefix_len()),
             (RouteDest::V6(c), IpAddr::V6(v)) if c.contains(v) => Some(c.prefix_len()),
-            (RouteDest::PrefixList(p), _) => r
-                .prefix_list(p)
-                .ok()
-                .and_then(|pl| pl.cidrs.iter().filter(|c| ip_in_v4(c, ip)).map(|c| c.prefix_len()).max()),
+            (RouteDest::PrefixList(p), _) => r.prefix_list(p).ok().and_then(|pl| {
+                pl.cidrs
+                    .iter()
+                    .filter(|c| ip_in_v4(c, ip))
+                    .map(|c| c.prefix_len())
+                    .max()
+            }),
             _ => None,
         };
         if let Some(l) = len {
             let better = match best {
                 None => true,
-                Some((bl, br)) => l > bl || (l == bl && route.target == RouteTarget::Local && br.target != RouteTarget::Local),
+                Some((bl, br)) => {
+                    l > bl
+                        || (l == bl
+                            && route.target == RouteTarget::Local
+                            && br.target != RouteTarget::Local)
+                }
             };
             if better {
                 best = Some((l, route));
@@ -194,7 +250,11 @@ fn private_dns_endpoint<'a>(src: &Source<'a>, dest: &Destination) -> Option<&'a 
     let svc = dest.endpoint_service?;
     let name = format!("com.amazonaws.{}.{svc}", src.region.info.name);
     src.region.vpc_endpoints.iter().find(|e| {
-        e.vpc_id == src.vpc.id && e.endpoint_type == "Interface" && e.private_dns_enabled && e.service_name == name && e.state == "available"
+        e.vpc_id == src.vpc.id
+            && e.endpoint_type == "Interface"
+            && e.private_dns_enabled
+            && e.service_name == name
+            && e.state == "available"
     })
 }
 
@@ -202,7 +262,11 @@ fn private_dns_endpoint<'a>(src: &Source<'a>, dest: &Destination) -> Option<&'a 
 pub fn trace(src: &Source, dest: &Destination) -> PathResult {
     let r = src.region;
     let mut hops = Vec::new();
-    let finish = |hops: Vec<Hop>, addr: IpAddr, blocked: Option<Blocked>| PathResult { address: addr.to_string(), hops, blocked };
+    let finish = |hops: Vec<Hop>, addr: IpAddr, blocked: Option<Blocked>| PathResult {
+        address: addr.to_string(),
+        hops,
+        blocked,
+    };
 
     // DNS: the Route 53 Resolver answers only with enableDnsSupport.
     if !src.vpc.enable_dns_support {
@@ -217,13 +281,32 @@ pub fn trace(src: &Source, dest: &Destination) -> PathResult {
     let mut addr: IpAddr;
     let mut endpoint_eni: Option<&NetworkInterface> = None;
     if let Some(ep) = endpoint {
-        let enis: Vec<&NetworkInterface> = ep.network_interface_ids.iter().filter_map(|e| r.enis.get(e)).collect();
-        let eni = enis.iter().find(|e| e.availability_zone == src.subnet.availability_zone).or(enis.first()).copied();
+        let enis: Vec<&NetworkInterface> = ep
+            .network_interface_ids
+            .iter()
+            .filter_map(|e| r.enis.get(e))
+            .collect();
+        let eni = enis
+            .iter()
+            .find(|e| e.availability_zone == src.subnet.availability_zone)
+            .or(enis.first())
+            .copied();
         let Some(eni) = eni else {
-            return finish(hops, IpAddr::V4(dest.ipv4), Some(Blocked {
-                hop: hop("dns", &ep.id, "the interface endpoint has no network interfaces"),
-                fix: format!("Add a subnet to {} with aws ec2 modify-vpc-endpoint --add-subnet-ids", ep.id),
-            }));
+            return finish(
+                hops,
+                IpAddr::V4(dest.ipv4),
+                Some(Blocked {
+                    hop: hop(
+                        "dns",
+                        &ep.id,
+                        "the interface endpoint has no network interfaces",
+                    ),
+                    fix: format!(
+                        "Add a subnet to {} with aws ec2 modify-vpc-endpoint --add-subnet-ids",
+                        ep.id
+                    ),
+                }),
+            );
         };
         endpoint_eni = Some(eni);
         if src.ipv6_only {
@@ -239,8 +322,19 @@ pub fn trace(src: &Source, dest: &Destination) -> PathResult {
         } else {
             addr = IpAddr::V4(eni.primary_ip().unwrap_or(dest.ipv4));
         }
-        let cross = if eni.availability_zone != src.subnet.availability_zone { " (in another Availability Zone)" } else { "" };
-        hops.push(hop("dns", &ep.id, format!("{} → {addr}, interface endpoint {} network interface {}{cross}", dest.host, ep.id, eni.id)));
+        let cross = if eni.availability_zone != src.subnet.availability_zone {
+            " (in another Availability Zone)"
+        } else {
+            ""
+        };
+        hops.push(hop(
+            "dns",
+            &ep.id,
+            format!(
+                "{} → {addr}, interface endpoint {} network interface {}{cross}",
+                dest.host, ep.id, eni.id
+            ),
+        ));
     } else if src.ipv6_only {
         match dest.ipv6 {
             Some(v6) => {
@@ -266,17 +360,29 @@ pub fn trace(src: &Source, dest: &Destination) -> PathResult {
         }
     } else {
         addr = IpAddr::V4(dest.ipv4);
-        hops.push(hop("dns", &src.vpc.id, format!("{} → {addr} (public)", dest.host)));
+        hops.push(hop(
+            "dns",
+            &src.vpc.id,
+            format!("{} → {addr} (public)", dest.host),
+        ));
     }
     let source_ip: IpAddr = match (addr, src.ipv4, src.ipv6) {
         (IpAddr::V6(_), _, Some(v6)) => IpAddr::V6(v6),
         (IpAddr::V4(_), Some(v4), _) => IpAddr::V4(v4),
         _ => {
             addr = IpAddr::V4(dest.ipv4);
-            return finish(hops, addr, Some(Blocked {
-                hop: hop("network-interface", &src.subnet.id, "the task has no address of the destination's family"),
-                fix: "Give the subnet an IPv4 CIDR block or use dual-stack endpoints.".into(),
-            }));
+            return finish(
+                hops,
+                addr,
+                Some(Blocked {
+                    hop: hop(
+                        "network-interface",
+                        &src.subnet.id,
+                        "the task has no address of the destination's family",
+                    ),
+                    fix: "Give the subnet an IPv4 CIDR block or use dual-stack endpoints.".into(),
+                }),
+            );
         }
     };
     // Security-group egress (stateful: replies need no rule).
@@ -296,49 +402,113 @@ pub fn trace(src: &Source, dest: &Destination) -> PathResult {
     }
     // Route.
     let Some(rt) = r.route_table_for_subnet(&src.subnet.id) else {
-        return finish(hops, addr, Some(Blocked { hop: hop("route", &src.subnet.id, "no route table"), fix: "Associate a route table.".into() }));
+        return finish(
+            hops,
+            addr,
+            Some(Blocked {
+                hop: hop("route", &src.subnet.id, "no route table"),
+                fix: "Associate a route table.".into(),
+            }),
+        );
     };
     let route = route_for(r, rt, addr);
     let Some(route) = route else {
-        return finish(hops, addr, Some(Blocked {
-            hop: hop("route", &rt.id, format!("no route to {addr}")),
-            fix: no_route_fix(src, dest, rt),
-        }));
+        return finish(
+            hops,
+            addr,
+            Some(Blocked {
+                hop: hop("route", &rt.id, format!("no route to {addr}")),
+                fix: no_route_fix(src, dest, rt),
+            }),
+        );
     };
     if r.route_state(rt, route) != "active" {
-        return finish(hops, addr, Some(Blocked {
-            hop: hop("route", &rt.id, format!("{} → {} is a blackhole", route.dest.describe(), target_name(&route.target))),
-            fix: format!("Replace the blackhole route {} in {} with a working target.", route.dest.describe(), rt.id),
-        }));
+        return finish(
+            hops,
+            addr,
+            Some(Blocked {
+                hop: hop(
+                    "route",
+                    &rt.id,
+                    format!(
+                        "{} → {} is a blackhole",
+                        route.dest.describe(),
+                        target_name(&route.target)
+                    ),
+                ),
+                fix: format!(
+                    "Replace the blackhole route {} in {} with a working target.",
+                    route.dest.describe(),
+                    rt.id
+                ),
+            }),
+        );
     }
-    hops.push(hop("route", &rt.id, format!("{} → {}", route.dest.describe(), target_name(&route.target))));
+    hops.push(hop(
+        "route",
+        &rt.id,
+        format!("{} → {}", route.dest.describe(), target_name(&route.target)),
+    ));
     let nat64_prefix = matches!(addr, IpAddr::V6(v) if is_nat64(v));
     if nat64_prefix && !matches!(route.target, RouteTarget::NatGateway(_)) {
-        return finish(hops, addr, Some(Blocked {
-            hop: hop("route", &rt.id, format!("{addr} is a DNS64 address; only a NAT gateway (NAT64) can translate it")),
-            fix: format!("Add a route 64:ff9b::/96 to a NAT gateway in a public subnet in {}.", rt.id),
-        }));
+        return finish(
+            hops,
+            addr,
+            Some(Blocked {
+                hop: hop(
+                    "route",
+                    &rt.id,
+                    format!(
+                        "{addr} is a DNS64 address; only a NAT gateway (NAT64) can translate it"
+                    ),
+                ),
+                fix: format!(
+                    "Add a route 64:ff9b::/96 to a NAT gateway in a public subnet in {}.",
+                    rt.id
+                ),
+            }),
+        );
     }
     match &route.target {
         RouteTarget::Local => {
             // Inside the VPC: an interface endpoint's ENI.
             let Some(eni) = endpoint_eni else {
-                return finish(hops, addr, Some(Blocked {
-                    hop: hop("route", &rt.id, format!("{addr} is inside the VPC but no endpoint answers there")),
-                    fix: "Route the destination out of the VPC.".into(),
-                }));
+                return finish(
+                    hops,
+                    addr,
+                    Some(Blocked {
+                        hop: hop(
+                            "route",
+                            &rt.id,
+                            format!("{addr} is inside the VPC but no endpoint answers there"),
+                        ),
+                        fix: "Route the destination out of the VPC.".into(),
+                    }),
+                );
             };
             let crosses = eni.subnet_id != src.subnet.id;
             if crosses {
-                if let Err(b) = acl_check(r, &src.subnet.id, true, addr, &[PORT], "task subnet to endpoint") {
-                    return finish(hops, addr, Some(b));
-                }
-                if let Err(b) = acl_check(r, &eni.subnet_id, false, source_ip, &[PORT], "endpoint subnet from task") {
-                    return finish(hops, addr, Some(b));
+                for (sub, egress, peer, what) in [
+                    (&src.subnet.id, true, addr, "task subnet to endpoint"),
+                    (
+                        &eni.subnet_id,
+                        false,
+                        source_ip,
+                        "endpoint subnet from task",
+                    ),
+                ] {
+                    match acl_check(r, sub, egress, peer, &[PORT], what) {
+                        Ok(h) => hops.push(h),
+                        Err(b) => return finish(hops, addr, Some(b)),
+                    }
                 }
             }
             match groups_admit(r, &eni.groups, false, source_ip, &src.groups, PORT) {
-                Some((g, rule)) => hops.push(hop("endpoint-security-group", g, format!("rule {rule} admits TCP 443 from {source_ip}"))),
+                Some((g, rule)) => hops.push(hop(
+                    "endpoint-security-group",
+                    g,
+                    format!("rule {rule} admits TCP 443 from {source_ip}"),
+                )),
                 None => {
                     let ep = match &eni.owner {
                         EniOwner::VpcEndpoint(id) => id.clone(),
@@ -355,14 +525,21 @@ pub fn trace(src: &Source, dest: &Destination) -> PathResult {
                 }
             }
             if crosses {
-                if let Err(b) = acl_check(r, &eni.subnet_id, true, source_ip, &EPHEMERAL, "endpoint subnet reply") {
-                    return finish(hops, addr, Some(b));
-                }
-                if let Err(b) = acl_check(r, &src.subnet.id, false, addr, &EPHEMERAL, "reply to task subnet") {
-                    return finish(hops, addr, Some(b));
+                for (sub, egress, peer, what) in [
+                    (&eni.subnet_id, true, source_ip, "endpoint subnet reply"),
+                    (&src.subnet.id, false, addr, "reply to task subnet"),
+                ] {
+                    match acl_check(r, sub, egress, peer, &EPHEMERAL, what) {
+                        Ok(h) => hops.push(h),
+                        Err(b) => return finish(hops, addr, Some(b)),
+                    }
                 }
             }
-            hops.push(hop("endpoint", eni.id.clone(), format!("{} answers on {addr}", dest.host)));
+            hops.push(hop(
+                "endpoint",
+                eni.id.clone(),
+                format!("{} answers on {addr}", dest.host),
+            ));
             return finish(hops, addr, None);
         }
         RouteTarget::InternetGateway(g) => {
@@ -372,7 +549,7 @@ pub fn trace(src: &Source, dest: &Destination) -> PathResult {
                     fix: "Run the task with assignPublicIp=ENABLED, or route 0.0.0.0/0 to a NAT gateway in a public subnet.".into(),
                 }));
             }
-            if let Err(b) = acl_pair(r, &src.subnet.id, addr, "task subnet") {
+            if let Err(b) = acl_pair(r, &src.subnet.id, addr, "task subnet", &mut hops) {
                 return finish(hops, addr, Some(b));
             }
             let via = match src.public_ipv4 {
@@ -382,32 +559,55 @@ pub fn trace(src: &Source, dest: &Destination) -> PathResult {
             hops.push(hop("internet-gateway", g, format!("to the internet {via}")));
         }
         RouteTarget::EgressOnlyInternetGateway(g) => {
-            if let Err(b) = acl_pair(r, &src.subnet.id, addr, "task subnet") {
+            if let Err(b) = acl_pair(r, &src.subnet.id, addr, "task subnet", &mut hops) {
                 return finish(hops, addr, Some(b));
             }
-            hops.push(hop("egress-only-internet-gateway", g, "outbound IPv6 to the internet"));
+            hops.push(hop(
+                "egress-only-internet-gateway",
+                g,
+                "outbound IPv6 to the internet",
+            ));
         }
         RouteTarget::NatGateway(n) => {
-            if let Err(b) = acl_pair(r, &src.subnet.id, addr, "task subnet") {
+            if let Err(b) = acl_pair(r, &src.subnet.id, addr, "task subnet", &mut hops) {
                 return finish(hops, addr, Some(b));
             }
             let Some(nat) = r.nat_gateways.get(n) else {
-                return finish(hops, addr, Some(Blocked { hop: hop("nat-gateway", n, "not found"), fix: "Replace the route.".into() }));
+                return finish(
+                    hops,
+                    addr,
+                    Some(Blocked {
+                        hop: hop("nat-gateway", n, "not found"),
+                        fix: "Replace the route.".into(),
+                    }),
+                );
             };
             if nat.connectivity_type != "public" {
-                return finish(hops, addr, Some(Blocked {
-                    hop: hop("nat-gateway", n, "a private NAT gateway cannot reach the internet"),
-                    fix: "Use a public NAT gateway (with an Elastic IP) in a public subnet.".into(),
-                }));
+                return finish(
+                    hops,
+                    addr,
+                    Some(Blocked {
+                        hop: hop(
+                            "nat-gateway",
+                            n,
+                            "a private NAT gateway cannot reach the internet",
+                        ),
+                        fix: "Use a public NAT gateway (with an Elastic IP) in a public subnet."
+                            .into(),
+                    }),
+                );
             }
             let nat_ip = nat.private_ip.map(IpAddr::V4).unwrap_or(source_ip);
             // Task → NAT crosses into the NAT's subnet; NAT → internet leaves it.
             if nat.subnet_id != src.subnet.id {
-                if let Err(b) = acl_check(r, &nat.subnet_id, false, source_ip, &[PORT], "NAT subnet from task") {
-                    return finish(hops, addr, Some(b));
-                }
-                if let Err(b) = acl_check(r, &nat.subnet_id, true, source_ip, &EPHEMERAL, "NAT subnet reply to task") {
-                    return finish(hops, addr, Some(b));
+                for (egress, ports, what) in [
+                    (false, &[PORT][..], "NAT subnet from task"),
+                    (true, &EPHEMERAL[..], "NAT subnet reply to task"),
+                ] {
+                    match acl_check(r, &nat.subnet_id, egress, source_ip, ports, what) {
+                        Ok(h) => hops.push(h),
+                        Err(b) => return finish(hops, addr, Some(b)),
+                    }
                 }
             }
             let out_addr = match addr {
@@ -415,10 +615,19 @@ pub fn trace(src: &Source, dest: &Destination) -> PathResult {
                 a => a,
             };
             if out_addr.is_ipv6() {
-                return finish(hops, addr, Some(Blocked {
-                    hop: hop("nat-gateway", n, "NAT gateways translate IPv6 only from 64:ff9b::/96 (NAT64)"),
-                    fix: "Route ::/0 to an egress-only internet gateway for IPv6 destinations.".into(),
-                }));
+                return finish(
+                    hops,
+                    addr,
+                    Some(Blocked {
+                        hop: hop(
+                            "nat-gateway",
+                            n,
+                            "NAT gateways translate IPv6 only from 64:ff9b::/96 (NAT64)",
+                        ),
+                        fix: "Route ::/0 to an egress-only internet gateway for IPv6 destinations."
+                            .into(),
+                    }),
+                );
             }
             let Some(igw) = public_subnet(r, &nat.subnet_id) else {
                 return finish(hops, addr, Some(Blocked {
@@ -426,36 +635,61 @@ pub fn trace(src: &Source, dest: &Destination) -> PathResult {
                     fix: format!("Create the NAT gateway in a public subnet, or route 0.0.0.0/0 of {}'s route table to the VPC's internet gateway.", nat.subnet_id),
                 }));
             };
-            if let Err(b) = acl_pair(r, &nat.subnet_id, out_addr, "NAT subnet") {
+            if let Err(b) = acl_pair(r, &nat.subnet_id, out_addr, "NAT subnet", &mut hops) {
                 return finish(hops, addr, Some(b));
             }
             let v64 = if out_addr != addr { " (NAT64)" } else { "" };
             hops.push(hop(
                 "nat-gateway",
                 n,
-                format!("translates {source_ip} to {}{v64}", nat.public_ip.map(|p| p.to_string()).unwrap_or_else(|| nat_ip.to_string())),
+                format!(
+                    "translates {source_ip} to {}{v64}",
+                    nat.public_ip
+                        .map(|p| p.to_string())
+                        .unwrap_or_else(|| nat_ip.to_string())
+                ),
             ));
             hops.push(hop("internet-gateway", igw, "to the internet"));
         }
         RouteTarget::VpcEndpoint(v) => {
             let ep = r.vpc_endpoints.get(v);
             if ep.is_some_and(|e| e.endpoint_type == "Gateway") {
-                if let Err(b) = acl_pair(r, &src.subnet.id, addr, "task subnet") {
+                if let Err(b) = acl_pair(r, &src.subnet.id, addr, "task subnet", &mut hops) {
                     return finish(hops, addr, Some(b));
                 }
-                hops.push(hop("gateway-endpoint", v, format!("{} reached privately", dest.host)));
+                hops.push(hop(
+                    "gateway-endpoint",
+                    v,
+                    format!("{} reached privately", dest.host),
+                ));
             } else {
-                return finish(hops, addr, Some(Blocked {
-                    hop: hop("route", v, "a Gateway Load Balancer endpoint (appliance) tasknet does not emulate"),
-                    fix: "Route the destination to an internet or NAT gateway.".into(),
-                }));
+                return finish(
+                    hops,
+                    addr,
+                    Some(Blocked {
+                        hop: hop(
+                            "route",
+                            v,
+                            "a Gateway Load Balancer endpoint (appliance) tasknet does not emulate",
+                        ),
+                        fix: "Route the destination to an internet or NAT gateway.".into(),
+                    }),
+                );
             }
         }
         RouteTarget::NetworkInterface(e) => {
-            return finish(hops, addr, Some(Blocked {
-                hop: hop("route", e, "a route to a network interface (an appliance tasknet does not emulate)"),
-                fix: "Route the destination to an internet or NAT gateway.".into(),
-            }));
+            return finish(
+                hops,
+                addr,
+                Some(Blocked {
+                    hop: hop(
+                        "route",
+                        e,
+                        "a route to a network interface (an appliance tasknet does not emulate)",
+                    ),
+                    fix: "Route the destination to an internet or NAT gateway.".into(),
+                }),
+            );
         }
     }
     hops.push(hop("service", dest.host.clone(), format!("{addr}:443")));
@@ -468,14 +702,23 @@ fn is_nat64(v: Ipv6Addr) -> bool {
 }
 
 /// Outbound TCP 443 and the reply to ephemeral ports through a subnet's ACL.
-fn acl_pair(r: &Region, subnet: &str, peer: IpAddr, what: &str) -> Result<(), Blocked> {
-    acl_check(r, subnet, true, peer, &[PORT], what)?;
-    acl_check(r, subnet, false, peer, &EPHEMERAL, what)?;
+fn acl_pair(
+    r: &Region,
+    subnet: &str,
+    peer: IpAddr,
+    what: &str,
+    hops: &mut Vec<Hop>,
+) -> Result<(), Blocked> {
+    hops.push(acl_check(r, subnet, true, peer, &[PORT], what)?);
+    hops.push(acl_check(r, subnet, false, peer, &EPHEMERAL, what)?);
     Ok(())
 }
 
 fn vpc_cidr_of(src: &Source) -> String {
-    src.vpc.primary_cidr().map(|c| c.to_string()).unwrap_or_else(|| "0.0.0.0/0".into())
+    src.vpc
+        .primary_cidr()
+        .map(|c| c.to_string())
+        .unwrap_or_else(|| "0.0.0.0/0".into())
 }
 
 fn target_name(t: &RouteTarget) -> String {
@@ -492,9 +735,15 @@ fn target_name(t: &RouteTarget) -> String {
 fn no_route_fix(src: &Source, dest: &Destination, rt: &RouteTable) -> String {
     let mut options = Vec::new();
     if src.ipv6_only {
-        options.push(format!("route ::/0 in {} to an internet gateway or egress-only internet gateway", rt.id));
+        options.push(format!(
+            "route ::/0 in {} to an internet gateway or egress-only internet gateway",
+            rt.id
+        ));
     } else {
-        options.push(format!("route 0.0.0.0/0 in {} to a NAT gateway in a public subnet", rt.id));
+        options.push(format!(
+            "route 0.0.0.0/0 in {} to a NAT gateway in a public subnet",
+            rt.id
+        ));
         options.push("or to an internet gateway with assignPublicIp=ENABLED".into());
     }
     match (dest.endpoint_service, &dest.prefix_list) {
@@ -511,5 +760,7 @@ fn no_route_fix(src: &Source, dest: &Destination, rt: &RouteTable) -> String {
     let mut s = options.join(", ");
     s.push('.');
     let mut c = s.chars();
-    c.next().map(|f| f.to_uppercase().collect::<String>() + c.as_str()).unwrap_or(s)
+    c.next()
+        .map(|f| f.to_uppercase().collect::<String>() + c.as_str())
+        .unwrap_or(s)
 }

@@ -34,11 +34,25 @@ fn r(w: &mut World) -> &mut Region {
 /// VPC 10.0.0.0/16 with DNS hostnames: a public subnet (route to an IGW) and
 /// two private subnets (no default route) sharing a route table.
 fn net(r: &mut Region) -> Net {
-    let vpc = r.create_vpc(CreateVpc { cidr_block: Some("10.0.0.0/16".into()), ..Default::default() }, NOW).unwrap();
-    r.modify_vpc_attribute(&vpc, "enableDnsHostnames", true).unwrap();
+    let vpc = r
+        .create_vpc(
+            CreateVpc {
+                cidr_block: Some("10.0.0.0/16".into()),
+                ..Default::default()
+            },
+            NOW,
+        )
+        .unwrap();
+    r.modify_vpc_attribute(&vpc, "enableDnsHostnames", true)
+        .unwrap();
     let sub = |r: &mut Region, cidr: &str, az: &str| {
         r.create_subnet(
-            CreateSubnet { vpc_id: vpc.clone(), cidr_block: Some(cidr.into()), availability_zone: Some(az.into()), ..Default::default() },
+            CreateSubnet {
+                vpc_id: vpc.clone(),
+                cidr_block: Some(cidr.into()),
+                availability_zone: Some(az.into()),
+                ..Default::default()
+            },
             NOW,
         )
         .unwrap()
@@ -49,17 +63,38 @@ fn net(r: &mut Region) -> Net {
     let igw = r.create_internet_gateway(Vec::new());
     r.attach_internet_gateway(&igw, &vpc).unwrap();
     let public_rt = r.create_route_table(&vpc, Vec::new()).unwrap();
-    r.create_route(&public_rt, &dest("0.0.0.0/0"), &RouteTargetArgs { gateway_id: Some(igw), ..Default::default() }).unwrap();
-    r.associate_route_table(&public_rt, Some(&public), None).unwrap();
+    r.create_route(
+        &public_rt,
+        &dest("0.0.0.0/0"),
+        &RouteTargetArgs {
+            gateway_id: Some(igw),
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    r.associate_route_table(&public_rt, Some(&public), None)
+        .unwrap();
     let private_rt = r.create_route_table(&vpc, Vec::new()).unwrap();
-    r.associate_route_table(&private_rt, Some(&private), None).unwrap();
-    r.associate_route_table(&private_rt, Some(&private_b), None).unwrap();
+    r.associate_route_table(&private_rt, Some(&private), None)
+        .unwrap();
+    r.associate_route_table(&private_rt, Some(&private_b), None)
+        .unwrap();
     let sg = r.vpc(&vpc).unwrap().default_security_group_id.clone();
-    Net { vpc, public, private, private_b, private_rt, sg }
+    Net {
+        vpc,
+        public,
+        private,
+        private_b,
+        private_rt,
+        sg,
+    }
 }
 
 fn dest(c: &str) -> RouteDestArgs {
-    RouteDestArgs { cidr: Some(c.into()), ..Default::default() }
+    RouteDestArgs {
+        cidr: Some(c.into()),
+        ..Default::default()
+    }
 }
 
 fn taskdef(r: &mut Region, extra: serde_json::Value) -> String {
@@ -74,17 +109,36 @@ fn taskdef(r: &mut Region, extra: serde_json::Value) -> String {
         "cpu": "256", "memory": "512", "executionRoleArn": "arn:aws:iam::123456789012:role/exec",
         "containerDefinitions": [container],
     });
-    r.register_task_definition(&td, "arn:aws:iam::123456789012:root", NOW).unwrap()
+    r.register_task_definition(&td, "arn:aws:iam::123456789012:root", NOW)
+        .unwrap()
 }
 
-fn explain_in(r: &Region, td: &str, subnet: &str, groups: &[String], public: bool, version: &str) -> Explanation {
+fn explain_in(
+    r: &Region,
+    td: &str,
+    subnet: &str,
+    groups: &[String],
+    public: bool,
+    version: &str,
+) -> Explanation {
     let td = r.ecs.task_definitions.get(td).unwrap();
-    let source = r.launch_source(subnet, groups, None, None, None, public, false, false).unwrap();
-    explain(&Launch { source, td, platform_version: version, task_arn: None, dual_stack: false })
+    let source = r
+        .launch_source(subnet, groups, None, None, None, public, false, false)
+        .unwrap();
+    explain(&Launch {
+        source,
+        td,
+        platform_version: version,
+        task_arn: None,
+        dual_stack: false,
+    })
 }
 
-fn verdict<'a>(e: &'a Explanation, t: Traffic) -> &'a Verdict {
-    e.verdicts.iter().find(|v| v.kind == t).unwrap_or_else(|| panic!("no verdict for {t:?}"))
+fn verdict(e: &Explanation, t: Traffic) -> &Verdict {
+    e.verdicts
+        .iter()
+        .find(|v| v.kind == t)
+        .unwrap_or_else(|| panic!("no verdict for {t:?}"))
 }
 
 fn steps(v: &Verdict) -> Vec<&'static str> {
@@ -93,8 +147,18 @@ fn steps(v: &Verdict) -> Vec<&'static str> {
 
 fn add_nat(r: &mut Region, subnet: &str, rt: &str) -> String {
     let alloc = r.allocate_address(None, Vec::new()).unwrap();
-    let nat = r.create_nat_gateway(subnet, Some(&alloc), None, None, Vec::new(), NOW).unwrap();
-    r.create_route(rt, &dest("0.0.0.0/0"), &RouteTargetArgs { nat_gateway_id: Some(nat.clone()), ..Default::default() }).unwrap();
+    let nat = r
+        .create_nat_gateway(subnet, Some(&alloc), None, None, Vec::new(), NOW)
+        .unwrap();
+    r.create_route(
+        rt,
+        &dest("0.0.0.0/0"),
+        &RouteTargetArgs {
+            nat_gateway_id: Some(nat.clone()),
+            ..Default::default()
+        },
+    )
+    .unwrap();
     nat
 }
 
@@ -119,19 +183,45 @@ fn internet_gateway_needs_a_public_ip() {
     let r = r(&mut w);
     let n = net(r);
     let td = taskdef(r, serde_json::json!({}));
-    let e = explain_in(r, &td, &n.public, std::slice::from_ref(&n.sg), true, "1.4.0");
+    let e = explain_in(
+        r,
+        &td,
+        &n.public,
+        std::slice::from_ref(&n.sg),
+        true,
+        "1.4.0",
+    );
     assert_eq!(e.outcome, "starts");
     let auth = verdict(&e, Traffic::EcrAuthorization);
-    assert_eq!(steps(auth), ["dns", "security-group-egress", "route", "network-acl-out", "network-acl-in", "internet-gateway", "service"]
-        .iter()
-        .filter(|s| !s.starts_with("network-acl"))
-        .copied()
-        .collect::<Vec<_>>());
-    let e = explain_in(r, &td, &n.public, std::slice::from_ref(&n.sg), false, "1.4.0");
+    assert_eq!(
+        steps(auth),
+        [
+            "dns",
+            "security-group-egress",
+            "route",
+            "network-acl-out",
+            "network-acl-in",
+            "internet-gateway",
+            "service"
+        ]
+    );
+    let e = explain_in(
+        r,
+        &td,
+        &n.public,
+        std::slice::from_ref(&n.sg),
+        false,
+        "1.4.0",
+    );
     assert_eq!(e.outcome, "fails");
     let auth = verdict(&e, Traffic::EcrAuthorization);
     assert_eq!(auth.blocked.as_ref().unwrap().hop.step, "internet-gateway");
-    assert!(auth.blocked.as_ref().unwrap().fix.contains("assignPublicIp=ENABLED"));
+    assert!(auth
+        .blocked
+        .as_ref()
+        .unwrap()
+        .fix
+        .contains("assignPublicIp=ENABLED"));
     let reason = e.stopped_reason.unwrap();
     assert!(reason.starts_with("ResourceInitializationError: unable to pull secrets or registry auth: The task cannot pull registry auth from Amazon ECR"));
     assert!(reason.contains("Post \"https://api.ecr.us-east-1.amazonaws.com/\": dial tcp "));
@@ -144,12 +234,23 @@ fn private_subnet_without_nat_has_no_route() {
     let r = r(&mut w);
     let n = net(r);
     let td = taskdef(r, serde_json::json!({}));
-    let e = explain_in(r, &td, &n.private, std::slice::from_ref(&n.sg), false, "1.4.0");
+    let e = explain_in(
+        r,
+        &td,
+        &n.private,
+        std::slice::from_ref(&n.sg),
+        false,
+        "1.4.0",
+    );
     let auth = verdict(&e, Traffic::EcrAuthorization);
     let b = auth.blocked.as_ref().unwrap();
     assert_eq!(b.hop.step, "route");
     assert_eq!(b.hop.resource, n.private_rt);
-    assert!(b.fix.contains("NAT gateway") && b.fix.contains("ecr.api"), "{}", b.fix);
+    assert!(
+        b.fix.contains("NAT gateway") && b.fix.contains("ecr.api"),
+        "{}",
+        b.fix
+    );
 }
 
 #[test]
@@ -159,7 +260,14 @@ fn nat_gateway_must_sit_in_a_public_subnet() {
     let n = net(r);
     let td = taskdef(r, serde_json::json!({}));
     add_nat(r, &n.public, &n.private_rt.clone());
-    let e = explain_in(r, &td, &n.private, std::slice::from_ref(&n.sg), false, "1.4.0");
+    let e = explain_in(
+        r,
+        &td,
+        &n.private,
+        std::slice::from_ref(&n.sg),
+        false,
+        "1.4.0",
+    );
     assert_eq!(e.outcome, "starts", "{:#?}", e.verdicts);
     assert!(steps(verdict(&e, Traffic::ImageLayers)).contains(&"nat-gateway"));
 
@@ -168,10 +276,23 @@ fn nat_gateway_must_sit_in_a_public_subnet() {
     let n = net(r);
     let td = taskdef(r, serde_json::json!({}));
     add_nat(r, &n.private_b, &n.private_rt.clone());
-    let e = explain_in(r, &td, &n.private, std::slice::from_ref(&n.sg), false, "1.4.0");
-    let b = verdict(&e, Traffic::EcrAuthorization).blocked.clone().unwrap();
+    let e = explain_in(
+        r,
+        &td,
+        &n.private,
+        std::slice::from_ref(&n.sg),
+        false,
+        "1.4.0",
+    );
+    let b = verdict(&e, Traffic::EcrAuthorization)
+        .blocked
+        .clone()
+        .unwrap();
     assert_eq!(b.hop.step, "nat-gateway");
-    assert!(b.hop.note.contains("no route 0.0.0.0/0 to an internet gateway"));
+    assert!(b
+        .hop
+        .note
+        .contains("no route 0.0.0.0/0 to an internet gateway"));
 }
 
 #[test]
@@ -182,16 +303,31 @@ fn ecr_endpoints_without_s3_gateway_fail_at_layers() {
     let td = taskdef(r, serde_json::json!({}));
     add_interface_endpoint(r, &n, "ecr.api", Vec::new());
     add_interface_endpoint(r, &n, "ecr.dkr", Vec::new());
-    let e = explain_in(r, &td, &n.private, std::slice::from_ref(&n.sg), false, "1.4.0");
+    let e = explain_in(
+        r,
+        &td,
+        &n.private,
+        std::slice::from_ref(&n.sg),
+        false,
+        "1.4.0",
+    );
     assert_eq!(verdict(&e, Traffic::EcrAuthorization).status, "reachable");
     assert_eq!(verdict(&e, Traffic::ImageManifest).status, "reachable");
     assert!(steps(verdict(&e, Traffic::ImageManifest)).contains(&"endpoint-security-group"));
     let layers = verdict(&e, Traffic::ImageLayers);
     assert_eq!(layers.status, "unreachable");
-    assert!(layers.blocked.as_ref().unwrap().fix.contains("S3 gateway endpoint"));
+    assert!(layers
+        .blocked
+        .as_ref()
+        .unwrap()
+        .fix
+        .contains("S3 gateway endpoint"));
     let reason = e.stopped_reason.clone().unwrap();
-    assert!(reason.starts_with(&format!("CannotPullContainerError: The task cannot pull {ECR_IMAGE} from the registry {ECR_IMAGE}.")));
-    assert!(reason.contains("Get https://prod-us-east-1-starport-layer-bucket.s3.us-east-1.amazonaws.com/"));
+    assert!(reason.starts_with(&format!(
+        "CannotPullContainerError: The task cannot pull {ECR_IMAGE} from the registry {ECR_IMAGE}."
+    )));
+    assert!(reason
+        .contains("Get https://prod-us-east-1-starport-layer-bucket.s3.us-east-1.amazonaws.com/"));
 
     r.create_vpc_endpoint(
         CreateEndpoint {
@@ -204,7 +340,14 @@ fn ecr_endpoints_without_s3_gateway_fail_at_layers() {
         NOW,
     )
     .unwrap();
-    let e = explain_in(r, &td, &n.private, std::slice::from_ref(&n.sg), false, "1.4.0");
+    let e = explain_in(
+        r,
+        &td,
+        &n.private,
+        std::slice::from_ref(&n.sg),
+        false,
+        "1.4.0",
+    );
     assert_eq!(e.outcome, "starts");
     assert!(steps(verdict(&e, Traffic::ImageLayers)).contains(&"gateway-endpoint"));
 }
@@ -215,20 +358,45 @@ fn endpoint_security_group_must_admit_443() {
     let r = r(&mut w);
     let n = net(r);
     let td = taskdef(r, serde_json::json!({}));
-    let closed = r.create_security_group("closed", "no ingress", Some(&n.vpc), Vec::new()).unwrap();
+    let closed = r
+        .create_security_group("closed", "no ingress", Some(&n.vpc), Vec::new())
+        .unwrap();
     add_interface_endpoint(r, &n, "ecr.api", vec![closed.clone()]);
-    let e = explain_in(r, &td, &n.private, std::slice::from_ref(&n.sg), false, "1.4.0");
-    let b = verdict(&e, Traffic::EcrAuthorization).blocked.clone().unwrap();
+    let e = explain_in(
+        r,
+        &td,
+        &n.private,
+        std::slice::from_ref(&n.sg),
+        false,
+        "1.4.0",
+    );
+    let b = verdict(&e, Traffic::EcrAuthorization)
+        .blocked
+        .clone()
+        .unwrap();
     assert_eq!(b.hop.step, "endpoint-security-group");
     assert!(b.fix.contains(&closed) && b.fix.contains("--port 443"));
     r.authorize(
         &closed,
         false,
-        &[IpPermission { ip_protocol: "tcp".into(), from_port: Some(443), to_port: Some(443), ipv4: vec![("10.0.0.0/16".into(), None)], ..Default::default() }],
+        &[IpPermission {
+            ip_protocol: "tcp".into(),
+            from_port: Some(443),
+            to_port: Some(443),
+            ipv4: vec![("10.0.0.0/16".into(), None)],
+            ..Default::default()
+        }],
         Vec::new(),
     )
     .unwrap();
-    let e = explain_in(r, &td, &n.private, std::slice::from_ref(&n.sg), false, "1.4.0");
+    let e = explain_in(
+        r,
+        &td,
+        &n.private,
+        std::slice::from_ref(&n.sg),
+        false,
+        "1.4.0",
+    );
     assert_eq!(verdict(&e, Traffic::EcrAuthorization).status, "reachable");
 }
 
@@ -238,13 +406,29 @@ fn task_egress_revoked_blocks_everything() {
     let r = r(&mut w);
     let n = net(r);
     let td = taskdef(r, serde_json::json!({}));
-    let sg = r.create_security_group("task", "task", Some(&n.vpc), Vec::new()).unwrap();
-    r.revoke(&sg, true, &[IpPermission { ip_protocol: "-1".into(), ipv4: vec![("0.0.0.0/0".into(), None)], ..Default::default() }], &[])
+    let sg = r
+        .create_security_group("task", "task", Some(&n.vpc), Vec::new())
         .unwrap();
+    r.revoke(
+        &sg,
+        true,
+        &[IpPermission {
+            ip_protocol: "-1".into(),
+            ipv4: vec![("0.0.0.0/0".into(), None)],
+            ..Default::default()
+        }],
+        &[],
+    )
+    .unwrap();
     let e = explain_in(r, &td, &n.public, std::slice::from_ref(&sg), true, "1.4.0");
-    let b = verdict(&e, Traffic::EcrAuthorization).blocked.clone().unwrap();
+    let b = verdict(&e, Traffic::EcrAuthorization)
+        .blocked
+        .clone()
+        .unwrap();
     assert_eq!(b.hop.step, "security-group-egress");
-    assert!(b.fix.starts_with(&format!("aws ec2 authorize-security-group-egress --group-id {sg}")));
+    assert!(b.fix.starts_with(&format!(
+        "aws ec2 authorize-security-group-egress --group-id {sg}"
+    )));
 }
 
 #[test]
@@ -254,7 +438,15 @@ fn network_acl_is_stateless_in_both_directions() {
     let n = net(r);
     let td = taskdef(r, serde_json::json!({}));
     let acl = r.create_network_acl(&n.vpc, Vec::new()).unwrap();
-    let assoc = r.network_acl_for_subnet(&n.public).unwrap().associations.iter().find(|a| a.subnet_id == n.public).unwrap().id.clone();
+    let assoc = r
+        .network_acl_for_subnet(&n.public)
+        .unwrap()
+        .associations
+        .iter()
+        .find(|a| a.subnet_id == n.public)
+        .unwrap()
+        .id
+        .clone();
     r.replace_network_acl_association(&assoc, &acl).unwrap();
     let allow = |rule: i32, egress: bool, from: i32, to: i32| NaclEntryArgs {
         rule_number: Some(rule),
@@ -267,23 +459,75 @@ fn network_acl_is_stateless_in_both_directions() {
         ..Default::default()
     };
     // Nothing allowed: outbound denied by the default rule.
-    let e = explain_in(r, &td, &n.public, std::slice::from_ref(&n.sg), true, "1.4.0");
-    let b = verdict(&e, Traffic::EcrAuthorization).blocked.clone().unwrap();
-    assert_eq!((b.hop.step, b.hop.resource.as_str()), ("network-acl-out", acl.as_str()));
+    let e = explain_in(
+        r,
+        &td,
+        &n.public,
+        std::slice::from_ref(&n.sg),
+        true,
+        "1.4.0",
+    );
+    let b = verdict(&e, Traffic::EcrAuthorization)
+        .blocked
+        .clone()
+        .unwrap();
+    assert_eq!(
+        (b.hop.step, b.hop.resource.as_str()),
+        ("network-acl-out", acl.as_str())
+    );
     // Outbound 443 allowed, replies not: blocked inbound.
-    r.create_network_acl_entry(&acl, &allow(100, true, 443, 443)).unwrap();
-    let e = explain_in(r, &td, &n.public, std::slice::from_ref(&n.sg), true, "1.4.0");
-    let b = verdict(&e, Traffic::EcrAuthorization).blocked.clone().unwrap();
+    r.create_network_acl_entry(&acl, &allow(100, true, 443, 443))
+        .unwrap();
+    let e = explain_in(
+        r,
+        &td,
+        &n.public,
+        std::slice::from_ref(&n.sg),
+        true,
+        "1.4.0",
+    );
+    let b = verdict(&e, Traffic::EcrAuthorization)
+        .blocked
+        .clone()
+        .unwrap();
     assert_eq!(b.hop.step, "network-acl-in");
     assert!(b.fix.contains("32768-60999"));
     // Replies on the ephemeral range: open.
-    r.create_network_acl_entry(&acl, &allow(100, false, 1024, 65535)).unwrap();
-    let e = explain_in(r, &td, &n.public, std::slice::from_ref(&n.sg), true, "1.4.0");
+    r.create_network_acl_entry(&acl, &allow(100, false, 1024, 65535))
+        .unwrap();
+    let e = explain_in(
+        r,
+        &td,
+        &n.public,
+        std::slice::from_ref(&n.sg),
+        true,
+        "1.4.0",
+    );
     assert_eq!(e.outcome, "starts");
     // A deny placed before the allow wins (ordered evaluation).
-    r.create_network_acl_entry(&acl, &NaclEntryArgs { rule_action: Some("deny".into()), ..allow(50, true, 400, 500) }).unwrap();
-    let e = explain_in(r, &td, &n.public, std::slice::from_ref(&n.sg), true, "1.4.0");
-    assert!(verdict(&e, Traffic::EcrAuthorization).blocked.as_ref().unwrap().hop.note.contains("rule 50"));
+    r.create_network_acl_entry(
+        &acl,
+        &NaclEntryArgs {
+            rule_action: Some("deny".into()),
+            ..allow(50, true, 400, 500)
+        },
+    )
+    .unwrap();
+    let e = explain_in(
+        r,
+        &td,
+        &n.public,
+        std::slice::from_ref(&n.sg),
+        true,
+        "1.4.0",
+    );
+    assert!(verdict(&e, Traffic::EcrAuthorization)
+        .blocked
+        .as_ref()
+        .unwrap()
+        .hop
+        .note
+        .contains("rule 50"));
 }
 
 #[test]
@@ -295,16 +539,36 @@ fn platform_1_3_0_uses_the_fargate_owned_eni_for_auth_and_secrets() {
         r,
         serde_json::json!({"secrets": [{"name": "DB", "valueFrom": "arn:aws:secretsmanager:us-east-1:123456789012:secret:db-AbCdEf"}]}),
     );
-    let e = explain_in(r, &td, &n.private, std::slice::from_ref(&n.sg), false, "1.3.0");
+    let e = explain_in(
+        r,
+        &td,
+        &n.private,
+        std::slice::from_ref(&n.sg),
+        false,
+        "1.3.0",
+    );
     let auth = verdict(&e, Traffic::EcrAuthorization);
     assert_eq!((auth.eni, auth.status), ("Fargate-owned ENI", "reachable"));
-    assert_eq!(verdict(&e, Traffic::SecretsManager).eni, "Fargate-owned ENI");
+    assert_eq!(
+        verdict(&e, Traffic::SecretsManager).eni,
+        "Fargate-owned ENI"
+    );
     let manifest = verdict(&e, Traffic::ImageManifest);
     assert_eq!((manifest.eni, manifest.status), ("task ENI", "unreachable"));
     assert!(e.stopped_reason.unwrap().starts_with("CannotPullContainerError: pull image manifest has been retried 5 time(s): failed to resolve ref 123456789012.dkr.ecr.us-east-1.amazonaws.com/app:1: failed to do request: Head \"https://123456789012.dkr.ecr.us-east-1.amazonaws.com/v2/app/manifests/1\""));
     // The same VPC on 1.4.0 fails earlier, at registry auth (N42).
-    let e = explain_in(r, &td, &n.private, std::slice::from_ref(&n.sg), false, "1.4.0");
-    assert!(e.stopped_reason.unwrap().contains("The task cannot pull registry auth from Amazon ECR"));
+    let e = explain_in(
+        r,
+        &td,
+        &n.private,
+        std::slice::from_ref(&n.sg),
+        false,
+        "1.4.0",
+    );
+    assert!(e
+        .stopped_reason
+        .unwrap()
+        .contains("The task cannot pull registry auth from Amazon ECR"));
 }
 
 #[test]
@@ -320,7 +584,14 @@ fn secrets_and_logs_reasons() {
             "logConfiguration": {"logDriver": "awslogs", "options": {"awslogs-group": "/ecs/app", "awslogs-region": "us-east-1"}},
         }),
     );
-    let e = explain_in(r, &td, &n.private, std::slice::from_ref(&n.sg), false, "1.4.0");
+    let e = explain_in(
+        r,
+        &td,
+        &n.private,
+        std::slice::from_ref(&n.sg),
+        false,
+        "1.4.0",
+    );
     assert!(e.stopped_reason.clone().unwrap().starts_with("ResourceInitializationError: unable to pull secrets or registry auth: unable to retrieve secrets from ssm"));
     let logs = verdict(&e, Traffic::LogDriver);
     assert_eq!(logs.role, "task execution role");
@@ -337,10 +608,22 @@ fn dns_support_off_blocks_resolution() {
     let r = r(&mut w);
     let n = net(r);
     let td = taskdef(r, serde_json::json!({}));
-    r.modify_vpc_attribute(&n.vpc, "enableDnsHostnames", false).unwrap();
-    r.modify_vpc_attribute(&n.vpc, "enableDnsSupport", false).unwrap();
-    let e = explain_in(r, &td, &n.public, std::slice::from_ref(&n.sg), true, "1.4.0");
-    let b = verdict(&e, Traffic::EcrAuthorization).blocked.clone().unwrap();
+    r.modify_vpc_attribute(&n.vpc, "enableDnsHostnames", false)
+        .unwrap();
+    r.modify_vpc_attribute(&n.vpc, "enableDnsSupport", false)
+        .unwrap();
+    let e = explain_in(
+        r,
+        &td,
+        &n.public,
+        std::slice::from_ref(&n.sg),
+        true,
+        "1.4.0",
+    );
+    let b = verdict(&e, Traffic::EcrAuthorization)
+        .blocked
+        .clone()
+        .unwrap();
     assert_eq!(b.hop.step, "dns");
     assert!(b.fix.contains("--enable-dns-support"));
 }
@@ -349,29 +632,95 @@ fn dns_support_off_blocks_resolution() {
 fn ipv6_only_needs_dns64_and_nat64_for_ipv4_only_services() {
     let mut w = world();
     let r = r(&mut w);
-    let vpc = r.create_vpc(CreateVpc { cidr_block: Some("10.0.0.0/16".into()), amazon_provided_ipv6: true, ..Default::default() }, NOW).unwrap();
+    let vpc = r
+        .create_vpc(
+            CreateVpc {
+                cidr_block: Some("10.0.0.0/16".into()),
+                amazon_provided_ipv6: true,
+                ..Default::default()
+            },
+            NOW,
+        )
+        .unwrap();
     let block = r.vpc(&vpc).unwrap().ipv6_blocks[0].cidr;
     let s6 = |i| block.subnet(64, i).unwrap().to_string();
     let public = r
-        .create_subnet(CreateSubnet { vpc_id: vpc.clone(), cidr_block: Some("10.0.0.0/24".into()), ipv6_cidr_block: Some(s6(1)), ..Default::default() }, NOW)
+        .create_subnet(
+            CreateSubnet {
+                vpc_id: vpc.clone(),
+                cidr_block: Some("10.0.0.0/24".into()),
+                ipv6_cidr_block: Some(s6(1)),
+                ..Default::default()
+            },
+            NOW,
+        )
         .unwrap();
-    let only = r.create_subnet(CreateSubnet { vpc_id: vpc.clone(), ipv6_native: true, ipv6_cidr_block: Some(s6(2)), ..Default::default() }, NOW).unwrap();
+    let only = r
+        .create_subnet(
+            CreateSubnet {
+                vpc_id: vpc.clone(),
+                ipv6_native: true,
+                ipv6_cidr_block: Some(s6(2)),
+                ..Default::default()
+            },
+            NOW,
+        )
+        .unwrap();
     let igw = r.create_internet_gateway(Vec::new());
     r.attach_internet_gateway(&igw, &vpc).unwrap();
     let eigw = r.create_egress_only_gateway(&vpc, Vec::new()).unwrap();
     let public_rt = r.create_route_table(&vpc, Vec::new()).unwrap();
-    r.create_route(&public_rt, &dest("0.0.0.0/0"), &RouteTargetArgs { gateway_id: Some(igw), ..Default::default() }).unwrap();
-    r.associate_route_table(&public_rt, Some(&public), None).unwrap();
+    r.create_route(
+        &public_rt,
+        &dest("0.0.0.0/0"),
+        &RouteTargetArgs {
+            gateway_id: Some(igw),
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    r.associate_route_table(&public_rt, Some(&public), None)
+        .unwrap();
     let rt = r.create_route_table(&vpc, Vec::new()).unwrap();
     r.associate_route_table(&rt, Some(&only), None).unwrap();
-    r.create_route(&rt, &RouteDestArgs { ipv6_cidr: Some("::/0".into()), ..Default::default() }, &RouteTargetArgs { egress_only_internet_gateway_id: Some(eigw), ..Default::default() })
-        .unwrap();
+    r.create_route(
+        &rt,
+        &RouteDestArgs {
+            ipv6_cidr: Some("::/0".into()),
+            ..Default::default()
+        },
+        &RouteTargetArgs {
+            egress_only_internet_gateway_id: Some(eigw),
+            ..Default::default()
+        },
+    )
+    .unwrap();
     let sg = r.vpc(&vpc).unwrap().default_security_group_id.clone();
-    let td = taskdef(r, serde_json::json!({"secrets": [{"name": "S", "valueFrom": "arn:aws:secretsmanager:us-east-1:123456789012:secret:s"}]}));
+    let td = taskdef(
+        r,
+        serde_json::json!({"secrets": [{"name": "S", "valueFrom": "arn:aws:secretsmanager:us-east-1:123456789012:secret:s"}]}),
+    );
     let run = |r: &Region| {
         let td = r.ecs.task_definitions.get(&td).unwrap();
-        let source = r.launch_source(&only, std::slice::from_ref(&sg), None, None, None, false, false, true).unwrap();
-        explain(&Launch { source, td, platform_version: "1.4.0", task_arn: None, dual_stack: false })
+        let source = r
+            .launch_source(
+                &only,
+                std::slice::from_ref(&sg),
+                None,
+                None,
+                None,
+                false,
+                false,
+                true,
+            )
+            .unwrap();
+        explain(&Launch {
+            source,
+            td,
+            platform_version: "1.4.0",
+            task_arn: None,
+            dual_stack: false,
+        })
     };
     let e = run(r);
     // ECR uses its dual-stack endpoints over IPv6 via the egress-only gateway.
@@ -381,18 +730,42 @@ fn ipv6_only_needs_dns64_and_nat64_for_ipv4_only_services() {
     // Secrets Manager is IPv4-only: DNS64 is off.
     let sm = verdict(&e, Traffic::SecretsManager);
     assert_eq!(sm.blocked.as_ref().unwrap().hop.step, "dns64");
-    r.modify_subnet_attribute(&only, SubnetAttr::EnableDns64(true)).unwrap();
-    let e = run(r);
-    let sm = verdict(&e, Traffic::SecretsManager);
-    assert!(sm.blocked.as_ref().unwrap().hop.note.contains("DNS64 address"), "{sm:#?}");
-    // NAT64 through a public NAT gateway.
-    let alloc = r.allocate_address(None, Vec::new()).unwrap();
-    let nat = r.create_nat_gateway(&public, Some(&alloc), None, None, Vec::new(), NOW).unwrap();
-    r.create_route(&rt, &RouteDestArgs { ipv6_cidr: Some("64:ff9b::/96".into()), ..Default::default() }, &RouteTargetArgs { nat_gateway_id: Some(nat), ..Default::default() })
+    r.modify_subnet_attribute(&only, SubnetAttr::EnableDns64(true))
         .unwrap();
     let e = run(r);
+    let sm = verdict(&e, Traffic::SecretsManager);
+    assert!(
+        sm.blocked
+            .as_ref()
+            .unwrap()
+            .hop
+            .note
+            .contains("DNS64 address"),
+        "{sm:#?}"
+    );
+    // NAT64 through a public NAT gateway.
+    let alloc = r.allocate_address(None, Vec::new()).unwrap();
+    let nat = r
+        .create_nat_gateway(&public, Some(&alloc), None, None, Vec::new(), NOW)
+        .unwrap();
+    r.create_route(
+        &rt,
+        &RouteDestArgs {
+            ipv6_cidr: Some("64:ff9b::/96".into()),
+            ..Default::default()
+        },
+        &RouteTargetArgs {
+            nat_gateway_id: Some(nat),
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    let e = run(r);
     assert_eq!(e.outcome, "starts", "{:#?}", e.verdicts);
-    assert!(verdict(&e, Traffic::SecretsManager).path.iter().any(|h| h.note.contains("NAT64")));
+    assert!(verdict(&e, Traffic::SecretsManager)
+        .path
+        .iter()
+        .any(|h| h.note.contains("NAT64")));
     assert_eq!(e.network.mode, "IPv6-only");
 }
 
@@ -400,11 +773,25 @@ fn ipv6_only_needs_dns64_and_nat64_for_ipv4_only_services() {
 fn dual_stack_tasks_still_need_an_ipv4_default_route() {
     let mut w = world();
     let r = r(&mut w);
-    let vpc = r.create_vpc(CreateVpc { cidr_block: Some("10.0.0.0/16".into()), amazon_provided_ipv6: true, ..Default::default() }, NOW).unwrap();
+    let vpc = r
+        .create_vpc(
+            CreateVpc {
+                cidr_block: Some("10.0.0.0/16".into()),
+                amazon_provided_ipv6: true,
+                ..Default::default()
+            },
+            NOW,
+        )
+        .unwrap();
     let block = r.vpc(&vpc).unwrap().ipv6_blocks[0].cidr;
     let sub = r
         .create_subnet(
-            CreateSubnet { vpc_id: vpc.clone(), cidr_block: Some("10.0.0.0/24".into()), ipv6_cidr_block: Some(block.subnet(64, 1).unwrap().to_string()), ..Default::default() },
+            CreateSubnet {
+                vpc_id: vpc.clone(),
+                cidr_block: Some("10.0.0.0/24".into()),
+                ipv6_cidr_block: Some(block.subnet(64, 1).unwrap().to_string()),
+                ..Default::default()
+            },
             NOW,
         )
         .unwrap();
@@ -412,15 +799,45 @@ fn dual_stack_tasks_still_need_an_ipv4_default_route() {
     r.attach_internet_gateway(&igw, &vpc).unwrap();
     let rt = r.create_route_table(&vpc, Vec::new()).unwrap();
     r.associate_route_table(&rt, Some(&sub), None).unwrap();
-    r.create_route(&rt, &RouteDestArgs { ipv6_cidr: Some("::/0".into()), ..Default::default() }, &RouteTargetArgs { gateway_id: Some(igw), ..Default::default() })
-        .unwrap();
+    r.create_route(
+        &rt,
+        &RouteDestArgs {
+            ipv6_cidr: Some("::/0".into()),
+            ..Default::default()
+        },
+        &RouteTargetArgs {
+            gateway_id: Some(igw),
+            ..Default::default()
+        },
+    )
+    .unwrap();
     let sg = r.vpc(&vpc).unwrap().default_security_group_id.clone();
     let td = taskdef(r, serde_json::json!({}));
     let tdr = r.ecs.task_definitions.get(&td).unwrap();
-    let source = r.launch_source(&sub, std::slice::from_ref(&sg), None, None, None, true, true, false).unwrap();
-    let e = explain(&Launch { source, td: tdr, platform_version: "1.4.0", task_arn: None, dual_stack: true });
+    let source = r
+        .launch_source(
+            &sub,
+            std::slice::from_ref(&sg),
+            None,
+            None,
+            None,
+            true,
+            true,
+            false,
+        )
+        .unwrap();
+    let e = explain(&Launch {
+        source,
+        td: tdr,
+        platform_version: "1.4.0",
+        task_arn: None,
+        dual_stack: true,
+    });
     assert_eq!(e.network.mode, "dual-stack");
-    let b = verdict(&e, Traffic::EcrAuthorization).blocked.clone().unwrap();
+    let b = verdict(&e, Traffic::EcrAuthorization)
+        .blocked
+        .clone()
+        .unwrap();
     assert_eq!(b.hop.step, "route");
     assert!(b.hop.note.contains("no route to"));
 }

@@ -59,12 +59,36 @@ impl RegionInfo {
     /// N15: Regions where Fargate supports IPv6-only subnets.
     pub fn supports_ipv6_only_tasks(&self) -> bool {
         const N15: &[&str] = &[
-            "us-east-1", "us-east-2", "us-west-1", "us-west-2", "af-south-1", "ap-east-1",
-            "ap-south-2", "ap-southeast-3", "ap-southeast-4", "ap-south-1", "ap-northeast-3",
-            "ap-northeast-2", "ap-southeast-1", "ap-southeast-2", "ap-northeast-1",
-            "ca-central-1", "ca-west-1", "cn-north-1", "cn-northwest-1", "eu-central-1",
-            "eu-west-2", "eu-south-1", "eu-west-3", "eu-south-2", "il-central-1", "me-south-1",
-            "me-central-1", "sa-east-1", "us-gov-east-1", "us-gov-west-1",
+            "us-east-1",
+            "us-east-2",
+            "us-west-1",
+            "us-west-2",
+            "af-south-1",
+            "ap-east-1",
+            "ap-south-2",
+            "ap-southeast-3",
+            "ap-southeast-4",
+            "ap-south-1",
+            "ap-northeast-3",
+            "ap-northeast-2",
+            "ap-southeast-1",
+            "ap-southeast-2",
+            "ap-northeast-1",
+            "ca-central-1",
+            "ca-west-1",
+            "cn-north-1",
+            "cn-northwest-1",
+            "eu-central-1",
+            "eu-west-2",
+            "eu-south-1",
+            "eu-west-3",
+            "eu-south-2",
+            "il-central-1",
+            "me-south-1",
+            "me-central-1",
+            "sa-east-1",
+            "us-gov-east-1",
+            "us-gov-west-1",
         ];
         N15.contains(&self.name)
     }
@@ -94,7 +118,13 @@ mod tests {
             assert!(v4.prefix_len() >= 10 && v4.prefix_len() <= 16);
             let _: Ipv6Cidr = r.vpc_v6_pool.parse().unwrap();
         }
-        assert_eq!(find("us-east-1").unwrap().private_dns_suffix(), "ec2.internal");
-        assert_eq!(find("eu-west-1").unwrap().private_dns_suffix(), "eu-west-1.compute.internal");
+        assert_eq!(
+            find("us-east-1").unwrap().private_dns_suffix(),
+            "ec2.internal"
+        );
+        assert_eq!(
+            find("eu-west-1").unwrap().private_dns_suffix(),
+            "eu-west-1.compute.internal"
+        );
     }
 }

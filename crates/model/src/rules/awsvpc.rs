@@ -49,25 +49,38 @@ pub fn check_config(region: &Region, cfg: &AwsVpcConfig, fargate: bool) -> Resul
             cfg.subnets.join(", ")
         )));
     }
-    let subnets: Vec<&Subnet> = cfg.subnets.iter().filter_map(|s| region.subnets.get(s)).collect();
+    let subnets: Vec<&Subnet> = cfg
+        .subnets
+        .iter()
+        .filter_map(|s| region.subnets.get(s))
+        .collect();
     let vpc_id = subnets[0].vpc_id.clone();
     if subnets.iter().any(|s| s.vpc_id != vpc_id) {
-        return Err(err::invalid_parameter("Subnets must all belong to the same VPC."));
+        return Err(err::invalid_parameter(
+            "Subnets must all belong to the same VPC.",
+        ));
     }
     if cfg.security_groups.len() > MAX_SECURITY_GROUPS {
-        return Err(err::invalid_parameter("securityGroups can have at most 5 items."));
+        return Err(err::invalid_parameter(
+            "securityGroups can have at most 5 items.",
+        ));
     }
-    if let Some(missing) = cfg.security_groups.iter().find(|g| !region.security_groups.contains(g)) {
+    if let Some(missing) = cfg
+        .security_groups
+        .iter()
+        .find(|g| !region.security_groups.contains(g))
+    {
         return Err(err::invalid_parameter(format!(
             "Error retrieving security group information for [{}]: The security group '{missing}' does not exist (ErrorCode: InvalidGroup.NotFound)",
             cfg.security_groups.join(", ")
         )));
     }
-    if let Some(other) = cfg
-        .security_groups
-        .iter()
-        .find(|g| region.security_groups.get(g).is_some_and(|sg| sg.vpc_id != vpc_id))
-    {
+    if let Some(other) = cfg.security_groups.iter().find(|g| {
+        region
+            .security_groups
+            .get(g)
+            .is_some_and(|sg| sg.vpc_id != vpc_id)
+    }) {
         return Err(err::invalid_parameter(format!(
             "Security group {other} does not appear to belong to the same VPC as the input subnets."
         )));
@@ -82,7 +95,9 @@ pub fn check_config(region: &Region, cfg: &AwsVpcConfig, fargate: bool) -> Resul
         }
     };
     if assign && !fargate {
-        return Err(err::invalid_parameter("Assign public IP is not supported for this launch type."));
+        return Err(err::invalid_parameter(
+            "Assign public IP is not supported for this launch type.",
+        ));
     }
     let mut groups: Vec<String> = Vec::new();
     for g in &cfg.security_groups {
@@ -101,7 +116,12 @@ pub fn check_config(region: &Region, cfg: &AwsVpcConfig, fargate: bool) -> Resul
             subnet_ids.push(s.clone());
         }
     }
-    Ok(CheckedConfig { subnets: subnet_ids, vpc_id, security_groups: groups, assign_public_ip: assign })
+    Ok(CheckedConfig {
+        subnets: subnet_ids,
+        vpc_id,
+        security_groups: groups,
+        assign_public_ip: assign,
+    })
 }
 
 /// N16: the task's hostname is the ENI's private DNS name when the VPC has both

@@ -11,11 +11,23 @@ pub const WINDOWS_LATEST: &str = "1.0.0";
 /// resolved version, never `LATEST`.
 pub fn resolve(requested: Option<&str>, windows: bool) -> Result<&'static str> {
     let r = requested.unwrap_or("LATEST");
-    let known: &[&'static str] = if windows { &["1.0.0"] } else { &["1.3.0", "1.4.0"] };
+    let known: &[&'static str] = if windows {
+        &["1.0.0"]
+    } else {
+        &["1.3.0", "1.4.0"]
+    };
     if r == "LATEST" {
-        return Ok(if windows { WINDOWS_LATEST } else { LINUX_LATEST });
+        return Ok(if windows {
+            WINDOWS_LATEST
+        } else {
+            LINUX_LATEST
+        });
     }
-    known.iter().copied().find(|k| *k == r).ok_or_else(err::platform_unknown)
+    known
+        .iter()
+        .copied()
+        .find(|k| *k == r)
+        .ok_or_else(err::platform_unknown)
 }
 
 /// N7: features a platform version lacks (EFS volumes and configurable
@@ -23,7 +35,11 @@ pub fn resolve(requested: Option<&str>, windows: bool) -> Result<&'static str> {
 pub fn check_task_definition(version: &str, td: &TaskDefinition) -> Result<()> {
     if version == "1.3.0" {
         // EFS volumes, configurable ephemeral storage and more than 4 vCPU.
-        let big = td.cpu.as_deref().and_then(|c| c.parse::<i64>().ok()).is_some_and(|c| c > 4096);
+        let big = td
+            .cpu
+            .as_deref()
+            .and_then(|c| c.parse::<i64>().ok())
+            .is_some_and(|c| c > 4096);
         if td.efs_volumes || td.ephemeral_storage.is_some() || big {
             return Err(err::platform_incompatible());
         }
@@ -56,7 +72,11 @@ pub fn uses_fargate_owned_eni(version: &str, windows: bool) -> bool {
 }
 
 pub fn version_at_least(v: &str, min: &str) -> bool {
-    let parse = |s: &str| s.split('.').map(|p| p.parse::<u32>().unwrap_or(0)).collect::<Vec<_>>();
+    let parse = |s: &str| {
+        s.split('.')
+            .map(|p| p.parse::<u32>().unwrap_or(0))
+            .collect::<Vec<_>>()
+    };
     parse(v) >= parse(min)
 }
 
@@ -69,8 +89,14 @@ mod tests {
         assert_eq!(resolve(None, false).unwrap(), "1.4.0");
         assert_eq!(resolve(Some("LATEST"), true).unwrap(), "1.0.0");
         assert_eq!(resolve(Some("1.3.0"), false).unwrap(), "1.3.0");
-        assert_eq!(resolve(Some("1.4.0"), true).unwrap_err().code, "PlatformUnknownException");
-        assert_eq!(resolve(Some("9.9.9"), false).unwrap_err().code, "PlatformUnknownException");
+        assert_eq!(
+            resolve(Some("1.4.0"), true).unwrap_err().code,
+            "PlatformUnknownException"
+        );
+        assert_eq!(
+            resolve(Some("9.9.9"), false).unwrap_err().code,
+            "PlatformUnknownException"
+        );
     }
 
     #[test]

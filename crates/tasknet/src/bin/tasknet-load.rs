@@ -9,16 +9,16 @@
 
 use bytes::Bytes;
 use clap::Parser;
-use http_body_util::{BodyExt, Full};
-use hyper::client::conn::http1;
-use hyper_util::rt::TokioIo;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-use tokio::net::TcpStream;
+use tasknet::client::Client;
 
 #[derive(Parser, Clone)]
-#[command(name = "tasknet-load", about = "Drive RunTask / DescribeTasks load and print throughput and latency")]
+#[command(
+    name = "tasknet-load",
+    about = "Drive RunTask / DescribeTasks load and print throughput and latency"
+)]
 struct Args {
     /// Endpoint URL (http only).
     #[arg(long, default_value = "http://127.0.0.1:4566")]
@@ -41,20 +41,16 @@ struct Args {
 }
 
 struct Conn {
-    tx: http1::SendRequest<Full<Bytes>>,
-    host: String,
+    client: Client,
     region: String,
 }
 
 impl Conn {
-    async fn open(addr: &str, region: &str) -> Result<Conn, String> {
-        let stream = TcpStream::connect(addr).await.map_err(|e| format!("connect {addr}: {e}"))?;
-        let _ = stream.set_nodelay(true);
-        let (tx, conn) = http1::handshake(TokioIo::new(stream)).await.map_err(|e| e.to_string())?;
-        tokio::spawn(async move {
-            let _ = conn.await;
-        });
-        Ok(Conn { tx, host: addr.to_string(), region: region.to_string() })
+    async fn open(endpoint: &str, region: &str) -> Result<Conn, String> {
+        Ok(Conn {
+            client: Client::connect(endpoint).await?,
+            region: region.to_string(),
+        })
     }
 
     fn auth(&self, service: &str) -> String {
@@ -66,33 +62,36 @@ impl Conn {
 
     /// One ECS JSON call; returns (status, body).
     async fn ecs(&mut self, op: &str, body: &str) -> Result<(u16, Bytes), String> {
-        let req = hyper::Request::post("/")
-            .header("host", &self.host)
-            .header("content-type", "application/x-amz-json-1.1")
-            .header("x-amz-target", format!("AmazonEC2ContainerServiceV20141113.{op}"))
-            .header("authorization", self.auth("ecs"))
-            .body(Full::new(Bytes::from(body.to_string())))
-            .map_err(|e| e.to_string())?;
-        self.send(req).await
+        let headers = [
+            ("content-type", "application/x-amz-json-1.1".to_string()),
+            (
+                "x-amz-target",
+                format!("AmazonEC2ContainerServiceV20141113.{op}"),
+            ),
+            ("authorization", self.auth("ecs")),
+        ];
+        self.client
+            .send("POST", "/", &headers, body.as_bytes().to_vec())
+            .await
     }
 
     /// One EC2 query call.
     async fn ec2(&mut self, form: &str) -> Result<(u16, Bytes), String> {
-        let req = hyper::Request::post("/")
-            .header("host", &self.host)
-            .header("content-type", "application/x-www-form-urlencoded")
-            .header("authorization", self.auth("ec2"))
-            .body(Full::new(Bytes::from(format!("{form}&Version=2016-11-15"))))
-            .map_err(|e| e.to_string())?;
-        self.send(req).await
-    }
-
-    async fn send(&mut self, req: hyper::Request<Full<Bytes>>) -> Result<(u16, Bytes), String> {
-        self.tx.ready().await.map_err(|e| e.to_string())?;
-        let resp = self.tx.send_request(req).await.map_err(|e| e.to_string())?;
-        let status = resp.status().as_u16();
-        let body = resp.into_body().collect().await.map_err(|e| e.to_string())?.to_bytes();
-        Ok((status, body))
+        let headers = [
+            (
+                "content-type",
+                "application/x-www-form-urlencoded".to_string(),
+            ),
+            ("authorization", self.auth("ec2")),
+        ];
+        self.client
+            .send(
+                "POST",
+                "/",
+                &headers,
+                format!("{form}&Version=2016-11-15").into_bytes(),
+            )
+            .await
     }
 }
 
@@ -114,7 +113,12 @@ async fn must(r: Result<(u16, Bytes), String>, what: &str) -> Result<Bytes, Stri
 
 /// Cluster, task definition, VPC and a /16 subnet; returns the RunTask body.
 async fn prepare(c: &mut Conn) -> Result<String, String> {
-    must(c.ecs("CreateCluster", r#"{"clusterName":"tasknet-load"}"#).await, "CreateCluster").await?;
+    must(
+        c.ecs("CreateCluster", r#"{"clusterName":"tasknet-load"}"#)
+            .await,
+        "CreateCluster",
+    )
+    .await?;
     must(
         c.ecs(
             "RegisterTaskDefinition",
@@ -124,9 +128,20 @@ async fn prepare(c: &mut Conn) -> Result<String, String> {
         "RegisterTaskDefinition",
     )
     .await?;
-    let vpc = must(c.ec2("Action=CreateVpc&CidrBlock=10.200.0.0%2F16").await, "CreateVpc").await?;
+    let vpc = must(
+        c.ec2("Action=CreateVpc&CidrBlock=10.200.0.0%2F16").await,
+        "CreateVpc",
+    )
+    .await?;
     let vpc_id = xml_value(&vpc, "vpcId").ok_or("no vpcId")?;
-    let sub = must(c.ec2(&format!("Action=CreateSubnet&VpcId={vpc_id}&CidrBlock=10.200.0.0%2F16")).await, "CreateSubnet").await?;
+    let sub = must(
+        c.ec2(&format!(
+            "Action=CreateSubnet&VpcId={vpc_id}&CidrBlock=10.200.0.0%2F16"
+        ))
+        .await,
+        "CreateSubnet",
+    )
+    .await?;
     let subnet = xml_value(&sub, "subnetId").ok_or("no subnetId")?;
     Ok(format!(
         r#"{{"cluster":"tasknet-load","taskDefinition":"tasknet-load","launchType":"FARGATE","networkConfiguration":{{"awsvpcConfiguration":{{"subnets":["{subnet}"]}}}}}}"#
@@ -144,18 +159,25 @@ fn percentile(sorted: &[u64], p: f64) -> f64 {
 #[tokio::main(flavor = "multi_thread")]
 async fn main() -> Result<(), String> {
     let args = Args::parse();
-    let addr = args.endpoint.trim_start_matches("http://").trim_end_matches('/').to_string();
+    let addr = args.endpoint.clone();
     let mut setup = Conn::open(&addr, &args.region).await?;
     let run_body = prepare(&mut setup).await?;
     let body = if args.op == "describe-tasks" {
         let out = must(setup.ecs("RunTask", &run_body).await, "RunTask").await?;
         let v: serde_json::Value = serde_json::from_slice(&out).map_err(|e| e.to_string())?;
-        let arn = v["tasks"][0]["taskArn"].as_str().ok_or("RunTask returned no task")?.to_string();
+        let arn = v["tasks"][0]["taskArn"]
+            .as_str()
+            .ok_or("RunTask returned no task")?
+            .to_string();
         format!(r#"{{"cluster":"tasknet-load","tasks":["{arn}"]}}"#)
     } else {
         run_body
     };
-    let op = if args.op == "describe-tasks" { "DescribeTasks" } else { "RunTask" };
+    let op = if args.op == "describe-tasks" {
+        "DescribeTasks"
+    } else {
+        "RunTask"
+    };
     let body = Arc::new(body);
     let measuring = Arc::new(AtomicBool::new(false));
     let stop = Arc::new(AtomicBool::new(false));
@@ -163,7 +185,12 @@ async fn main() -> Result<(), String> {
     let mut workers = Vec::new();
     for _ in 0..args.connections {
         let mut conn = Conn::open(&addr, &args.region).await?;
-        let (body, measuring, stop, errors) = (body.clone(), measuring.clone(), stop.clone(), errors.clone());
+        let (body, measuring, stop, errors) = (
+            body.clone(),
+            measuring.clone(),
+            stop.clone(),
+            errors.clone(),
+        );
         workers.push(tokio::spawn(async move {
             let mut lat: Vec<u64> = Vec::with_capacity(200_000);
             while !stop.load(Ordering::Relaxed) {

@@ -1,0 +1,148 @@
+//! The admin endpoints under `/_tasknet/`: health and reset for test harnesses,
+//! the task metadata document (N61) and `explain` (N43).
+
+use api::Api;
+use bytes::Bytes;
+use http_body_util::Full;
+use model::ApiError;
+use serde_json::{json, Value};
+
+pub type HttpResponse = hyper::Response<Full<Bytes>>;
+
+pub fn json(status: u16, v: Value) -> HttpResponse {
+    hyper::Response::builder()
+        .status(status)
+        .header("content-type", "application/json")
+        .body(Full::new(Bytes::from(v.to_string())))
+        .unwrap_or_else(|_| hyper::Response::new(Full::new(Bytes::new())))
+}
+
+fn error(e: &ApiError) -> HttpResponse {
+    json(e.status, json!({"__type": e.code, "message": e.message}))
+}
+
+fn not_found(msg: impl Into<String>) -> HttpResponse {
+    json(404, json!({"__type": "NotFound", "message": msg.into()}))
+}
+
+fn query_param(query: &str, name: &str) -> Option<String> {
+    form_urlencoded::parse(query.as_bytes())
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.into_owned())
+}
+
+pub async fn route(api: &Api, method: &str, path: &str, query: &str, body: &[u8]) -> HttpResponse {
+    match (method, path) {
+        ("GET", "health") => json(200, json!({"status": "ok"})),
+        ("POST", "reset") => match api
+            .control
+            .write(|w, now| {
+                w.reset(now);
+                Ok(())
+            })
+            .await
+        {
+            Ok(()) => json(200, json!({"status": "reset"})),
+            Err(e) => error(&e),
+        },
+        ("GET", p) if p.starts_with("tasks/") && p.ends_with("/metadata") => {
+            let id = p["tasks/".len()..p.len() - "/metadata".len()].to_string();
+            let doc = api
+                .control
+                .read(move |w| {
+                    w.regions()
+                        .find_map(|r| r.ecs.tasks.get(&id).map(|t| r.task_metadata(t)))
+                })
+                .await;
+            match doc {
+                Ok(Some(d)) => json(200, d),
+                Ok(None) => not_found("no such task"),
+                Err(e) => error(&e),
+            }
+        }
+        ("GET", "explain") => explain_task(api, query).await,
+        ("POST", "explain") => explain_plan(api, query, body).await,
+        _ => not_found(format!("no admin endpoint {method} /_tasknet/{path}")),
+    }
+}
+
+/// `GET /_tasknet/explain?cluster=…&task=…[&region=…]`: N43 for a launched task.
+async fn explain_task(api: &Api, query: &str) -> HttpResponse {
+    let Some(task) = query_param(query, "task") else {
+        return error(&model::ecs::err::invalid_parameter("task is required"));
+    };
+    let cluster = query_param(query, "cluster").unwrap_or_else(|| "default".into());
+    let region = query_param(query, "region")
+        .or_else(|| {
+            task.strip_prefix("arn:aws:ecs:")
+                .and_then(|r| r.split(':').next())
+                .map(str::to_string)
+        })
+        .unwrap_or_else(|| api.control.settings.default_region.clone());
+    let r = api
+        .control
+        .read(move |w| -> Result<Value, ApiError> {
+            let r = w.region(&region)?;
+            let name = model::ecs::cluster::cluster_name(&cluster).to_string();
+            r.ecs.clusters.get(&name).ok_or_else(model::ecs::err::cluster_not_found)?;
+            let t = r.find_task(&name, &task).ok_or_else(model::ecs::task::task_not_found)?;
+            let e = r.explain_task(t).ok_or_else(|| {
+                model::ecs::err::invalid_parameter("The task's subnet or task definition no longer exists, so its network cannot be explained.")
+            })?;
+            Ok(with_task_state(serde_json::to_value(&e).unwrap_or_default(), t))
+        })
+        .await;
+    match r {
+        Ok(Ok(v)) => json(200, v),
+        Ok(Err(e)) | Err(e) => error(&e),
+    }
+}
+
+/// Add what actually happened to a launched task next to the verdicts.
+fn with_task_state(mut v: Value, t: &model::ecs::types::Task) -> Value {
+    v["task"] = json!({
+        "lastStatus": t.last_status.as_str(),
+        "desiredStatus": t.desired_status,
+        "stopCode": t.stop_code,
+        "stoppedReason": t.stopped_reason,
+    });
+    v
+}
+
+/// `POST /_tasknet/explain` with a RunTask-shaped body: N43 for a planned task.
+async fn explain_plan(api: &Api, query: &str, body: &[u8]) -> HttpResponse {
+    let input: Value = match serde_json::from_slice(body) {
+        Ok(v @ Value::Object(_)) => v,
+        _ => {
+            return error(&ApiError::new(
+                "SerializationException",
+                "The body must be a JSON object shaped like a RunTask request.",
+            ))
+        }
+    };
+    let region = query_param(query, "region")
+        .or_else(|| {
+            input
+                .get("region")
+                .and_then(Value::as_str)
+                .map(str::to_string)
+        })
+        .unwrap_or_else(|| api.control.settings.default_region.clone());
+    let principal = model::ecs::settings::root_arn(&api.control.settings.account_id);
+    let req = match api::ecs::run_task_request(&input, principal) {
+        Ok(r) => r,
+        Err(e) => return error(&e),
+    };
+    let r = api
+        .control
+        .read(move |w| -> Result<Value, ApiError> {
+            let inline = input.get("taskDefinition").filter(|v| v.is_object());
+            let plans = w.explain_plan(&region, &req, inline)?;
+            Ok(json!({ "region": region, "subnets": plans }))
+        })
+        .await;
+    match r {
+        Ok(Ok(v)) => json(200, v),
+        Ok(Err(e)) | Err(e) => error(&e),
+    }
+}

@@ -1,0 +1,3 @@
+//! Library part of the `tasknet` package, shared by its binaries.
+
+pub mod client;
