@@ -138,7 +138,11 @@ pub fn render(e: &Value) -> String {
         s(net, "subnet_id"),
         s(net, "availability_zone"),
         s(net, "mode"),
-        addrs.join(", "),
+        if addrs.is_empty() {
+            "no address".to_string()
+        } else {
+            addrs.join(", ")
+        },
         groups.join(", ")
     );
     if let Some(t) = e.get("task") {
@@ -156,6 +160,17 @@ pub fn render(e: &Value) -> String {
         None => {
             let _ = writeln!(out, "Outcome: starts");
         }
+    }
+    if let Some(b) = e.get("blocked").filter(|b| !b.is_null()) {
+        let h = &b["hop"];
+        let _ = writeln!(
+            out,
+            "  missing: {} {}: {}",
+            s(h, "step"),
+            s(h, "resource"),
+            s(h, "note")
+        );
+        let _ = writeln!(out, "  fix: {}", s(b, "fix"));
     }
     let _ = writeln!(out);
     let _ = writeln!(

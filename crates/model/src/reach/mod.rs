@@ -130,6 +130,41 @@ pub struct Explanation {
     /// `starts` or `fails`.
     pub outcome: &'static str,
     pub stopped_reason: Option<String>,
+    /// Set when the task ENI itself cannot be (or was not) created (N11):
+    /// then no traffic flows at all.
+    pub blocked: Option<Blocked>,
+}
+
+impl Explanation {
+    /// The task ENI could not be created in the subnet (N11, N21): the task
+    /// stops before any traffic, so no verdict is evaluated and the network
+    /// view has no addresses.
+    pub fn eni_failed(mut self, reason: String, note: String) -> Self {
+        let subnet = self.network.subnet_id.clone();
+        self.outcome = "fails";
+        self.stopped_reason = Some(reason);
+        self.blocked = Some(Blocked {
+            hop: Hop {
+                step: "network-interface",
+                resource: subnet.clone(),
+                note,
+            },
+            fix: format!(
+                "Free IPv4 addresses in {subnet} (stop tasks or delete unused network interfaces), or launch into more subnets or a larger one."
+            ),
+        });
+        self.network.private_ipv4 = None;
+        self.network.ipv6 = None;
+        self.network.public_ipv4 = None;
+        for v in &mut self.verdicts {
+            v.status = "not evaluated";
+            v.address = None;
+            v.path.clear();
+            v.blocked = None;
+            v.stopped_reason = None;
+        }
+        self
+    }
 }
 
 /// What a task definition needs to reach, in the order the agent does it:
@@ -427,6 +462,7 @@ pub fn explain(launch: &Launch) -> Explanation {
         outcome: if first.is_some() { "fails" } else { "starts" },
         stopped_reason,
         verdicts,
+        blocked: None,
     }
 }
 
@@ -493,13 +529,20 @@ impl Region {
             n.dual_stack,
             n.ipv6_only,
         )?;
-        Some(explain(&Launch {
+        let e = explain(&Launch {
             source,
             td,
             platform_version: &t.platform_version,
             task_arn: Some(t.arn(&self.account_id)),
             dual_stack: n.dual_stack,
-        }))
+        });
+        // Without an ENI the only way to fail to start is its creation (N11).
+        if a.eni_id.is_none() && t.stop_code.as_deref() == Some("TaskFailedToStart") {
+            let reason = t.stopped_reason.clone().unwrap_or_default();
+            let note = format!("the task ENI was never created in {}", n.subnet_id);
+            return Some(e.eni_failed(reason, note));
+        }
+        Some(e)
     }
 }
 
@@ -576,13 +619,24 @@ impl crate::world::World {
             ) else {
                 continue;
             };
-            out.push(explain(&Launch {
+            let e = explain(&Launch {
                 source,
                 td: &p.td,
                 platform_version: p.version,
                 task_arn: None,
                 dual_stack: dual,
-            }));
+            });
+            // N11: the launch would stop before any traffic, out of addresses.
+            if subnet.cidr.is_some() && !p.ipv6_only && r.available_ip_count(s) == 0 {
+                let code = crate::ec2::err::insufficient_addresses().code;
+                let note = format!(
+                    "{s} ({}) has no free IPv4 address: {code}",
+                    subnet.cidr.map(|c| c.to_string()).unwrap_or_default()
+                );
+                out.push(e.eni_failed(reasons::eni_creation_failed(s, &code), note));
+                continue;
+            }
+            out.push(e);
         }
         Ok(out)
     }

@@ -553,6 +553,10 @@ pub fn trace(src: &Source, dest: &Destination) -> PathResult {
                 return finish(hops, addr, Some(b));
             }
             let via = match src.public_ipv4 {
+                // A planned task: the address is only known once the ENI exists.
+                Some(p) if addr.is_ipv4() && p.is_unspecified() => {
+                    "as the public IP assigned at launch".into()
+                }
                 Some(p) if addr.is_ipv4() => format!("as public IP {p}"),
                 _ => "over IPv6".into(),
             };

@@ -43,6 +43,11 @@ fn layer_url(need: &Need, host: &str) -> String {
     }
 }
 
+/// N11: EC2 could not create the task ENI in the subnet (aws-behavior §3).
+pub fn eni_creation_failed(subnet_id: &str, code: &str) -> String {
+    format!("Unexpected EC2 error while attempting to Create Network Interface in subnet '{subnet_id}': {code}")
+}
+
 /// AWS's stopped reason for an unreachable launch need; `None` for traffic
 /// whose failure does not stop the task.
 pub fn stopped_reason(need: &Need, addr: &str) -> Option<String> {

@@ -841,3 +841,140 @@ fn dual_stack_tasks_still_need_an_ipv4_default_route() {
     assert_eq!(b.hop.step, "route");
     assert!(b.hop.note.contains("no route to"));
 }
+
+#[test]
+fn planned_public_ip_is_named_not_printed_as_unspecified() {
+    let mut w = world();
+    let r = r(&mut w);
+    let n = net(r);
+    let td = taskdef(r, serde_json::json!({}));
+    // A plan: the public IP does not exist yet.
+    let e = explain_in(
+        r,
+        &td,
+        &n.public,
+        std::slice::from_ref(&n.sg),
+        true,
+        "1.4.0",
+    );
+    let igw = verdict(&e, Traffic::EcrAuthorization)
+        .path
+        .iter()
+        .find(|h| h.step == "internet-gateway")
+        .unwrap();
+    assert_eq!(
+        igw.note,
+        "to the internet as the public IP assigned at launch"
+    );
+    assert!(!format!("{e:?}").contains("0.0.0.0\""));
+    // A launched task: its real public IP.
+    let tdr = r.ecs.task_definitions.get(&td).unwrap();
+    let public = std::net::Ipv4Addr::new(3, 80, 0, 7);
+    let source = r
+        .launch_source(
+            &n.public,
+            std::slice::from_ref(&n.sg),
+            None,
+            None,
+            Some(public),
+            false,
+            false,
+            false,
+        )
+        .unwrap();
+    let e = explain(&Launch {
+        source,
+        td: tdr,
+        platform_version: "1.4.0",
+        task_arn: None,
+        dual_stack: false,
+    });
+    let igw = verdict(&e, Traffic::EcrAuthorization)
+        .path
+        .iter()
+        .find(|h| h.step == "internet-gateway")
+        .unwrap();
+    assert_eq!(igw.note, "to the internet as public IP 3.80.0.7");
+}
+
+#[test]
+fn plan_in_a_full_subnet_fails_at_the_network_interface() {
+    let mut w = world();
+    let (n, full, td) = {
+        let r = r(&mut w);
+        let n = net(r);
+        let full = r
+            .create_subnet(
+                CreateSubnet {
+                    vpc_id: n.vpc.clone(),
+                    cidr_block: Some("10.0.7.0/28".into()),
+                    availability_zone: Some("us-east-1a".into()),
+                    ..Default::default()
+                },
+                NOW,
+            )
+            .unwrap();
+        while r.available_ip_count(&full) > 0 {
+            r.create_eni(
+                crate::ec2::eni::NewEni::new(&full, crate::ec2::types::EniOwner::User),
+                NOW,
+            )
+            .unwrap();
+        }
+        let td = taskdef(r, serde_json::json!({}));
+        (n, full, td)
+    };
+    w.create_cluster(
+        "us-east-1",
+        crate::ecs::cluster::CreateCluster {
+            name: Some("c1".into()),
+            ..Default::default()
+        },
+        NOW,
+    )
+    .unwrap();
+    let req = crate::ecs::task::RunTask {
+        cluster: Some("c1".into()),
+        task_definition: td,
+        launch_type: Some("FARGATE".into()),
+        network: Some(crate::rules::awsvpc::AwsVpcConfig {
+            subnets: vec![full.clone(), n.private.clone()],
+            ..Default::default()
+        }),
+        principal: format!("arn:aws:iam::{ACCT}:root"),
+        ..Default::default()
+    };
+    let plans = w.explain_plan("us-east-1", &req, None).unwrap();
+    let e = plans.iter().find(|e| e.network.subnet_id == full).unwrap();
+    assert_eq!(e.outcome, "fails");
+    assert_eq!(
+        e.stopped_reason.as_deref(),
+        Some(format!("Unexpected EC2 error while attempting to Create Network Interface in subnet '{full}': InsufficientFreeAddressesInSubnet").as_str())
+    );
+    let b = e.blocked.as_ref().unwrap();
+    assert_eq!(
+        (b.hop.step, b.hop.resource.as_str()),
+        ("network-interface", full.as_str())
+    );
+    assert!(b.fix.contains(&full));
+    assert_eq!(e.network.private_ipv4, None);
+    assert!(e
+        .verdicts
+        .iter()
+        .all(|v| v.status == "not evaluated" && v.path.is_empty()));
+    // The other subnet is explained as usual (no route: ECR auth fails).
+    let other = plans
+        .iter()
+        .find(|e| e.network.subnet_id == n.private)
+        .unwrap();
+    assert!(other.blocked.is_none());
+    assert_eq!(
+        verdict(other, Traffic::EcrAuthorization)
+            .blocked
+            .as_ref()
+            .unwrap()
+            .hop
+            .step,
+        "route"
+    );
+}
