@@ -114,7 +114,7 @@ fn task_view(f: &Fixture, id: &str) -> Value {
 fn advance(f: &mut Fixture, ms: i64) {
     f.now = f.now.plus_ms(ms);
     let lc = f.lc;
-    f.world.advance_tasks(f.now, &lc);
+    f.world.advance_tasks(f.now, &lc, usize::MAX);
 }
 
 #[test]

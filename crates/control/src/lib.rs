@@ -78,16 +78,17 @@ fn to_write(c: Change) -> Write {
         Change::Wipe => Write::Wipe,
         Change::Put {
             kind,
-            id,
+            region,
             seq,
             body,
+            ..
         } => Write::Put {
             kind,
-            id,
+            region,
             seq,
             body,
         },
-        Change::Delete { kind, id } => Write::Delete { kind, id },
+        Change::Delete { kind, region, seq } => Write::Delete { kind, region, seq },
     }
 }
 
@@ -119,7 +120,7 @@ impl Control {
                 &settings.account_id,
                 seed,
                 now,
-                rows.into_iter().map(|r| (r.kind, r.id, r.seq, r.body)),
+                rows.into_iter().map(|r| (r.kind, r.region, r.seq, r.body)),
             )
             .map_err(StartError::Corrupt)?;
             tracing::info!(records = n, "state restored");
@@ -254,7 +255,7 @@ impl Control {
             }
             let r = self
                 .write(move |w, now| {
-                    w.advance_tasks(now, &lc);
+                    w.advance_tasks(now, &lc, 256);
                     if sweep {
                         for r in w.regions_mut() {
                             r.expire_deleted_nat_gateways(now);
@@ -315,9 +316,19 @@ fn committer(
         if failed {
             continue;
         }
+        let started = std::time::Instant::now();
         match store.commit(&writes) {
             Ok(()) => {
+                tracing::debug!(
+                    rows = writes.len(),
+                    micros = started.elapsed().as_micros() as u64,
+                    "committed"
+                );
                 durable.send_modify(|d| d.seq = last);
+                // After answering: fold the WAL back in now and then.
+                if let Err(e) = store.maintain() {
+                    tracing::warn!(error = %e, "WAL checkpoint failed");
+                }
             }
             Err(e) => {
                 tracing::error!(error = %e, "commit failed; refusing further writes");

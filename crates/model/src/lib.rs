@@ -2,6 +2,7 @@
 //! Every operation takes the current time from its caller and records what it
 //! changed in `Table`s, so the control plane can commit exactly that.
 
+pub mod codec;
 pub mod ec2;
 pub mod ecs;
 pub mod error;

@@ -20,15 +20,19 @@ pub trait Record: Serialize + DeserializeOwned {
 pub enum Change {
     /// Forget everything (a reset); always first in its batch.
     Wipe,
+    /// A record is stored under (kind, region, seq): creation order within a
+    /// table, so that a table's recently created (hot) records share pages.
     Put {
         kind: &'static str,
-        id: String,
+        region: String,
         seq: u64,
+        id: String,
         body: Vec<u8>,
     },
     Delete {
         kind: &'static str,
-        id: String,
+        region: String,
+        seq: u64,
     },
 }
 
@@ -39,7 +43,8 @@ pub struct Table<T> {
     index: HashMap<String, u64>,
     next_seq: u64,
     dirty: HashSet<String>,
-    deleted: Vec<String>,
+    /// (region, seq) of removed records.
+    deleted: Vec<(String, u64)>,
 }
 
 impl<T> Default for Table<T> {
@@ -83,14 +88,14 @@ impl<T: Record> Table<T> {
             self.index.insert(id.clone(), seq);
             self.rows.insert(seq, rec);
         }
-        self.deleted.retain(|d| *d != id);
         self.dirty.insert(id);
     }
     pub fn remove(&mut self, id: &str) -> Option<T> {
         let seq = self.index.remove(id)?;
         self.dirty.remove(id);
-        self.deleted.push(id.to_string());
-        self.rows.remove(&seq)
+        let rec = self.rows.remove(&seq)?;
+        self.deleted.push((rec.region().to_string(), seq));
+        Some(rec)
     }
     /// Records in creation order.
     pub fn iter(&self) -> impl DoubleEndedIterator<Item = &T> {
@@ -129,18 +134,22 @@ impl<T: Record> Table<T> {
 
     /// Move pending changes into `out`.
     pub fn drain_changes(&mut self, out: &mut Vec<Change>) {
-        for id in self.deleted.drain(..) {
-            out.push(Change::Delete { kind: T::KIND, id });
+        for (region, seq) in self.deleted.drain(..) {
+            out.push(Change::Delete {
+                kind: T::KIND,
+                region,
+                seq,
+            });
         }
         for id in self.dirty.drain() {
             if let Some(seq) = self.index.get(&id) {
                 if let Some(rec) = self.rows.get(seq) {
-                    // Serialising our own plain-data structs cannot fail.
-                    let body = serde_json::to_vec(rec).unwrap_or_default();
+                    let body = crate::codec::encode(rec);
                     out.push(Change::Put {
                         kind: T::KIND,
-                        id,
+                        region: rec.region().to_string(),
                         seq: *seq,
+                        id,
                         body,
                     });
                 }
@@ -198,7 +207,8 @@ mod tests {
             out[0],
             Change::Delete {
                 kind: "r",
-                id: "b".into()
+                region: String::new(),
+                seq: 1
             }
         );
         assert!(matches!(&out[1], Change::Put { id, seq: 2, .. } if id == "a"));

@@ -184,7 +184,7 @@ impl World {
         }
     }
 
-    /// Rebuild a world from persisted rows `(kind, id, seq, body)`; Regions never
+    /// Rebuild a world from persisted rows `(kind, region, seq, body)`; Regions never
     /// bootstrapped before get their defaults.
     pub fn load(
         account_id: &str,
@@ -193,9 +193,9 @@ impl World {
         rows: impl IntoIterator<Item = (String, String, u64, Vec<u8>)>,
     ) -> Result<Self, String> {
         let mut w = World::empty(account_id, seed);
-        for (kind, id, seq, body) in rows {
+        for (kind, region, seq, body) in rows {
             w.load_row(&kind, seq, &body)
-                .map_err(|e| format!("record {kind}/{id}: {e}"))?;
+                .map_err(|e| format!("record {kind} #{seq} of {region}: {e}"))?;
         }
         for r in w.regions.values_mut() {
             r.rebuild_derived();
@@ -214,7 +214,7 @@ impl World {
             ($($kind:literal => $($field:ident).+),* $(,)?) => {
                 match kind {
                     $($kind => {
-                        let mut rec = serde_json::from_slice(body).map_err(|e| e.to_string())?;
+                        let mut rec = crate::codec::decode(body)?;
                         Record::after_load(&mut rec);
                         let region = self.region_for_record(&rec)?;
                         put(&mut region.$($field).+, seq, rec);
@@ -233,7 +233,7 @@ impl World {
             "ecs-task" => ecs.tasks, "ecs-setting" => ecs.settings,
         );
         if kind == "role" {
-            let rec: Role = serde_json::from_slice(body).map_err(|e| e.to_string())?;
+            let rec: Role = crate::codec::decode(body)?;
             self.roles.load(seq, rec);
             return Ok(());
         }

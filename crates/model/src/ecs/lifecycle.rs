@@ -15,9 +15,17 @@ use crate::world::{Region, World};
 pub type LaunchVerdict = Option<String>;
 
 impl World {
-    /// Advance every task whose next transition is due. Returns how many moved.
-    pub fn advance_tasks(&mut self, now: Millis, lc: &Lifecycle) -> usize {
-        self.regions_mut().map(|r| r.advance_tasks(now, lc)).sum()
+    /// Advance tasks whose next transition is due, at most `limit` of them so
+    /// that one transaction never holds the world for long. Returns how many moved.
+    pub fn advance_tasks(&mut self, now: Millis, lc: &Lifecycle, limit: usize) -> usize {
+        let mut n = 0;
+        for r in self.regions_mut() {
+            if n >= limit {
+                break;
+            }
+            n += r.advance_tasks(now, lc, limit - n);
+        }
+        n
     }
 
     /// The earliest time any Region needs the reconciler.
@@ -27,10 +35,10 @@ impl World {
 }
 
 impl Region {
-    pub fn advance_tasks(&mut self, now: Millis, lc: &Lifecycle) -> usize {
+    pub fn advance_tasks(&mut self, now: Millis, lc: &Lifecycle, limit: usize) -> usize {
         let mut n = 0;
         while let Some((at, id)) = self.ecs.schedule.first().cloned() {
-            if at > now {
+            if at > now || n >= limit {
                 break;
             }
             self.ecs.schedule.remove(&(at, id.clone()));
@@ -160,8 +168,8 @@ impl Region {
 
     /// Mark a task failed to start (N21): desired STOPPED with TaskFailedToStart.
     fn fail_task(&mut self, id: &str, reason: String, now: Millis) {
+        self.ecs.desire_stopped(id);
         if let Some(t) = self.ecs.tasks.get_mut(id) {
-            t.desired_status = "STOPPED".into();
             t.stop_code = Some("TaskFailedToStart".into());
             t.stopped_reason = Some(reason);
             t.stopping_at = Some(now);
@@ -195,9 +203,7 @@ impl Region {
     /// Create the task ENI (N10–N13, N16–N19); on failure, the stopped reason.
     fn create_task_eni(&mut self, t: &Task, now: Millis) -> Result<(), String> {
         let subnet_id = t.network.subnet_id.clone();
-        let ec2_error = |code: &str| {
-            format!("Unexpected EC2 error while attempting to Create Network Interface in subnet '{subnet_id}': {code}")
-        };
+        let ec2_error = |code: &str| crate::reach::reasons::eni_creation_failed(&subnet_id, code);
         let region = self.info.name.to_string();
         let mut n = NewEni::new(
             &subnet_id,

@@ -72,6 +72,9 @@ pub struct EcsState {
     pub(crate) revisions: HashMap<String, u32>,
     /// Derived: RunTask client tokens → tasks they launched.
     pub(crate) client_tokens: HashMap<String, Vec<String>>,
+    /// Derived: live (desired RUNNING) tasks per (cluster, group, AZ), for
+    /// spreading placement (N10) without scanning every task.
+    pub(crate) placement: HashMap<(String, String, String), usize>,
 }
 
 impl EcsState {
@@ -86,7 +89,11 @@ impl EcsState {
         self.schedule.clear();
         self.revisions.clear();
         self.client_tokens.clear();
+        self.placement.clear();
         for t in self.tasks.iter() {
+            if t.desired_status == "RUNNING" {
+                *self.placement.entry(placement_key(t)).or_insert(0) += 1;
+            }
             if let Some(at) = t.next_at {
                 self.schedule.insert((at, t.id.clone()));
             }
@@ -117,8 +124,45 @@ impl EcsState {
         }
     }
 
+    /// A new task with desired status RUNNING.
+    pub(crate) fn insert_task(&mut self, t: Task) {
+        *self.placement.entry(placement_key(&t)).or_insert(0) += 1;
+        self.tasks.insert(t);
+    }
+
+    /// Set a task's desired status to STOPPED (StopTask, or a failed start).
+    pub(crate) fn desire_stopped(&mut self, id: &str) {
+        let Some(t) = self.tasks.get_mut(id) else {
+            return;
+        };
+        if t.desired_status == "STOPPED" {
+            return;
+        }
+        t.desired_status = "STOPPED".into();
+        let key = placement_key(t);
+        if let Some(n) = self.placement.get_mut(&key) {
+            *n = n.saturating_sub(1);
+        }
+    }
+
+    /// Live tasks of (cluster, group) in an AZ.
+    pub(crate) fn placed_in(&self, cluster: &str, group: &str, az: &str) -> usize {
+        self.placement
+            .get(&(cluster.to_string(), group.to_string(), az.to_string()))
+            .copied()
+            .unwrap_or(0)
+    }
+
     /// The earliest time any task needs the reconciler.
     pub fn next_due(&self) -> Option<Millis> {
         self.schedule.iter().next().map(|(t, _)| *t)
     }
+}
+
+fn placement_key(t: &Task) -> (String, String, String) {
+    (
+        t.cluster.clone(),
+        t.group.clone(),
+        t.availability_zone.clone(),
+    )
 }

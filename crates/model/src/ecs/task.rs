@@ -271,7 +271,7 @@ impl Region {
                 client_token: req.client_token.clone(),
                 principal: req.principal.clone(),
             };
-            self.ecs.tasks.insert(task);
+            self.ecs.insert_task(task);
             self.ecs
                 .reschedule(&id, Some(now.plus_ms(lc.provisioning_ms)));
             if let Some(tok) = &req.client_token {
@@ -433,15 +433,10 @@ impl Region {
                 }
             }
         }
-        let load = |az: &str| {
-            self.ecs
-                .tasks
-                .iter()
-                .filter(|t| t.cluster == cluster && t.group == group && t.availability_zone == az)
-                .filter(|t| t.desired_status == "RUNNING")
-                .count()
-        };
-        let loads: Vec<usize> = zones.iter().map(|(z, _)| load(z)).collect();
+        let loads: Vec<usize> = zones
+            .iter()
+            .map(|(z, _)| self.ecs.placed_in(cluster, group, z))
+            .collect();
         let min = loads.iter().copied().min().unwrap_or(0);
         let best: Vec<usize> = (0..zones.len()).filter(|i| loads[*i] == min).collect();
         let pick = if best.is_empty() {
@@ -493,11 +488,11 @@ impl Region {
         if t.desired_status == "STOPPED" {
             return Ok(id);
         }
-        t.desired_status = "STOPPED".into();
         t.stop_code = Some("UserInitiated".into());
         t.stopped_reason = Some(reason.unwrap_or_else(|| "Task stopped by user".into()));
         t.stopping_at = Some(now);
         t.version += 1;
+        self.ecs.desire_stopped(&id);
         // The agent takes a moment to act on the stop: lastStatus stays where it
         // is (RUNNING) for one deactivation period before DEACTIVATING begins.
         self.ecs

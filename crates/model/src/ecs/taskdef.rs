@@ -452,7 +452,7 @@ impl Region {
             containers,
             efs_volumes: efs,
             ephemeral_storage: ephemeral,
-            body: Value::Null,
+            body: Default::default(),
             registered_at: now,
             deregistered_at: None,
             tags: Vec::new(),
@@ -525,7 +525,7 @@ impl Region {
             body.insert("memory".into(), json!(m));
         }
         body.insert("registeredBy".into(), json!(principal));
-        td.body = Value::Object(body);
+        td.body = std::sync::Arc::new(Value::Object(body));
         Ok(td)
     }
 
@@ -587,7 +587,7 @@ impl Region {
 
     /// DescribeTaskDefinition's `taskDefinition` object.
     pub fn task_definition_json(&self, td: &TaskDefinition) -> Value {
-        let mut v = td.body.clone();
+        let mut v = (*td.body).clone();
         if let Some(o) = v.as_object_mut() {
             o.insert("taskDefinitionArn".into(), json!(td.arn(&self.account_id)));
             o.insert("revision".into(), json!(td.revision));

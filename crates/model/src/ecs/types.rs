@@ -76,7 +76,9 @@ pub struct TaskDefinition {
     pub ephemeral_storage: Option<i64>,
     /// The definition as DescribeTaskDefinition returns it, minus the
     /// bookkeeping fields added at describe time.
-    pub body: serde_json::Value,
+    /// Shared so that launches can copy a definition cheaply.
+    #[serde(with = "crate::codec::arc_json_text")]
+    pub body: std::sync::Arc<serde_json::Value>,
     pub registered_at: Millis,
     pub deregistered_at: Option<Millis>,
     pub tags: Vec<EcsTag>,
@@ -232,6 +234,7 @@ pub struct Task {
     pub network: TaskNetwork,
     pub attachment: Attachment,
     pub containers: Vec<TaskContainer>,
+    #[serde(with = "crate::codec::json_text")]
     pub overrides: serde_json::Value,
     pub tags: Vec<EcsTag>,
     pub enable_execute_command: bool,
