@@ -160,28 +160,34 @@ impl Control {
         &self,
         f: impl FnOnce(&mut World, Millis) -> Result<R, ApiError>,
     ) -> Result<R, ApiError> {
-        let (result, seq) = {
-            let mut w = self.world.write().unwrap_or_else(|p| p.into_inner());
-            let result = f(&mut w, now());
-            let changes = w.drain_changes();
-            if !changes.is_empty() && result.is_err() {
-                // Operations validate before mutating; reaching here is a bug, but
-                // memory and disk must still agree, so the changes are committed.
-                tracing::warn!(
-                    "operation failed after changing state; committing its changes anyway"
-                );
-            }
-            let seq = if changes.is_empty() {
-                None
-            } else {
-                Some(self.submit(changes.into_iter().map(to_write).collect())?)
-            };
-            (result, seq)
-        };
+        let (result, seq) = self.apply(f)?;
         if let Some(seq) = seq {
             self.wait_durable(seq).await?;
         }
         result
+    }
+
+    /// Run an operation under the world lock and queue its changes for the
+    /// committer, without waiting for them to be durable. Returns the
+    /// operation's result and the batch sequence number, if anything changed.
+    fn apply<R>(
+        &self,
+        f: impl FnOnce(&mut World, Millis) -> Result<R, ApiError>,
+    ) -> Result<(Result<R, ApiError>, Option<u64>), ApiError> {
+        let mut w = self.world.write().unwrap_or_else(|p| p.into_inner());
+        let result = f(&mut w, now());
+        let changes = w.drain_changes();
+        if !changes.is_empty() && result.is_err() {
+            // Operations validate before mutating; reaching here is a bug, but
+            // memory and disk must still agree, so the changes are committed.
+            tracing::warn!("operation failed after changing state; committing its changes anyway");
+        }
+        let seq = if changes.is_empty() {
+            None
+        } else {
+            Some(self.submit(changes.into_iter().map(to_write).collect())?)
+        };
+        Ok((result, seq))
     }
 
     /// Run a read-only operation; answer once everything it saw is durable.
@@ -232,42 +238,61 @@ impl Control {
         }
     }
 
-    /// Drive task lifecycles (N20) forever: wake when the next transition is
-    /// due (at least every 25 ms, so new tasks are picked up promptly) and apply
-    /// every due transition in one transaction.
+    /// Drive task lifecycles (N20) forever. Due transitions are applied in
+    /// small transactions so that API requests get the world lock between
+    /// them; the reconciler does not wait for its own commits (nobody is
+    /// waiting on them, and the commit queue keeps them in order).
     pub async fn reconcile(self: std::sync::Arc<Self>) {
+        // Batches small enough that lock holds and commits stay short, and
+        // large enough that the lifecycle keeps pace with the request load
+        // (tasknet-load reports the overdue transitions after a run).
+        const BATCH: usize = 64;
         let lc = self.settings.lifecycle;
         let mut last_sweep = now();
+        let mut in_flight: Option<u64> = None;
         loop {
-            let next = self.read(|w| w.next_due()).await.ok().flatten();
-            let t = now();
-            let wait = match next {
-                Some(due) if due <= t => 0,
-                Some(due) => (due.0 - t.0).min(25),
-                None => 25,
-            };
-            if wait > 0 {
-                tokio::time::sleep(std::time::Duration::from_millis(wait as u64)).await;
+            // One reconciler batch in the commit queue at a time: commits stay
+            // small, so requests queued behind them are answered quickly.
+            if let Some(seq) = in_flight.take() {
+                if let Err(e) = self.wait_durable(seq).await {
+                    tracing::error!(error = %e, "reconciler stopped");
+                    return;
+                }
             }
             let sweep = now().0 - last_sweep.0 > 10_000;
             if sweep {
                 last_sweep = now();
             }
-            let r = self
-                .write(move |w, now| {
-                    w.advance_tasks(now, &lc, 256);
-                    if sweep {
-                        for r in w.regions_mut() {
-                            r.expire_deleted_nat_gateways(now);
-                        }
+            let r = self.apply(move |w, now| {
+                let moved = w.advance_tasks(now, &lc, BATCH);
+                if sweep {
+                    for r in w.regions_mut() {
+                        r.expire_deleted_nat_gateways(now);
                     }
-                    Ok(())
-                })
-                .await;
-            if let Err(e) = r {
-                tracing::error!(error = %e, "reconciler stopped");
-                return;
+                }
+                Ok((moved >= BATCH, w.next_due()))
+            });
+            let (more, next) = match r {
+                Ok((Ok(x), seq)) => {
+                    in_flight = seq;
+                    x
+                }
+                Ok((Err(e), _)) | Err(e) => {
+                    tracing::error!(error = %e, "reconciler stopped");
+                    return;
+                }
+            };
+            if more {
+                tokio::task::yield_now().await;
+                continue;
             }
+            let t = now();
+            let wait = match next {
+                Some(due) if due <= t => 1,
+                Some(due) => (due.0 - t.0).clamp(1, 25),
+                None => 25,
+            };
+            tokio::time::sleep(std::time::Duration::from_millis(wait as u64)).await;
         }
     }
 

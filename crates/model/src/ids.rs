@@ -28,15 +28,20 @@ pub fn uuid(rng: &mut fastrand::Rng) -> String {
     let mut b = rng.u128(..).to_be_bytes();
     b[6] = (b[6] & 0x0f) | 0x40;
     b[8] = (b[8] & 0x3f) | 0x80;
-    let h: String = b.iter().map(|x| format!("{x:02x}")).collect();
-    format!(
-        "{}-{}-{}-{}-{}",
-        &h[0..8],
-        &h[8..12],
-        &h[12..16],
-        &h[16..20],
-        &h[20..32]
-    )
+    let mut s = String::with_capacity(36);
+    for (i, x) in b.iter().enumerate() {
+        if matches!(i, 4 | 6 | 8 | 10) {
+            s.push('-');
+        }
+        push_byte(&mut s, *x);
+    }
+    s
+}
+
+fn push_byte(s: &mut String, x: u8) {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    s.push(HEX[(x >> 4) as usize] as char);
+    s.push(HEX[(x & 15) as usize] as char);
 }
 
 /// A locally administered unicast MAC, as AWS gives ENIs (`0e:77:5e:a3:7c:f5`).
@@ -46,10 +51,14 @@ pub fn mac(rng: &mut fastrand::Rng) -> String {
         *x = rng.u8(..);
     }
     b[0] = (b[0] & 0xfc) | 0x02;
-    b.iter()
-        .map(|x| format!("{x:02x}"))
-        .collect::<Vec<_>>()
-        .join(":")
+    let mut s = String::with_capacity(17);
+    for (i, x) in b.iter().enumerate() {
+        if i > 0 {
+            s.push(':');
+        }
+        push_byte(&mut s, *x);
+    }
+    s
 }
 
 /// Upper-case alphanumerics, as in IAM unique ids (`AROA` + 17).

@@ -19,6 +19,9 @@ pub struct World {
     pub roles: Table<Role>,
     pub rng: fastrand::Rng,
     wiped: bool,
+    /// Regions handed out mutably since the last drain: only these can hold
+    /// changes, so a drain need not visit all 34.
+    touched: std::collections::BTreeSet<&'static str>,
 }
 
 /// One Region of the account.
@@ -181,6 +184,7 @@ impl World {
             roles: Table::default(),
             rng,
             wiped: false,
+            touched: regions::REGIONS.iter().map(|r| r.name).collect(),
         }
     }
 
@@ -251,9 +255,12 @@ impl World {
     }
 
     pub fn region_mut(&mut self, name: &str) -> Result<&mut Region, ApiError> {
-        self.regions
+        let r = self
+            .regions
             .get_mut(name)
-            .ok_or_else(|| unknown_region(name))
+            .ok_or_else(|| unknown_region(name))?;
+        self.touched.insert(r.info.name);
+        Ok(r)
     }
 
     pub fn regions(&self) -> impl Iterator<Item = &Region> {
@@ -261,6 +268,7 @@ impl World {
     }
 
     pub fn regions_mut(&mut self) -> impl Iterator<Item = &mut Region> {
+        self.touched.extend(self.regions.keys().copied());
         self.regions.values_mut()
     }
 
@@ -278,8 +286,10 @@ impl World {
             out.push(Change::Wipe);
         }
         self.roles.drain_changes(&mut out);
-        for r in self.regions.values_mut() {
-            r.drain_changes(&mut out);
+        for name in std::mem::take(&mut self.touched) {
+            if let Some(r) = self.regions.get_mut(name) {
+                r.drain_changes(&mut out);
+            }
         }
         out
     }

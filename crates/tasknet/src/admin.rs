@@ -60,6 +60,19 @@ pub async fn route(api: &Api, method: &str, path: &str, query: &str, body: &[u8]
                 Err(e) => error(&e),
             }
         }
+        ("GET", "stats") => {
+            let r = api
+                .control
+                .read(|w| {
+                    let (by_status, overdue) = w.task_stats(control::now(), 1000);
+                    json!({ "tasks": by_status, "overdueTransitions": overdue })
+                })
+                .await;
+            match r {
+                Ok(v) => json(200, v),
+                Err(e) => error(&e),
+            }
+        }
         ("GET", "explain") => explain_task(api, query).await,
         ("POST", "explain") => explain_plan(api, query, body).await,
         _ => not_found(format!("no admin endpoint {method} /_tasknet/{path}")),

@@ -18,14 +18,45 @@ impl World {
     /// Advance tasks whose next transition is due, at most `limit` of them so
     /// that one transaction never holds the world for long. Returns how many moved.
     pub fn advance_tasks(&mut self, now: Millis, lc: &Lifecycle, limit: usize) -> usize {
+        let due: Vec<&'static str> = self
+            .regions()
+            .filter(|r| r.ecs.next_due().is_some_and(|d| d <= now))
+            .map(|r| r.info.name)
+            .collect();
         let mut n = 0;
-        for r in self.regions_mut() {
+        for name in due {
             if n >= limit {
                 break;
             }
-            n += r.advance_tasks(now, lc, limit - n);
+            if let Ok(r) = self.region_mut(name) {
+                n += r.advance_tasks(now, lc, limit - n);
+            }
         }
         n
+    }
+
+    /// Task lifecycle figures for `/_tasknet/stats`: tasks per lastStatus, and
+    /// how many transitions are overdue by more than `late_ms` (the reconciler
+    /// falling behind).
+    pub fn task_stats(
+        &self,
+        now: Millis,
+        late_ms: i64,
+    ) -> (std::collections::BTreeMap<&'static str, usize>, usize) {
+        let mut by_status = std::collections::BTreeMap::new();
+        let mut overdue = 0;
+        for r in self.regions() {
+            for t in r.ecs.tasks.iter() {
+                *by_status.entry(t.last_status.as_str()).or_insert(0) += 1;
+            }
+            overdue += r
+                .ecs
+                .schedule
+                .iter()
+                .take_while(|(at, _)| at.0 + late_ms < now.0)
+                .count();
+        }
+        (by_status, overdue)
     }
 
     /// The earliest time any Region needs the reconciler.
@@ -60,15 +91,20 @@ impl Region {
 
     /// One transition of one task.
     fn step(&mut self, id: &str, now: Millis, lc: &Lifecycle) {
-        let Some(t) = self.ecs.tasks.get(id).cloned() else {
+        let Some((stopping, status)) = self
+            .ecs
+            .tasks
+            .get(id)
+            .map(|t| (t.desired_status == "STOPPED", t.last_status))
+        else {
             return;
         };
-        if t.desired_status == "STOPPED" {
-            self.step_stopping(&t, now, lc);
+        if stopping {
+            self.step_stopping(id, status, now, lc);
             return;
         }
-        match t.last_status {
-            TaskStatus::Provisioning => match self.create_task_eni(&t, now) {
+        match status {
+            TaskStatus::Provisioning => match self.create_task_eni(id, now) {
                 Ok(()) => {
                     self.set_status(id, TaskStatus::Pending);
                     if let Some(t) = self.ecs.tasks.get_mut(id) {
@@ -84,7 +120,8 @@ impl Region {
                 }
             },
             TaskStatus::Pending => {
-                if let Some(reason) = self.launch_verdict(&t) {
+                let verdict = self.ecs.tasks.get(id).and_then(|t| self.launch_verdict(t));
+                if let Some(reason) = verdict {
                     self.fail_task(id, reason, now);
                     self.set_status(id, TaskStatus::Deprovisioning);
                     if let Some(t) = self.ecs.tasks.get_mut(id) {
@@ -121,9 +158,8 @@ impl Region {
         }
     }
 
-    fn step_stopping(&mut self, t: &Task, now: Millis, lc: &Lifecycle) {
-        let id = t.id.as_str();
-        match t.last_status {
+    fn step_stopping(&mut self, id: &str, status: TaskStatus, now: Millis, lc: &Lifecycle) {
+        match status {
             TaskStatus::Provisioning => self.finish_stopped(id, now, lc),
             TaskStatus::Pending => {
                 self.set_status(id, TaskStatus::Deprovisioning);
@@ -201,7 +237,10 @@ impl Region {
     }
 
     /// Create the task ENI (N10–N13, N16–N19); on failure, the stopped reason.
-    fn create_task_eni(&mut self, t: &Task, now: Millis) -> Result<(), String> {
+    fn create_task_eni(&mut self, id: &str, now: Millis) -> Result<(), String> {
+        let Some(t) = self.ecs.tasks.get(id).cloned() else {
+            return Ok(());
+        };
         let subnet_id = t.network.subnet_id.clone();
         let ec2_error = |code: &str| crate::reach::reasons::eni_creation_failed(&subnet_id, code);
         let region = self.info.name.to_string();

@@ -230,6 +230,15 @@ async fn main() -> Result<(), String> {
         all.extend(w.await.map_err(|e| e.to_string())?);
     }
     all.sort_unstable();
+    // Did the server's task lifecycle keep up with the load?
+    let stats = match setup
+        .client
+        .send("GET", "/_tasknet/stats", &[], Vec::new())
+        .await
+    {
+        Ok((200, b)) => String::from_utf8_lossy(&b).into_owned(),
+        _ => "(no /_tasknet/stats: not a tasknet endpoint)".to_string(),
+    };
     println!(
         "{op}: {} requests in {elapsed:.1} s over {} connections = {:.0} req/s; latency p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms; errors {}",
         all.len(),
@@ -240,5 +249,6 @@ async fn main() -> Result<(), String> {
         percentile(&all, 1.0),
         errors.load(Ordering::Relaxed)
     );
+    println!("server task stats after the run: {stats}");
     Ok(())
 }
