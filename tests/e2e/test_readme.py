@@ -1,0 +1,54 @@
+"""The README's worked example, run exactly as written (with the AWS CLI from
+this environment and the endpoint of the test server)."""
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+from harness import isolated_aws_env, tasknet_binary
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def worked_example() -> str:
+    text = (ROOT / "README.md").read_text()
+    section = text.split("## A worked example with the AWS CLI", 1)[1].split("\n## ", 1)[0]
+    blocks = re.findall(r"```sh\n(.*?)```", section, flags=re.S)
+    assert len(blocks) >= 5, "the worked example lost its shell blocks"
+    return "\n".join(blocks)
+
+
+def test_readme_worked_example_runs_as_written(fresh):
+    script = worked_example()
+    # The CLI is already installed here; everything else runs verbatim.
+    script = script.replace("pip install awscli\n", "")
+    script = script.replace("http://127.0.0.1:4566", fresh.url)
+    script = script.replace("cargo run --release --", f'"{tasknet_binary()}"')
+    env = isolated_aws_env(dict(os.environ))
+    env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
+    env["TASKNET_ENDPOINT"] = fresh.url
+    run = subprocess.run(
+        ["bash", "-euo", "pipefail", "-c", "shopt -s expand_aliases\n" + script],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
+    out = run.stdout
+    assert run.returncode == 0, f"README example failed:\n{run.stderr}\n{out}"
+    # Three interface endpoint ENIs in the private /24 (251 usable).
+    assert "\n248\n" in out
+    # The first task ran: its attachment details are shown.
+    assert "privateIPv4Address" in out and "networkInterfaceId" in out
+    # The second could not fetch its layers from S3.
+    assert "TaskFailedToStart" in out
+    assert (
+        "CannotPullContainerError: The task cannot pull 123456789012.dkr.ecr.us-east-1.amazonaws.com/web:1 "
+        "from the registry 123456789012.dkr.ecr.us-east-1.amazonaws.com/web:1." in out
+    )
+    # explain names the missing hop and the fix.
+    assert "Outcome: FAILS TO START" in out
+    assert "image pull (layers)" in out and "missing: route" in out
+    assert "S3 gateway endpoint" in out
