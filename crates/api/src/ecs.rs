@@ -276,6 +276,22 @@ fn page<T: Clone>(
     Ok((items[start..end].to_vec(), next))
 }
 
+/// One page of a List* result: `{ <key>: [...], "nextToken"?: … }`.
+fn paged<T: Clone + serde::Serialize>(
+    items: &[T],
+    i: &Value,
+    key: &str,
+    max_default: usize,
+    max_limit: i64,
+) -> Result {
+    let (page, next) = page(items, i, max_default, max_limit)?;
+    let mut v = json!({ key: page });
+    if let Some(n) = next {
+        v["nextToken"] = json!(n);
+    }
+    Ok(v)
+}
+
 async fn read<R: Send>(call: &Call<'_>, f: impl FnOnce(&Region) -> Result<R>) -> Result<R> {
     let region = call.region.clone();
     call.control.read(move |w| f(w.region(&region)?)).await?
@@ -389,12 +405,7 @@ async fn list_clusters(call: &Call<'_>, i: &Value) -> Result {
             .filter(|c| c.status == "ACTIVE")
             .map(|c| r.cluster_arn(&c.name))
             .collect();
-        let (items, next) = page(&arns, &i, 100, 100)?;
-        let mut v = json!({ "clusterArns": items });
-        if let Some(n) = next {
-            v["nextToken"] = json!(n);
-        }
-        Ok(v)
+        paged(&arns, &i, "clusterArns", 100, 100)
     })
     .await
 }
@@ -489,12 +500,7 @@ async fn list_task_definitions(call: &Call<'_>, i: &Value) -> Result {
             defs.reverse();
         }
         let arns: Vec<String> = defs.iter().map(|d| d.arn(&r.account_id)).collect();
-        let (items, next) = page(&arns, &i, 100, 100)?;
-        let mut v = json!({ "taskDefinitionArns": items });
-        if let Some(n) = next {
-            v["nextToken"] = json!(n);
-        }
-        Ok(v)
+        paged(&arns, &i, "taskDefinitionArns", 100, 100)
     })
     .await
 }
@@ -520,12 +526,7 @@ async fn list_task_definition_families(call: &Call<'_>, i: &Value) -> Result {
             }
         }
         fams.sort();
-        let (items, next) = page(&fams, &i, 100, 100)?;
-        let mut v = json!({ "families": items });
-        if let Some(n) = next {
-            v["nextToken"] = json!(n);
-        }
-        Ok(v)
+        paged(&fams, &i, "families", 100, 100)
     })
     .await
 }
@@ -943,12 +944,7 @@ async fn list_tasks(call: &Call<'_>, i: &Value) -> Result {
             .iter()
             .filter_map(|(_, id)| r.ecs.tasks.get(id).map(|t| t.arn(&r.account_id)))
             .collect();
-        let (items, next) = page(&arns, &i, 100, 100)?;
-        let mut v = json!({ "taskArns": items });
-        if let Some(n) = next {
-            v["nextToken"] = json!(n);
-        }
-        Ok(v)
+        paged(&arns, &i, "taskArns", 100, 100)
     })
     .await
 }
@@ -987,12 +983,7 @@ async fn list_account_settings(call: &Call<'_>, i: &Value) -> Result {
         let all =
             r.list_account_settings(name.as_deref(), value.as_deref(), &principal, effective)?;
         let views: Vec<Value> = all.iter().map(setting_json).collect();
-        let (items, next) = page(&views, &i, 10, 10)?;
-        let mut v = json!({ "settings": items });
-        if let Some(n) = next {
-            v["nextToken"] = json!(n);
-        }
-        Ok(v)
+        paged(&views, &i, "settings", 10, 10)
     })
     .await
 }

@@ -152,11 +152,23 @@ impl Region {
         }
         // An auto-assigned public IP on that private IP is released in favour of the EIP.
         self.detach_public_ip(eni_id, ip);
+        Ok(self.bind_address(alloc, a.public_ip, eni_id, ip))
+    }
+
+    /// Record an Elastic IP association on both the address and the ENI's
+    /// private IP. Returns the association id.
+    fn bind_address(
+        &mut self,
+        alloc: &str,
+        public_ip: Ipv4Addr,
+        eni_id: &str,
+        ip: Ipv4Addr,
+    ) -> String {
         let assoc_id = ids::resource_id(&mut self.rng, "eipassoc");
         if let Some(e) = self.enis.get_mut(eni_id) {
             if let Some(p) = e.private_ips.iter_mut().find(|p| p.ip == ip) {
                 p.association = Some(EniAssociation {
-                    public_ip: a.public_ip,
+                    public_ip,
                     allocation_id: Some(alloc.to_string()),
                     association_id: Some(assoc_id.clone()),
                 });
@@ -169,7 +181,7 @@ impl Region {
                 private_ip: ip,
             });
         }
-        Ok(assoc_id)
+        assoc_id
     }
 
     /// Remove whatever public IP sits on `eni`/`ip`, returning an auto-assigned one to the pool.
@@ -331,24 +343,10 @@ impl Region {
             .eni(eni_id)?
             .primary_ip()
             .ok_or_else(|| err::not_found(Kind::NetworkInterface, eni_id))?;
-        let assoc_id = ids::resource_id(&mut self.rng, "eipassoc");
-        if let Some(e) = self.enis.get_mut(eni_id) {
-            if let Some(p) = e.private_ips.iter_mut().find(|p| p.primary) {
-                p.association = Some(EniAssociation {
-                    public_ip: a.public_ip,
-                    allocation_id: Some(alloc.to_string()),
-                    association_id: Some(assoc_id.clone()),
-                });
-            }
-        }
-        if let Some(x) = self.addresses.get_mut(alloc) {
-            x.association = Some(AddressAssoc {
-                association_id: assoc_id.clone(),
-                network_interface_id: eni_id.to_string(),
-                private_ip: ip,
-            });
-        }
-        Ok((assoc_id, a.public_ip))
+        Ok((
+            self.bind_address(alloc, a.public_ip, eni_id, ip),
+            a.public_ip,
+        ))
     }
 
     pub fn delete_nat_gateway(&mut self, id: &str, now: Millis) -> Result<()> {
