@@ -134,9 +134,7 @@ pub async fn create_network_interface(call: &Call<'_>, p: &Params) -> Result {
         || p.get("Ipv4PrefixCount").is_some()
         || p.get("Ipv6PrefixCount").is_some()
     {
-        return Err(err::invalid_param(
-            "tasknet does not emulate prefix delegation on network interfaces.".to_string(),
-        ));
+        return Err(no_prefix_delegation());
     }
     let subnet = p.req("SubnetId")?.to_string();
     let mut n = NewEni::new(&subnet, EniOwner::User);
@@ -338,9 +336,7 @@ pub async fn describe_network_interface_attribute(call: &Call<'_>, p: &Params) -
 
 pub async fn assign_private_ip_addresses(call: &Call<'_>, p: &Params) -> Result {
     if p.has_prefix("Ipv4Prefix") || p.get("Ipv4PrefixCount").is_some() {
-        return Err(err::invalid_param(
-            "tasknet does not emulate prefix delegation on network interfaces.".to_string(),
-        ));
+        return Err(no_prefix_delegation());
     }
     let id = p.req("NetworkInterfaceId")?.to_string();
     let ips = p
@@ -365,9 +361,7 @@ pub async fn assign_private_ip_addresses(call: &Call<'_>, p: &Params) -> Result 
 
 pub async fn unassign_private_ip_addresses(call: &Call<'_>, p: &Params) -> Result {
     if p.has_prefix("Ipv4Prefix") {
-        return Err(err::invalid_param(
-            "tasknet does not emulate prefix delegation on network interfaces.".to_string(),
-        ));
+        return Err(no_prefix_delegation());
     }
     let id = p.req("NetworkInterfaceId")?.to_string();
     let ips = p
@@ -386,9 +380,7 @@ pub async fn unassign_private_ip_addresses(call: &Call<'_>, p: &Params) -> Resul
 
 pub async fn assign_ipv6_addresses(call: &Call<'_>, p: &Params) -> Result {
     if p.has_prefix("Ipv6Prefix") || p.get("Ipv6PrefixCount").is_some() {
-        return Err(err::invalid_param(
-            "tasknet does not emulate prefix delegation on network interfaces.".to_string(),
-        ));
+        return Err(no_prefix_delegation());
     }
     let id = p.req("NetworkInterfaceId")?.to_string();
     let ips = p
@@ -410,9 +402,7 @@ pub async fn assign_ipv6_addresses(call: &Call<'_>, p: &Params) -> Result {
 
 pub async fn unassign_ipv6_addresses(call: &Call<'_>, p: &Params) -> Result {
     if p.has_prefix("Ipv6Prefix") {
-        return Err(err::invalid_param(
-            "tasknet does not emulate prefix delegation on network interfaces.".to_string(),
-        ));
+        return Err(no_prefix_delegation());
     }
     let id = p.req("NetworkInterfaceId")?.to_string();
     let ips = p
@@ -432,4 +422,10 @@ pub async fn unassign_ipv6_addresses(call: &Call<'_>, p: &Params) -> Result {
         Ok(x.into_string())
     })
     .await
+}
+
+fn no_prefix_delegation() -> model::ApiError {
+    err::invalid_param(
+        "tasknet does not emulate prefix delegation on network interfaces.".to_string(),
+    )
 }
