@@ -12,7 +12,7 @@
 //! in later commits (oldest first, which keeps the deletes clustered too).
 
 use rusqlite::{params, Connection, OptionalExtension};
-use std::collections::{HashMap, VecDeque};
+use std::collections::{BTreeSet, HashMap};
 use std::path::Path;
 use std::time::{Duration, Instant};
 
@@ -84,9 +84,10 @@ pub struct SqliteStore {
     last_checkpoint: Instant,
     /// The log position of each live record's latest version.
     latest: HashMap<Key, i64>,
-    /// Log positions no longer needed, oldest first. A tombstone always
-    /// follows the version it buries, so it is never deleted first.
-    garbage: VecDeque<i64>,
+    /// Log positions no longer needed. Collected lowest first: they sit on
+    /// the oldest pages, so each page is rewritten about once, and a tombstone
+    /// (always later than the version it buries) is never deleted first.
+    garbage: BTreeSet<i64>,
     next_v: i64,
 }
 
@@ -137,7 +138,7 @@ impl SqliteStore {
             conn,
             last_checkpoint: Instant::now(),
             latest: HashMap::new(),
-            garbage: VecDeque::new(),
+            garbage: BTreeSet::new(),
             next_v: 1,
         })
     }
@@ -162,16 +163,15 @@ impl Store for SqliteStore {
                     Some(b) => live.insert(key, (v, b)),
                     None => {
                         let old = live.remove(&key);
-                        self.garbage.push_back(v);
+                        self.garbage.insert(v);
                         old
                     }
                 };
                 if let Some((old_v, _)) = old {
-                    self.garbage.push_back(old_v);
+                    self.garbage.insert(old_v);
                 }
             }
         }
-        self.garbage.make_contiguous().sort_unstable();
         self.next_v = max_v + 1;
         self.latest = live.iter().map(|(k, (v, _))| (k.clone(), *v)).collect();
         let mut out: Vec<Row> = live
@@ -213,7 +213,7 @@ impl Store for SqliteStore {
                             .latest
                             .insert((kind.to_string(), region.clone(), *seq), v)
                         {
-                            self.garbage.push_back(old);
+                            self.garbage.insert(old);
                         }
                     }
                     Write::Delete { kind, region, seq } => {
@@ -230,9 +230,9 @@ impl Store for SqliteStore {
                             self.latest
                                 .remove(&(kind.to_string(), region.clone(), *seq))
                         {
-                            self.garbage.push_back(old);
+                            self.garbage.insert(old);
                         }
-                        self.garbage.push_back(v);
+                        self.garbage.insert(v);
                     }
                 }
             }
@@ -242,7 +242,8 @@ impl Store for SqliteStore {
                 .max(writes.len() + self.garbage.len() / 64)
                 .min(self.garbage.len());
             let mut del = tx.prepare_cached("DELETE FROM log WHERE v = ?1")?;
-            for v in self.garbage.drain(..n) {
+            for _ in 0..n {
+                let Some(v) = self.garbage.pop_first() else { break };
                 del.execute(params![v])?;
             }
         }
