@@ -243,7 +243,9 @@ impl Store for SqliteStore {
                 .min(self.garbage.len());
             let mut del = tx.prepare_cached("DELETE FROM log WHERE v = ?1")?;
             for _ in 0..n {
-                let Some(v) = self.garbage.pop_first() else { break };
+                let Some(v) = self.garbage.pop_first() else {
+                    break;
+                };
                 del.execute(params![v])?;
             }
         }
