@@ -240,20 +240,24 @@ impl Control {
 
     /// Drive task lifecycles (N20) forever. Due transitions are applied in
     /// small transactions so that API requests get the world lock between
-    /// them; the reconciler does not wait for its own commits (nobody is
-    /// waiting on them, and the commit queue keeps them in order).
+    /// them; the reconciler waits for its own commits only to keep at most
+    /// `IN_FLIGHT` of them queued (the commit queue keeps them in order).
     pub async fn reconcile(self: std::sync::Arc<Self>) {
         // Batches small enough that lock holds and commits stay short, and
         // large enough that the lifecycle keeps pace with the request load
         // (tasknet-load reports the overdue transitions after a run).
-        const BATCH: usize = 64;
+        const BATCH: usize = 32;
+        // At most this many reconciler batches in the commit queue: commits
+        // stay small, so requests queued behind them are answered quickly.
+        const IN_FLIGHT: usize = 2;
         let lc = self.settings.lifecycle;
         let mut last_sweep = now();
-        let mut in_flight: Option<u64> = None;
+        let mut in_flight: std::collections::VecDeque<u64> = std::collections::VecDeque::new();
         loop {
-            // One reconciler batch in the commit queue at a time: commits stay
-            // small, so requests queued behind them are answered quickly.
-            if let Some(seq) = in_flight.take() {
+            if in_flight.len() >= IN_FLIGHT {
+                let Some(seq) = in_flight.pop_front() else {
+                    continue;
+                };
                 if let Err(e) = self.wait_durable(seq).await {
                     tracing::error!(error = %e, "reconciler stopped");
                     return;
@@ -263,6 +267,7 @@ impl Control {
             if sweep {
                 last_sweep = now();
             }
+            let t0 = std::time::Instant::now();
             let r = self.apply(move |w, now| {
                 let moved = w.advance_tasks(now, &lc, BATCH);
                 if sweep {
@@ -272,9 +277,10 @@ impl Control {
                 }
                 Ok((moved >= BATCH, w.next_due()))
             });
+            tracing::trace!(micros = t0.elapsed().as_micros() as u64, "reconcile batch");
             let (more, next) = match r {
                 Ok((Ok(x), seq)) => {
-                    in_flight = seq;
+                    in_flight.extend(seq);
                     x
                 }
                 Ok((Err(e), _)) | Err(e) => {

@@ -6,8 +6,9 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 
 pub fn encode<T: Serialize>(v: &T) -> Vec<u8> {
-    // Serialising our own plain-data structs into a Vec cannot fail.
-    postcard::to_allocvec(v).unwrap_or_default()
+    // Serialising our own plain-data structs into a Vec cannot fail. Records
+    // are a few hundred bytes; one allocation up front avoids regrowing.
+    postcard::to_extend(v, Vec::with_capacity(1024)).unwrap_or_default()
 }
 
 pub fn decode<T: DeserializeOwned>(b: &[u8]) -> Result<T, String> {

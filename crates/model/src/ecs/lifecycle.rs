@@ -238,12 +238,11 @@ impl Region {
 
     /// Create the task ENI (N10–N13, N16–N19); on failure, the stopped reason.
     fn create_task_eni(&mut self, id: &str, now: Millis) -> Result<(), String> {
-        let Some(t) = self.ecs.tasks.get(id).cloned() else {
+        let Some(t) = self.ecs.tasks.get(id) else {
             return Ok(());
         };
-        let subnet_id = t.network.subnet_id.clone();
-        let ec2_error = |code: &str| crate::reach::reasons::eni_creation_failed(&subnet_id, code);
         let region = self.info.name.to_string();
+        let subnet_id = t.network.subnet_id.clone();
         let mut n = NewEni::new(
             &subnet_id,
             EniOwner::Fargate {
@@ -256,6 +255,10 @@ impl Region {
         n.groups = t.network.security_groups.clone();
         n.ipv6_count = Some(usize::from(t.network.dual_stack || t.network.ipv6_only));
         n.public_ip = t.network.assign_public_ip && !t.network.ipv6_only;
+        n.tags = vec![Tag {
+            key: "aws:ecs:clusterName".into(),
+            value: t.cluster.clone(),
+        }];
         n.attachment = Some(EniAttachment {
             id: ids::resource_id(&mut self.rng, "eni-attach"),
             device_index: 1,
@@ -266,25 +269,26 @@ impl Region {
             attach_time: now,
             delete_on_termination: false,
         });
-        n.tags = vec![Tag {
-            key: "aws:ecs:clusterName".into(),
-            value: t.cluster.clone(),
-        }];
+        let ec2_error = |code: &str| crate::reach::reasons::eni_creation_failed(&subnet_id, code);
         let eni_id = self.create_eni(n, now).map_err(|e| ec2_error(&e.code))?;
-        let Some(eni) = self.enis.get(&eni_id).cloned() else {
+        let Some(eni) = self.enis.get(&eni_id) else {
             return Err(ec2_error("InternalError"));
         };
-        let dns = self.eni_private_dns_name(&eni);
-        let vpc = self.vpcs.get(&eni.vpc_id).cloned();
-        let hostname = vpc.map(|v| awsvpc::task_hostname(&v, &dns, &mut self.rng));
+        let dns = self.eni_private_dns_name(eni);
+        let mac = eni.mac.clone();
         let ipv4 = eni.primary_ip().map(|ip| ip.to_string());
         let ipv6 = eni.ipv6_addresses.first().map(|ip| ip.to_string());
         let public = eni.public_association().map(|a| a.public_ip.to_string());
-        if let Some(task) = self.ecs.tasks.get_mut(&t.id) {
+        let dns_names = self
+            .vpcs
+            .get(&eni.vpc_id)
+            .map(|v| v.enable_dns_support && v.enable_dns_hostnames);
+        let hostname = dns_names.map(|on| awsvpc::task_hostname(on, &dns, &mut self.rng));
+        if let Some(task) = self.ecs.tasks.get_mut(id) {
             let a = &mut task.attachment;
             a.status = "ATTACHED".into();
-            a.eni_id = Some(eni.id.clone());
-            a.mac = Some(eni.mac.clone());
+            a.eni_id = Some(eni_id);
+            a.mac = Some(mac);
             a.private_dns_name = Some(dns);
             a.private_ipv4 = ipv4;
             a.ipv6 = ipv6;

@@ -1,6 +1,6 @@
 //! The `awsvpc` network configuration of a task and the ENI it gets.
 
-use crate::ec2::types::{Subnet, Vpc};
+use crate::ec2::types::Subnet;
 use crate::ecs::err;
 use crate::error::Result;
 use crate::world::Region;
@@ -125,9 +125,13 @@ pub fn check_config(region: &Region, cfg: &AwsVpcConfig, fargate: bool) -> Resul
 }
 
 /// N16: the task's hostname is the ENI's private DNS name when the VPC has both
-/// DNS support and DNS hostnames; otherwise a random name.
-pub fn task_hostname(vpc: &Vpc, private_dns_name: &str, rng: &mut fastrand::Rng) -> String {
-    if vpc.enable_dns_support && vpc.enable_dns_hostnames {
+/// DNS support and DNS hostnames (`dns_hostnames`); otherwise a random name.
+pub fn task_hostname(
+    dns_hostnames: bool,
+    private_dns_name: &str,
+    rng: &mut fastrand::Rng,
+) -> String {
+    if dns_hostnames {
         private_dns_name.to_string()
     } else {
         crate::ids::hex(rng, 12)
