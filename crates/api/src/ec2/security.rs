@@ -98,56 +98,49 @@ pub(crate) fn security_group_xml(x: &mut Xml, r: &Region, g: &SecurityGroup) {
 
 /// One `SecurityGroupRule` (Authorize responses, DescribeSecurityGroupRules).
 fn rule_xml(x: &mut Xml, r: &Region, g: &SecurityGroup, rule: &SgRule) {
-    x.el("securityGroupRuleId", &rule.id)
-        .el("groupId", &g.id)
-        .el("groupOwnerId", &r.account_id)
-        .b("isEgress", rule.egress)
-        .el("ipProtocol", &rule.protocol)
-        .el("fromPort", rule.from_port)
-        .el("toPort", rule.to_port);
-    match &rule.peer {
-        SgPeer::V4(c) => {
-            x.el("cidrIpv4", c);
-        }
-        SgPeer::V6(c) => {
-            x.el("cidrIpv6", c);
-        }
-        SgPeer::PrefixList(p) => {
-            x.el("prefixListId", p);
-        }
-        SgPeer::Group { group_id, user_id } => {
-            x.wrap("referencedGroupInfo", |x| {
-                x.el("groupId", group_id).el("userId", user_id);
-            });
-        }
-    }
+    rule_common_xml(x, &g.id, rule, Some(&r.account_id));
     x.opt("description", rule.description.as_ref())
         .tag_set(&rule.tags)
         .el("securityGroupRuleArn", rule.arn(r.info.name, &r.account_id));
 }
 
-/// A revoked rule as `RevokedSecurityGroupRule`.
-fn revoked_rule_xml(x: &mut Xml, g: &str, rule: &SgRule) {
-    x.el("securityGroupRuleId", &rule.id)
-        .el("groupId", g)
-        .b("isEgress", rule.egress)
+/// The fields `SecurityGroupRule` and `RevokedSecurityGroupRule` share; the
+/// former names a referenced group with its owner (`owner` given).
+fn rule_common_xml(x: &mut Xml, group: &str, rule: &SgRule, owner: Option<&str>) {
+    x.el("securityGroupRuleId", &rule.id);
+    x.el("groupId", group);
+    if let Some(o) = owner {
+        x.el("groupOwnerId", o);
+    }
+    x.b("isEgress", rule.egress)
         .el("ipProtocol", &rule.protocol)
         .el("fromPort", rule.from_port)
         .el("toPort", rule.to_port);
-    match &rule.peer {
-        SgPeer::V4(c) => {
+    match (&rule.peer, owner) {
+        (SgPeer::V4(c), _) => {
             x.el("cidrIpv4", c);
         }
-        SgPeer::V6(c) => {
+        (SgPeer::V6(c), _) => {
             x.el("cidrIpv6", c);
         }
-        SgPeer::PrefixList(p) => {
+        (SgPeer::PrefixList(p), _) => {
             x.el("prefixListId", p);
         }
-        SgPeer::Group { group_id, .. } => {
+        (SgPeer::Group { group_id, user_id }, Some(_)) => {
+            x.wrap("referencedGroupInfo", |x| {
+                x.el("groupId", group_id).el("userId", user_id);
+            });
+        }
+        (SgPeer::Group { group_id, .. }, None) => {
             x.el("referencedGroupId", group_id);
         }
     }
+}
+
+/// A revoked rule as `RevokedSecurityGroupRule`.
+fn revoked_rule_xml(x: &mut Xml, g: &str, rule: &SgRule) {
+    rule_common_xml(x, g, rule, None);
+
     x.opt("description", rule.description.as_ref());
 }
 

@@ -80,6 +80,17 @@ fn int_field(v: &Value, k: &str) -> Option<i64> {
     })
 }
 
+/// The `valueFrom` of each entry of a secrets list.
+fn value_froms(list: Option<&Value>) -> Vec<String> {
+    list.and_then(Value::as_array)
+        .map(|a| {
+            a.iter()
+                .filter_map(|s| str_field(s, "valueFrom").map(str::to_string))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
 /// Does an image come from a private ECR registry (`<acct>.dkr.ecr.<region>.amazonaws.com/…`)?
 pub fn is_private_ecr(image: &str) -> bool {
     let host = image.split('/').next().unwrap_or("");
@@ -347,24 +358,8 @@ impl Region {
                 o.entry("protocol").or_insert(json!(proto));
                 out_ports.push(Value::Object(o));
             }
-            let secrets: Vec<String> = d
-                .get("secrets")
-                .and_then(Value::as_array)
-                .map(|a| {
-                    a.iter()
-                        .filter_map(|s| str_field(s, "valueFrom").map(str::to_string))
-                        .collect()
-                })
-                .unwrap_or_default();
-            let log_secrets: Vec<String> = d
-                .pointer("/logConfiguration/secretOptions")
-                .and_then(Value::as_array)
-                .map(|a| {
-                    a.iter()
-                        .filter_map(|s| str_field(s, "valueFrom").map(str::to_string))
-                        .collect()
-                })
-                .unwrap_or_default();
+            let secrets = value_froms(d.get("secrets"));
+            let log_secrets = value_froms(d.pointer("/logConfiguration/secretOptions"));
             let log_driver = d
                 .pointer("/logConfiguration/logDriver")
                 .and_then(Value::as_str)
