@@ -356,10 +356,6 @@ fn committer(
                     "committed"
                 );
                 durable.send_modify(|d| d.seq = last);
-                // After answering: fold the WAL back in now and then.
-                if let Err(e) = store.maintain() {
-                    tracing::warn!(error = %e, "WAL checkpoint failed");
-                }
             }
             Err(e) => {
                 tracing::error!(error = %e, "commit failed; refusing further writes");

@@ -6,6 +6,14 @@
 //! a fixed time and prints requests per second and latency percentiles.
 //!
 //!     tasknet-load --endpoint http://127.0.0.1:4566 --op run-task --connections 16 --seconds 10
+//!
+//! Without `--rate` each connection sends its next request as soon as the
+//! last is answered (closed loop: the figure is the server's capacity, and
+//! latency there is mostly queueing). With `--rate R` requests are offered
+//! at R per second in all, spread over the connections, and each latency is
+//! measured from when its request was due, not when it was sent, so a slow
+//! answer that delays the requests behind it counts against them too (no
+//! coordinated omission).
 
 use bytes::Bytes;
 use clap::Parser;
@@ -35,6 +43,10 @@ struct Args {
     /// Warm-up before measuring.
     #[arg(long, default_value_t = 2)]
     warmup_seconds: u64,
+    /// Offer this many requests per second in all (open loop); 0 sends as
+    /// fast as answers come back (closed loop).
+    #[arg(long, default_value_t = 0.0)]
+    rate: f64,
     /// Region to use (sent in the SigV4 credential scope).
     #[arg(long, default_value = "us-east-1")]
     region: String,
@@ -148,6 +160,24 @@ async fn prepare(c: &mut Conn) -> Result<String, String> {
     ))
 }
 
+/// Hand out due times at `rate` per second, round robin over the
+/// connections; a busy connection queues its due times and catches up.
+fn pacer(rate: f64, conns: Vec<tokio::sync::mpsc::UnboundedSender<Instant>>, stop: &AtomicBool) {
+    let every = Duration::from_secs_f64(1.0 / rate);
+    let start = Instant::now();
+    let mut n: u32 = 0;
+    while !stop.load(Ordering::Relaxed) {
+        let at = start + every * n;
+        if let Some(wait) = at.checked_duration_since(Instant::now()) {
+            std::thread::sleep(wait);
+        }
+        if conns[n as usize % conns.len()].send(at).is_err() {
+            return;
+        }
+        n = n.wrapping_add(1);
+    }
+}
+
 fn percentile(sorted: &[u64], p: f64) -> f64 {
     if sorted.is_empty() {
         return 0.0;
@@ -183,6 +213,7 @@ async fn main() -> Result<(), String> {
     let stop = Arc::new(AtomicBool::new(false));
     let errors = Arc::new(AtomicU64::new(0));
     let mut workers = Vec::new();
+    let mut pace = Vec::new();
     for _ in 0..args.connections {
         let mut conn = Conn::open(&addr, &args.region).await?;
         let (body, measuring, stop, errors) = (
@@ -191,10 +222,23 @@ async fn main() -> Result<(), String> {
             stop.clone(),
             errors.clone(),
         );
+        let mut due = if args.rate > 0.0 {
+            let (tx, rx) = tokio::sync::mpsc::unbounded_channel::<Instant>();
+            pace.push(tx);
+            Some(rx)
+        } else {
+            None
+        };
         workers.push(tokio::spawn(async move {
             let mut lat: Vec<u64> = Vec::with_capacity(200_000);
             while !stop.load(Ordering::Relaxed) {
-                let t0 = Instant::now();
+                let t0 = match &mut due {
+                    Some(rx) => match rx.recv().await {
+                        Some(at) => at,
+                        None => break,
+                    },
+                    None => Instant::now(),
+                };
                 let r = conn.ecs(op, &body).await;
                 let us = t0.elapsed().as_micros() as u64;
                 match r {
@@ -218,6 +262,12 @@ async fn main() -> Result<(), String> {
             lat
         }));
     }
+    if !pace.is_empty() {
+        let (rate, stop) = (args.rate, stop.clone());
+        // A plain thread keeps time: its sleeps are precise to tens of
+        // microseconds, where the async timer ticks by the millisecond.
+        std::thread::spawn(move || pacer(rate, pace, &stop));
+    }
     tokio::time::sleep(Duration::from_secs(args.warmup_seconds)).await;
     measuring.store(true, Ordering::Relaxed);
     let t0 = Instant::now();
@@ -239,13 +289,20 @@ async fn main() -> Result<(), String> {
         Ok((200, b)) => String::from_utf8_lossy(&b).into_owned(),
         _ => "(no /_tasknet/stats: not a tasknet endpoint)".to_string(),
     };
+    let offered = if args.rate > 0.0 {
+        format!(" (offered {:.0} req/s)", args.rate)
+    } else {
+        String::new()
+    };
     println!(
-        "{op}: {} requests in {elapsed:.1} s over {} connections = {:.0} req/s; latency p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms; errors {}",
+        "{op}: {} requests in {elapsed:.1} s over {} connections = {:.0} req/s{offered}; latency p50 {:.2} ms, p90 {:.2} ms, p99 {:.2} ms, p99.9 {:.2} ms, max {:.2} ms; errors {}",
         all.len(),
         args.connections,
         all.len() as f64 / elapsed,
         percentile(&all, 0.50),
+        percentile(&all, 0.90),
         percentile(&all, 0.99),
+        percentile(&all, 0.999),
         percentile(&all, 1.0),
         errors.load(Ordering::Relaxed)
     );
