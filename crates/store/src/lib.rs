@@ -14,7 +14,7 @@
 use rusqlite::{params, Connection, OptionalExtension};
 use std::collections::{BTreeSet, HashMap};
 use std::path::Path;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::{RecvTimeoutError, Sender};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -26,6 +26,8 @@ pub enum StoreError {
     Dir(String, std::io::Error),
     #[error("the state in {0} was written by another tasknet version (schema {1}); use a fresh --data-dir")]
     Schema(String, i64),
+    #[error("cannot start the checkpointer thread: {0}")]
+    Thread(std::io::Error),
 }
 
 /// One live record as loaded.
@@ -76,8 +78,6 @@ const CHECKPOINT_EVERY: Duration = Duration::from_millis(100);
 /// counts as caught up (the last pass holds the writer about that long).
 const MAX_PASSES: usize = 6;
 const QUICK_PASS: Duration = Duration::from_millis(2);
-/// How often the checkpointer looks whether the store is closing.
-const STOP_POLL: Duration = Duration::from_millis(10);
 /// The WAL file is cut back to this size when it starts over, so one burst
 /// does not keep disk space; below it, frames overwrite allocated blocks.
 const WAL_SIZE_LIMIT: i64 = 64 << 20;
@@ -120,7 +120,8 @@ pub struct SqliteStore {
 /// a few frames and syncs the database, about a millisecond, and the
 /// writer's next commit starts the WAL over.
 struct Checkpointer {
-    stop: Arc<AtomicBool>,
+    /// Dropped to stop the thread.
+    stop: Option<Sender<()>>,
     handle: Option<std::thread::JoinHandle<()>>,
 }
 
@@ -131,27 +132,19 @@ impl Checkpointer {
         conn.pragma_update(None, "synchronous", "FULL")?;
         let db_file = std::fs::File::open(path)
             .map_err(|e| StoreError::Dir(path.display().to_string(), e))?;
-        let stop = Arc::new(AtomicBool::new(false));
-        let flag = stop.clone();
+        let (stop, stopped) = std::sync::mpsc::channel::<()>();
         let handle = std::thread::Builder::new()
             .name("checkpointer".into())
             .spawn(move || {
-                let mut slept = Duration::ZERO;
-                while !flag.load(Ordering::Relaxed) {
-                    std::thread::sleep(STOP_POLL);
-                    slept += STOP_POLL;
-                    if slept < CHECKPOINT_EVERY {
-                        continue;
-                    }
-                    slept = Duration::ZERO;
+                while let Err(RecvTimeoutError::Timeout) = stopped.recv_timeout(CHECKPOINT_EVERY) {
                     if let Err(e) = checkpoint_round(&conn, &db_file, &gate) {
                         tracing::warn!(error = %e, "WAL checkpoint failed");
                     }
                 }
             })
-            .map_err(|e| StoreError::Dir("cannot start the checkpointer thread".into(), e))?;
+            .map_err(StoreError::Thread)?;
         Ok(Checkpointer {
-            stop,
+            stop: Some(stop),
             handle: Some(handle),
         })
     }
@@ -219,7 +212,7 @@ fn write_back(f: &std::fs::File) {
 
 impl Drop for Checkpointer {
     fn drop(&mut self) {
-        self.stop.store(true, Ordering::Relaxed);
+        self.stop = None;
         if let Some(h) = self.handle.take() {
             let _ = h.join();
         }
@@ -329,8 +322,7 @@ impl Store for SqliteStore {
     }
 
     fn commit(&mut self, writes: &[Write]) -> Result<(), StoreError> {
-        let gate = self.gate.clone();
-        let _checkpointer_waits = gate.lock().unwrap_or_else(|p| p.into_inner());
+        let _checkpointer_waits = self.gate.lock().unwrap_or_else(|p| p.into_inner());
         let tx = self.conn.transaction()?;
         {
             let mut put = tx.prepare_cached(

@@ -162,15 +162,7 @@ pub fn render(e: &Value) -> String {
         }
     }
     if let Some(b) = e.get("blocked").filter(|b| !b.is_null()) {
-        let h = &b["hop"];
-        let _ = writeln!(
-            out,
-            "  missing: {} {}: {}",
-            s(h, "step"),
-            s(h, "resource"),
-            s(h, "note")
-        );
-        let _ = writeln!(out, "  fix: {}", s(b, "fix"));
+        write_blocked(&mut out, b, "  ");
     }
     let _ = writeln!(out);
     let _ = writeln!(
@@ -210,16 +202,21 @@ pub fn render(e: &Value) -> String {
             let _ = writeln!(out, "    path: {}", hops.join(" → "));
         }
         if let Some(b) = v.get("blocked").filter(|b| !b.is_null()) {
-            let h = &b["hop"];
-            let _ = writeln!(
-                out,
-                "    missing: {} {}: {}",
-                s(h, "step"),
-                s(h, "resource"),
-                s(h, "note")
-            );
-            let _ = writeln!(out, "    fix: {}", s(b, "fix"));
+            write_blocked(&mut out, b, "    ");
         }
     }
     out
+}
+
+/// The first missing hop of a path and its fix, indented.
+fn write_blocked(out: &mut String, b: &Value, indent: &str) {
+    let h = &b["hop"];
+    let _ = writeln!(
+        out,
+        "{indent}missing: {} {}: {}",
+        s(h, "step"),
+        s(h, "resource"),
+        s(h, "note")
+    );
+    let _ = writeln!(out, "{indent}fix: {}", s(b, "fix"));
 }
