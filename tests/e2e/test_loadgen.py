@@ -45,3 +45,11 @@ def test_open_loop_offers_the_given_rate(fresh):
     # 100/s for 2 s: about 200 answers, not as many as the server could take.
     assert 150 <= int(s["requests"]) <= 210, out
     assert "overdueTransitions" in out
+
+
+def test_a_negative_rate_is_refused(fresh):
+    binary = tasknet_binary().with_name("tasknet-load")
+    out = subprocess.run([str(binary), "--endpoint", fresh.url, "--rate=-1"],
+                         capture_output=True, text=True, timeout=60)
+    assert out.returncode != 0
+    assert "--rate -1: a number of requests per second, 0 or more" in out.stderr

@@ -189,6 +189,12 @@ fn percentile(sorted: &[u64], p: f64) -> f64 {
 #[tokio::main(flavor = "multi_thread")]
 async fn main() -> Result<(), String> {
     let args = Args::parse();
+    if !(args.rate.is_finite() && args.rate >= 0.0) {
+        return Err(format!(
+            "--rate {}: a number of requests per second, 0 or more",
+            args.rate
+        ));
+    }
     let addr = args.endpoint.clone();
     let mut setup = Conn::open(&addr, &args.region).await?;
     let run_body = prepare(&mut setup).await?;
