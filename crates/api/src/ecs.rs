@@ -586,8 +586,32 @@ fn t(m: model::Millis) -> Value {
 }
 
 /// A task as DescribeTasks, RunTask and StopTask show it (N20).
-pub fn task_json(r: &Region, task: &Task, with_tags: bool) -> Value {
-    let acct = &r.account_id;
+/// What `task_json` needs, copied out under the world lock so that the
+/// response is built after the lock is released (other requests and the
+/// reconciler wait for the lock, not for JSON).
+pub struct TaskView {
+    pub task: Task,
+    pub account: String,
+    /// `ecs.cpu-architecture` of the task definition.
+    pub arch: &'static str,
+}
+
+impl TaskView {
+    pub fn of(r: &Region, task: &Task) -> TaskView {
+        let arch = match r.ecs.task_definitions.get(&task.task_definition) {
+            Some(d) if d.cpu_architecture == "ARM64" => "arm64",
+            _ => "x86_64",
+        };
+        TaskView {
+            task: task.clone(),
+            account: r.account_id.clone(),
+            arch,
+        }
+    }
+}
+
+pub fn task_json(view: &TaskView, with_tags: bool) -> Value {
+    let (task, acct, arch) = (&view.task, &view.account, view.arch);
     let arn = task.arn(acct);
     let a = &task.attachment;
     let mut details = vec![json!({"name": "subnetId", "value": a.subnet_id})];
@@ -668,18 +692,6 @@ pub fn task_json(r: &Region, task: &Task, with_tags: bool) -> Value {
             Value::Object(o)
         })
         .collect();
-    let arch = r
-        .ecs
-        .task_definitions
-        .get(&task.task_definition)
-        .map(|d| {
-            if d.cpu_architecture == "ARM64" {
-                "arm64"
-            } else {
-                "x86_64"
-            }
-        })
-        .unwrap_or("x86_64");
     let mut o = Map::new();
     o.insert(
         "attachments".into(),
@@ -808,27 +820,30 @@ async fn run_task(call: &Call<'_>, i: &Value) -> Result {
     let req = run_task_request(i, caller(call))?;
     let region = call.region.clone();
     let lc = call.control.settings.lifecycle;
-    call.control
+    let (views, out) = call
+        .control
         .write(move |w, now| {
             let out = w.run_task(&region, req, &lc, now)?;
             let r = w.region(&region)?;
-            let tasks: Vec<Value> = out
+            let views: Vec<TaskView> = out
                 .tasks
                 .iter()
                 .filter_map(|id| r.ecs.tasks.get(id))
-                .map(|t| task_json(r, t, true))
+                .map(|t| TaskView::of(r, t))
                 .collect();
-            let failures: Vec<Value> = out
-                .failures
-                .iter()
-                .map(|(arn, reason)| match arn {
-                    Some(a) => json!({"arn": a, "reason": reason}),
-                    None => json!({"reason": reason}),
-                })
-                .collect();
-            Ok(json!({ "tasks": tasks, "failures": failures }))
+            Ok((views, out))
         })
-        .await
+        .await?;
+    let tasks: Vec<Value> = views.iter().map(|v| task_json(v, true)).collect();
+    let failures: Vec<Value> = out
+        .failures
+        .iter()
+        .map(|(arn, reason)| match arn {
+            Some(a) => json!({"arn": a, "reason": reason}),
+            None => json!({"reason": reason}),
+        })
+        .collect();
+    Ok(json!({ "tasks": tasks, "failures": failures }))
 }
 
 async fn stop_task(call: &Call<'_>, i: &Value) -> Result {
@@ -837,19 +852,20 @@ async fn stop_task(call: &Call<'_>, i: &Value) -> Result {
     let reason = opt_str(i, "reason")?;
     check_task_reference(&cluster, &task, &call.control.settings.account_id)?;
     let lc = call.control.settings.lifecycle;
-    write(call, move |r, now| {
+    let view = write(call, move |r, now| {
         let id = r.stop_task(&cluster, &task, reason, &lc, now)?;
         let t = r
             .ecs
             .tasks
             .get(&id)
             .ok_or_else(model::ecs::task::task_not_found)?;
-        let mut v = task_json(r, t, false);
-        // The StopTask response carries both storage fields (aws-behavior §1.2).
-        v["fargateEphemeralStorage"] = json!({"sizeInGiB": t.ephemeral_storage});
-        Ok(json!({ "task": v }))
+        Ok(TaskView::of(r, t))
     })
-    .await
+    .await?;
+    let mut v = task_json(&view, false);
+    // The StopTask response carries both storage fields (aws-behavior §1.2).
+    v["fargateEphemeralStorage"] = json!({"sizeInGiB": view.task.ephemeral_storage});
+    Ok(json!({ "task": v }))
 }
 
 /// A task ARN must name the cluster it is asked about; ids must look like ids.
@@ -905,13 +921,13 @@ async fn describe_tasks(call: &Call<'_>, i: &Value) -> Result {
     let include = str_list(i, "include")?;
     check_include(&include, &["TAGS"])?;
     let with_tags = !include.is_empty();
-    read(call, move |r| {
+    let (views, failures) = read(call, move |r| {
         let c = r.active_cluster(&cluster)?.name.clone();
-        let mut tasks = Vec::new();
+        let mut views = Vec::new();
         let mut failures = Vec::new();
         for x in &refs {
             match r.find_task(&c, x) {
-                Some(t) => tasks.push(task_json(r, t, with_tags)),
+                Some(t) => views.push(TaskView::of(r, t)),
                 None => {
                     let arn = if x.starts_with("arn:") {
                         x.clone()
@@ -922,9 +938,11 @@ async fn describe_tasks(call: &Call<'_>, i: &Value) -> Result {
                 }
             }
         }
-        Ok(json!({ "tasks": tasks, "failures": failures }))
+        Ok((views, failures))
     })
-    .await
+    .await?;
+    let tasks: Vec<Value> = views.iter().map(|v| task_json(v, with_tags)).collect();
+    Ok(json!({ "tasks": tasks, "failures": failures }))
 }
 
 async fn list_tasks(call: &Call<'_>, i: &Value) -> Result {

@@ -108,7 +108,10 @@ fn launch() -> (Fixture, String) {
 
 fn task_view(f: &Fixture, id: &str) -> Value {
     let r = f.world.region("us-east-2").unwrap();
-    api::ecs::task_json(r, r.ecs.tasks.get(id).unwrap(), true)
+    api::ecs::task_json(
+        &api::ecs::TaskView::of(r, r.ecs.tasks.get(id).unwrap()),
+        true,
+    )
 }
 
 fn advance(f: &mut Fixture, ms: i64) {
