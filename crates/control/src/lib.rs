@@ -81,23 +81,42 @@ pub fn now() -> Millis {
     )
 }
 
-fn to_write(c: Change) -> Write {
+/// The store rows of one change: a record's fixed row (if written) before
+/// its main row.
+fn to_writes(c: Change, out: &mut Vec<Write>) {
     match c {
-        Change::Wipe => Write::Wipe,
+        Change::Wipe => out.push(Write::Wipe),
         Change::Put {
             kind,
             region,
             seq,
             body,
-            ..
-        } => Write::Put {
-            kind,
-            region,
-            seq,
-            body,
-        },
-        Change::Delete { kind, region, seq } => Write::Delete { kind, region, seq },
+        } => {
+            if let Some((fixed_kind, fixed)) = body.encode_fixed() {
+                out.push(Write::Put {
+                    kind: fixed_kind,
+                    region: region.clone(),
+                    seq,
+                    body: fixed,
+                });
+            }
+            out.push(Write::Put {
+                kind,
+                region,
+                seq,
+                body: body.encode(),
+            });
+        }
+        Change::Delete { kind, region, seq } => out.push(Write::Delete { kind, region, seq }),
     }
+}
+
+fn to_store(changes: Vec<Change>) -> Vec<Write> {
+    let mut out = Vec::with_capacity(changes.len() + 1);
+    for c in changes {
+        to_writes(c, &mut out);
+    }
+    out
 }
 
 fn persist_failed() -> ApiError {
@@ -134,7 +153,7 @@ impl Control {
             tracing::info!(records = n, "state restored");
             w
         };
-        let initial: Vec<Write> = world.drain_changes().into_iter().map(to_write).collect();
+        let initial = to_store(world.drain_changes());
         if !initial.is_empty() {
             store.commit(&initial)?;
         }
@@ -182,19 +201,28 @@ impl Control {
         &self,
         f: impl FnOnce(&mut World, Millis) -> Result<R, ApiError>,
     ) -> Result<(Result<R, ApiError>, Option<u64>), ApiError> {
-        let mut w = self.world.write().await;
-        let result = f(&mut w, now());
-        let changes = w.drain_changes();
-        if !changes.is_empty() && result.is_err() {
-            // Operations validate before mutating; reaching here is a bug, but
-            // memory and disk must still agree, so the changes are committed.
-            tracing::warn!("operation failed after changing state; committing its changes anyway");
-        }
-        let seq = if changes.is_empty() {
-            None
-        } else {
-            Some(self.submit(changes.into_iter().map(to_write).collect())?)
+        let (result, changes, seq) = {
+            let mut w = self.world.write().await;
+            let result = f(&mut w, now());
+            let changes = w.drain_changes();
+            if !changes.is_empty() && result.is_err() {
+                // Operations validate before mutating; reaching here is a bug, but
+                // memory and disk must still agree, so the changes are committed.
+                tracing::warn!(
+                    "operation failed after changing state; committing its changes anyway"
+                );
+            }
+            // The batch's place in the commit order is taken under the lock,
+            // so batch order is mutation order.
+            let seq = (!changes.is_empty()).then(|| self.reserve());
+            (result, changes, seq)
         };
+        // Encoded after the lock is released. Nothing may await between the
+        // reservation and the send: a cancelled request would leave a gap
+        // that the committer waits for forever.
+        if let Some(seq) = seq {
+            self.submit(seq, to_store(changes))?;
+        }
         Ok((result, seq))
     }
 
@@ -214,14 +242,19 @@ impl Control {
         Ok(r)
     }
 
-    /// Hand a batch to the committer. Called with the world write lock held, so
-    /// batch order is mutation order.
-    fn submit(&self, writes: Vec<Write>) -> Result<u64, ApiError> {
+    /// The next batch's sequence number. Called with the world write lock held.
+    fn reserve(&self) -> u64 {
         let mut q = self.queue.lock().unwrap_or_else(|p| p.into_inner());
         q.submitted += 1;
-        let seq = q.submitted;
+        q.submitted
+    }
+
+    /// Hand batch `seq` to the committer, which commits batches in sequence
+    /// order whatever order they arrive in.
+    fn submit(&self, seq: u64, writes: Vec<Write>) -> Result<(), ApiError> {
+        let q = self.queue.lock().unwrap_or_else(|p| p.into_inner());
         match &q.tx {
-            Some(tx) if tx.send(Batch { seq, writes }).is_ok() => Ok(seq),
+            Some(tx) if tx.send(Batch { seq, writes }).is_ok() => Ok(()),
             _ => Err(persist_failed()),
         }
     }
@@ -342,21 +375,35 @@ fn committer(
     durable: watch::Sender<Durable>,
 ) {
     let mut failed = false;
-    while let Ok(first) = rx.recv() {
-        let mut last = first.seq;
-        let mut writes = first.writes;
-        while writes.len() < 50_000 {
-            match rx.try_recv() {
-                Ok(b) => {
-                    last = b.seq;
-                    writes.extend(b.writes);
-                }
+    // Batches that arrived ahead of an earlier one still being encoded.
+    let mut early: std::collections::BTreeMap<u64, Vec<Write>> = Default::default();
+    let mut next = 1 + durable.borrow().seq;
+    loop {
+        if !early.contains_key(&next) {
+            match rx.recv() {
+                Ok(b) => early.insert(b.seq, b.writes),
                 Err(_) => break,
+            };
+        }
+        while let Ok(b) = rx.try_recv() {
+            early.insert(b.seq, b.writes);
+        }
+        // Everything ready in sequence order, as one transaction.
+        let first = next;
+        let mut writes = Vec::new();
+        while writes.len() < 50_000 {
+            match early.remove(&next) {
+                Some(w) => {
+                    writes.extend(w);
+                    next += 1;
+                }
+                None => break,
             }
         }
-        if failed {
+        if next == first || failed {
             continue;
         }
+        let last = next - 1;
         let started = std::time::Instant::now();
         match store.commit(&writes) {
             Ok(()) => {

@@ -4,15 +4,85 @@
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap, HashSet};
+use std::sync::Arc;
 
 /// A persisted resource: one row in the store, keyed by (`KIND`, id).
-pub trait Record: Serialize + DeserializeOwned {
+/// Records are shared (`Arc`) with the changes drained from their table and
+/// copied only if changed again before those are encoded.
+pub trait Record: Serialize + DeserializeOwned + Clone + Send + Sync + 'static {
     const KIND: &'static str;
     fn id(&self) -> &str;
     /// The Region the record lives in (`""` for global records such as IAM roles).
     fn region(&self) -> &str;
     /// Restore fields that are not persisted (derived keys) after loading.
     fn after_load(&mut self) {}
+    /// Kind of a second row holding what never changes after creation
+    /// (`None`: the record is one row). That row is written when the record
+    /// is inserted, not when it is changed.
+    const FIXED_KIND: Option<&'static str> = None;
+    /// The second row's bytes, with `FIXED_KIND`.
+    fn encode_fixed(&self) -> Option<Vec<u8>> {
+        None
+    }
+    /// Restore the second row's part after loading the main row.
+    fn attach_fixed(&mut self, _fixed: &[u8]) -> Result<(), String> {
+        Ok(())
+    }
+}
+
+/// A changed record, encoded when `encode` is called: the control plane
+/// encodes after it has released the world lock.
+#[derive(Clone)]
+pub struct Body {
+    rec: Arc<dyn Encode>,
+    /// Whether the record's fixed row (`Record::FIXED_KIND`) is written too.
+    with_fixed: bool,
+}
+
+trait Encode: Send + Sync {
+    fn encode(&self) -> Vec<u8>;
+    fn encode_fixed(&self) -> Option<(&'static str, Vec<u8>)>;
+}
+
+impl<T: Record> Encode for T {
+    fn encode(&self) -> Vec<u8> {
+        crate::codec::encode(self)
+    }
+    fn encode_fixed(&self) -> Option<(&'static str, Vec<u8>)> {
+        Some((T::FIXED_KIND?, Record::encode_fixed(self)?))
+    }
+}
+
+impl Body {
+    /// The main row's bytes.
+    pub fn encode(&self) -> Vec<u8> {
+        self.rec.encode()
+    }
+    /// The fixed row's kind and bytes, when it is to be written.
+    pub fn encode_fixed(&self) -> Option<(&'static str, Vec<u8>)> {
+        if self.with_fixed {
+            self.rec.encode_fixed()
+        } else {
+            None
+        }
+    }
+}
+
+impl std::fmt::Debug for Body {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "Body({} bytes, fixed row: {})",
+            self.encode().len(),
+            self.with_fixed
+        )
+    }
+}
+
+impl PartialEq for Body {
+    fn eq(&self, other: &Body) -> bool {
+        self.encode() == other.encode() && self.encode_fixed() == other.encode_fixed()
+    }
 }
 
 /// One persisted change, in the order the store must apply it.
@@ -26,8 +96,7 @@ pub enum Change {
         kind: &'static str,
         region: String,
         seq: u64,
-        id: String,
-        body: Vec<u8>,
+        body: Body,
     },
     Delete {
         kind: &'static str,
@@ -39,10 +108,14 @@ pub enum Change {
 /// Records in creation order (`seq`), with an id index and a dirty set.
 #[derive(Debug, Clone)]
 pub struct Table<T> {
-    rows: BTreeMap<u64, T>,
+    rows: BTreeMap<u64, Arc<T>>,
     index: HashMap<String, u64>,
     next_seq: u64,
-    dirty: HashSet<String>,
+    /// Sequence numbers of changed records (no id copy per mutation).
+    dirty: HashSet<u64>,
+    /// Of those, records inserted since the last drain: their fixed row
+    /// (`Record::FIXED_KIND`) is written too.
+    inserted: HashSet<u64>,
     /// (region, seq) of removed records.
     deleted: Vec<(String, u64)>,
 }
@@ -54,6 +127,7 @@ impl<T> Default for Table<T> {
             index: HashMap::new(),
             next_seq: 1,
             dirty: HashSet::new(),
+            inserted: HashSet::new(),
             deleted: Vec::new(),
         }
     }
@@ -70,51 +144,57 @@ impl<T: Record> Table<T> {
         self.index.contains_key(id)
     }
     pub fn get(&self, id: &str) -> Option<&T> {
-        self.index.get(id).and_then(|s| self.rows.get(s))
+        self.index
+            .get(id)
+            .and_then(|s| self.rows.get(s))
+            .map(|r| &**r)
     }
     /// Mutable access marks the record dirty.
     pub fn get_mut(&mut self, id: &str) -> Option<&mut T> {
         let seq = *self.index.get(id)?;
-        self.dirty.insert(id.to_string());
-        self.rows.get_mut(&seq)
+        self.dirty.insert(seq);
+        self.rows.get_mut(&seq).map(Arc::make_mut)
     }
     pub fn insert(&mut self, rec: T) {
-        let id = rec.id().to_string();
-        if let Some(seq) = self.index.get(&id) {
-            self.rows.insert(*seq, rec);
-        } else {
-            let seq = self.next_seq;
-            self.next_seq += 1;
-            self.index.insert(id.clone(), seq);
-            self.rows.insert(seq, rec);
-        }
-        self.dirty.insert(id);
+        let seq = match self.index.get(rec.id()) {
+            Some(seq) => *seq,
+            None => {
+                let seq = self.next_seq;
+                self.next_seq += 1;
+                self.index.insert(rec.id().to_string(), seq);
+                seq
+            }
+        };
+        self.rows.insert(seq, Arc::new(rec));
+        self.dirty.insert(seq);
+        self.inserted.insert(seq);
     }
     pub fn remove(&mut self, id: &str) -> Option<T> {
         let seq = self.index.remove(id)?;
-        self.dirty.remove(id);
+        self.dirty.remove(&seq);
+        self.inserted.remove(&seq);
         let rec = self.rows.remove(&seq)?;
         self.deleted.push((rec.region().to_string(), seq));
-        Some(rec)
+        Some(Arc::try_unwrap(rec).unwrap_or_else(|shared| (*shared).clone()))
     }
     /// Records in creation order.
     pub fn iter(&self) -> impl DoubleEndedIterator<Item = &T> {
-        self.rows.values()
+        self.rows.values().map(|r| &**r)
     }
     /// Records with their sequence numbers (stable pagination positions).
     pub fn iter_seq(&self) -> impl DoubleEndedIterator<Item = (u64, &T)> {
-        self.rows.iter().map(|(s, r)| (*s, r))
+        self.rows.iter().map(|(s, r)| (*s, &**r))
     }
     /// Records from sequence number `from` on.
     pub fn iter_from(&self, from: u64) -> impl Iterator<Item = (u64, &T)> {
-        self.rows.range(from..).map(|(s, r)| (*s, r))
+        self.rows.range(from..).map(|(s, r)| (*s, &**r))
     }
     /// Mutable iteration over every record; marks each visited record dirty
     /// only when `f` says it changed it.
     pub fn update_where(&mut self, mut f: impl FnMut(&mut T) -> bool) {
-        for r in self.rows.values_mut() {
-            if f(r) {
-                self.dirty.insert(r.id().to_string());
+        for (seq, r) in self.rows.iter_mut() {
+            if f(Arc::make_mut(r)) {
+                self.dirty.insert(*seq);
             }
         }
     }
@@ -129,32 +209,39 @@ impl<T: Record> Table<T> {
         if let Some(old) = self.index.insert(id, seq) {
             self.rows.remove(&old);
         }
-        self.rows.insert(seq, rec);
+        self.rows.insert(seq, Arc::new(rec));
     }
 
     /// Move pending changes into `out`.
     pub fn drain_changes(&mut self, out: &mut Vec<Change>) {
         for (region, seq) in self.deleted.drain(..) {
+            if let Some(kind) = T::FIXED_KIND {
+                out.push(Change::Delete {
+                    kind,
+                    region: region.clone(),
+                    seq,
+                });
+            }
             out.push(Change::Delete {
                 kind: T::KIND,
                 region,
                 seq,
             });
         }
-        for id in self.dirty.drain() {
-            if let Some(seq) = self.index.get(&id) {
-                if let Some(rec) = self.rows.get(seq) {
-                    let body = crate::codec::encode(rec);
-                    out.push(Change::Put {
-                        kind: T::KIND,
-                        region: rec.region().to_string(),
-                        seq: *seq,
-                        id,
-                        body,
-                    });
-                }
+        for seq in self.dirty.drain() {
+            if let Some(rec) = self.rows.get(&seq) {
+                out.push(Change::Put {
+                    kind: T::KIND,
+                    region: rec.region().to_string(),
+                    seq,
+                    body: Body {
+                        rec: rec.clone(),
+                        with_fixed: self.inserted.remove(&seq),
+                    },
+                });
             }
         }
+        self.inserted.clear();
     }
 
     pub fn has_changes(&self) -> bool {
@@ -167,7 +254,7 @@ mod tests {
     use super::*;
     use serde::Deserialize;
 
-    #[derive(Serialize, Deserialize, Debug, PartialEq)]
+    #[derive(Serialize, Deserialize, Debug, PartialEq, Clone)]
     struct R {
         id: String,
         v: u32,
@@ -211,7 +298,7 @@ mod tests {
                 seq: 1
             }
         );
-        assert!(matches!(&out[1], Change::Put { id, seq: 2, .. } if id == "a"));
+        assert!(matches!(&out[1], Change::Put { seq: 2, .. }));
     }
 
     #[test]

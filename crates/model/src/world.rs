@@ -197,8 +197,16 @@ impl World {
         rows: impl IntoIterator<Item = (String, String, u64, Vec<u8>)>,
     ) -> Result<Self, String> {
         let mut w = World::empty(account_id, seed);
-        for (kind, region, seq, body) in rows {
-            w.load_row(&kind, seq, &body)
+        // Fixed rows (`Record::FIXED_KIND`) first, to join their records.
+        let (fixed, main): (Vec<_>, Vec<_>) = rows
+            .into_iter()
+            .partition(|(kind, ..)| Some(kind.as_str()) == crate::ecs::types::Task::FIXED_KIND);
+        let mut fixed: HashMap<(String, u64), Vec<u8>> = fixed
+            .into_iter()
+            .map(|(_, region, seq, body)| ((region, seq), body))
+            .collect();
+        for (kind, region, seq, body) in main {
+            w.load_row(&kind, &region, seq, &body, &mut fixed)
                 .map_err(|e| format!("record {kind} #{seq} of {region}: {e}"))?;
         }
         for r in w.regions.values_mut() {
@@ -210,15 +218,38 @@ impl World {
         Ok(w)
     }
 
-    fn load_row(&mut self, kind: &str, seq: u64, body: &[u8]) -> Result<(), String> {
+    fn load_row(
+        &mut self,
+        kind: &str,
+        region: &str,
+        seq: u64,
+        body: &[u8],
+        fixed: &mut HashMap<(String, u64), Vec<u8>>,
+    ) -> Result<(), String> {
         fn put<T: Record>(t: &mut Table<T>, seq: u64, rec: T) {
             t.load(seq, rec)
+        }
+        fn join<T: Record>(
+            rec: &mut T,
+            region: &str,
+            seq: u64,
+            fixed: &mut HashMap<(String, u64), Vec<u8>>,
+        ) -> Result<(), String> {
+            let Some(kind) = T::FIXED_KIND else {
+                return Ok(());
+            };
+            let body = fixed
+                .remove(&(region.to_string(), seq))
+                .ok_or_else(|| format!("its {kind} row is missing"))?;
+            rec.attach_fixed(&body)
+                .map_err(|e| format!("its {kind} row: {e}"))
         }
         macro_rules! regional {
             ($($kind:literal => $($field:ident).+),* $(,)?) => {
                 match kind {
                     $($kind => {
                         let mut rec = crate::codec::decode(body)?;
+                        join(&mut rec, region, seq, fixed)?;
                         Record::after_load(&mut rec);
                         let region = self.region_for_record(&rec)?;
                         put(&mut region.$($field).+, seq, rec);

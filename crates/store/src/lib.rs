@@ -14,8 +14,9 @@
 use rusqlite::{params, Connection, OptionalExtension};
 use std::collections::{BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{RecvTimeoutError, Sender};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 #[derive(Debug, thiserror::Error)]
@@ -67,8 +68,9 @@ pub trait Store: Send {
     fn set_meta(&mut self, key: &str, value: &str) -> Result<(), StoreError>;
 }
 
-/// 3: an append-only log of record versions.
-const SCHEMA_VERSION: i64 = 3;
+/// 3: an append-only log of record versions. 4: a task is two records, its
+/// launch (`ecs-launch`, written once) and its state (`ecs-task`).
+const SCHEMA_VERSION: i64 = 4;
 
 /// How often the WAL is folded back into the database. Under full load a
 /// tenth of a second writes about 10 MB of WAL; shorter rounds mean smaller
@@ -105,8 +107,9 @@ pub struct SqliteStore {
     /// (always later than the version it buries) is never deleted first.
     garbage: BTreeSet<i64>,
     next_v: i64,
-    /// Held while committing; see `Checkpointer`.
-    gate: Arc<Mutex<()>>,
+    /// Set by the checkpointer when the writer is to make the round's last
+    /// pass; see `Checkpointer`.
+    last_pass: Arc<AtomicBool>,
     gc_lag: usize,
     /// None for an in-memory database (no WAL).
     checkpointer: Option<Checkpointer>,
@@ -124,10 +127,12 @@ pub struct SqliteStore {
 /// its first frame only when a write transaction begins with every frame
 /// copied, which a busy writer almost never allows. So each round makes
 /// passes until one is quick (each copies what the writer added during the
-/// last), writes the copied pages back to disk, and then makes a last pass
-/// holding `gate`, which the writer holds while it commits: that pass copies
-/// a few frames and syncs the database, about a millisecond, and the
-/// writer's next commit starts the WAL over.
+/// last) and writes the copied pages back to disk. The writer then makes
+/// the round's last pass right after its next commit: it copies a few frames
+/// and syncs the database, about a millisecond, and the writer's following
+/// commit starts the WAL over. (The checkpointer made that pass itself,
+/// holding a lock the writer waited on, until it ran at idle priority: then
+/// the writer waited up to 40 ms for it to get the CPU back.)
 struct Checkpointer {
     /// Dropped to stop the thread.
     stop: Option<Sender<()>>,
@@ -135,7 +140,7 @@ struct Checkpointer {
 }
 
 impl Checkpointer {
-    fn start(path: &Path, gate: Arc<Mutex<()>>) -> Result<Self, StoreError> {
+    fn start(path: &Path, last_pass: Arc<AtomicBool>) -> Result<Self, StoreError> {
         let conn = Connection::open(path)?;
         // A checkpoint syncs as its own connection is told to.
         conn.pragma_update(None, "synchronous", "FULL")?;
@@ -155,7 +160,7 @@ impl Checkpointer {
                     tracing::debug!("checkpointer keeps the normal scheduling policy");
                 }
                 while let Err(RecvTimeoutError::Timeout) = stopped.recv_timeout(CHECKPOINT_EVERY) {
-                    if let Err(e) = checkpoint_round(&conn, &db_file, &gate) {
+                    if let Err(e) = checkpoint_round(&conn, &db_file, &last_pass) {
                         tracing::warn!(error = %e, "WAL checkpoint failed");
                     }
                 }
@@ -172,7 +177,7 @@ impl Checkpointer {
 fn checkpoint_round(
     conn: &Connection,
     db_file: &std::fs::File,
-    gate: &Mutex<()>,
+    last_pass: &AtomicBool,
 ) -> Result<(), rusqlite::Error> {
     let pass = || conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()));
     let started = Instant::now();
@@ -185,16 +190,10 @@ fn checkpoint_round(
     }
     // A pass that stops short of the WAL's end leaves the pages it copied
     // unsynced, for the pass that reaches the end to sync them all; write
-    // them back now so that sync, with the writer held, is short.
+    // them back now so that sync, on the writer, is short.
     write_back(db_file);
-    let _writer_waits = gate.lock().unwrap_or_else(|p| p.into_inner());
-    let held = Instant::now();
-    pass()?;
-    tracing::trace!(
-        micros = started.elapsed().as_micros() as u64,
-        writer_held_micros = held.elapsed().as_micros() as u64,
-        "checkpoint"
-    );
+    last_pass.store(true, Ordering::Release);
+    tracing::trace!(micros = started.elapsed().as_micros() as u64, "checkpoint");
     Ok(())
 }
 
@@ -239,7 +238,7 @@ impl Drop for Checkpointer {
 
 impl SqliteStore {
     /// Checkpoint on the writer if the checkpointer fell far behind (a CPU
-    /// busy for long with requests leaves it no time); called with `gate` held.
+    /// busy for long with requests leaves it no time).
     fn wal_valve(&self) -> Result<(), StoreError> {
         let Some((path, limit)) = &self.wal else {
             return Ok(());
@@ -264,7 +263,7 @@ impl SqliteStore {
         let path = dir.join("tasknet.db");
         let conn = Connection::open(&path)?;
         let mut s = Self::init(conn, &path.display().to_string())?;
-        s.checkpointer = Some(Checkpointer::start(&path, s.gate.clone())?);
+        s.checkpointer = Some(Checkpointer::start(&path, s.last_pass.clone())?);
         s.wal = Some((dir.join("tasknet.db-wal"), WAL_VALVE));
         Ok(s)
     }
@@ -310,7 +309,7 @@ impl SqliteStore {
             latest: HashMap::new(),
             garbage: BTreeSet::new(),
             next_v: 1,
-            gate: Arc::new(Mutex::new(())),
+            last_pass: Arc::new(AtomicBool::new(false)),
             gc_lag: GC_LAG,
             checkpointer: None,
             wal: None,
@@ -363,7 +362,6 @@ impl Store for SqliteStore {
     }
 
     fn commit(&mut self, writes: &[Write]) -> Result<(), StoreError> {
-        let _checkpointer_waits = self.gate.lock().unwrap_or_else(|p| p.into_inner());
         let tx = self.conn.transaction()?;
         {
             let mut put = tx.prepare_cached(
@@ -439,9 +437,27 @@ impl Store for SqliteStore {
             }
         }
         tx.commit()?;
+        if self.last_pass.swap(false, Ordering::Acquire) {
+            // The checkpointer's round is done but for the frames since its
+            // last pass; copying them lets the next commit start the WAL over.
+            // The commit is durable already: a failed pass only delays that.
+            let t = Instant::now();
+            match self
+                .conn
+                .query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()))
+            {
+                Ok(()) => tracing::trace!(
+                    micros = t.elapsed().as_micros() as u64,
+                    "last checkpoint pass"
+                ),
+                Err(e) => tracing::warn!(error = %e, "WAL checkpoint failed"),
+            }
+        }
         self.commits += 1;
         if self.commits.is_multiple_of(WAL_VALVE_EVERY) {
-            self.wal_valve()?;
+            if let Err(e) = self.wal_valve() {
+                tracing::warn!(error = %e, "WAL checkpoint failed");
+            }
         }
         Ok(())
     }

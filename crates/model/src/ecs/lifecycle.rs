@@ -146,9 +146,10 @@ impl Region {
                 let digest_seed = self.rng.u64(..);
                 if let Some(t) = self.ecs.tasks.get_mut(id) {
                     t.started_at = Some(now);
+                    let task_id = t.launch.id.clone();
                     for c in &mut t.containers {
                         c.last_status = "RUNNING".into();
-                        c.runtime_id = Some(format!("{}-{}", t.id, runtime_suffix(&c.name)));
+                        c.runtime_id = Some(format!("{task_id}-{}", runtime_suffix(&c.name)));
                         c.image_digest = Some(image_digest(&c.image, digest_seed));
                     }
                 }
@@ -293,7 +294,7 @@ impl Region {
             a.private_ipv4 = ipv4;
             a.ipv6 = ipv6;
             a.public_ipv4 = public;
-            task.network.hostname = hostname;
+            a.hostname = hostname;
         }
         Ok(())
     }

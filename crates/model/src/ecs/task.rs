@@ -213,26 +213,46 @@ impl Region {
                 }
             }
             let task = Task {
-                id: id.clone(),
-                region: self.info.name.to_string(),
-                cluster: cluster.name.clone(),
-                task_definition: td.key.clone(),
-                group: group.clone(),
-                started_by: req.started_by.clone(),
-                launch_type: "FARGATE".into(),
-                capacity_provider: provider.clone(),
-                platform_version: version.to_string(),
-                platform_family: if windows {
-                    td.os_family.clone()
-                } else {
-                    "Linux".into()
-                },
-                cpu: td.cpu.clone().unwrap_or_default(),
-                memory: td.memory.clone().unwrap_or_default(),
+                launch: std::sync::Arc::new(TaskLaunch {
+                    id: id.clone(),
+                    region: self.info.name.to_string(),
+                    cluster: cluster.name.clone(),
+                    task_definition: td.key.clone(),
+                    group: group.clone(),
+                    started_by: req.started_by.clone(),
+                    launch_type: "FARGATE".into(),
+                    capacity_provider: provider.clone(),
+                    platform_version: version.to_string(),
+                    platform_family: if windows {
+                        td.os_family.clone()
+                    } else {
+                        "Linux".into()
+                    },
+                    cpu: td.cpu.clone().unwrap_or_default(),
+                    memory: td.memory.clone().unwrap_or_default(),
+                    created_at: now,
+                    availability_zone: subnet.availability_zone.clone(),
+                    network: TaskNetwork {
+                        subnets: checked.subnets.clone(),
+                        security_groups: checked.security_groups.clone(),
+                        assign_public_ip: checked.assign_public_ip,
+                        subnet_id: subnet_id.clone(),
+                        vpc_id: vpc.id.clone(),
+                        dual_stack: dual,
+                        ipv6_only,
+                        mtu: platform::task_eni_mtu(version, windows),
+                        dns_servers: dns_servers.clone(),
+                        search_list: search_list.clone(),
+                    },
+                    overrides: overrides.clone(),
+                    enable_execute_command: req.enable_execute_command,
+                    ephemeral_storage: td.ephemeral_storage.unwrap_or(20),
+                    client_token: req.client_token.clone(),
+                    principal: req.principal.clone(),
+                }),
                 last_status: TaskStatus::Provisioning,
                 desired_status: "RUNNING".into(),
                 version: 1,
-                created_at: now,
                 connectivity_at: None,
                 pull_started_at: None,
                 pull_stopped_at: None,
@@ -243,20 +263,6 @@ impl Region {
                 stop_code: None,
                 stopped_reason: None,
                 next_at: None,
-                availability_zone: subnet.availability_zone.clone(),
-                network: TaskNetwork {
-                    subnets: checked.subnets.clone(),
-                    security_groups: checked.security_groups.clone(),
-                    assign_public_ip: checked.assign_public_ip,
-                    subnet_id: subnet_id.clone(),
-                    vpc_id: vpc.id.clone(),
-                    dual_stack: dual,
-                    ipv6_only,
-                    mtu: platform::task_eni_mtu(version, windows),
-                    dns_servers: dns_servers.clone(),
-                    search_list: search_list.clone(),
-                    hostname: None,
-                },
                 attachment: Attachment {
                     id: ids::uuid(&mut self.rng),
                     status: "PRECREATED".into(),
@@ -264,12 +270,7 @@ impl Region {
                     ..Default::default()
                 },
                 containers,
-                overrides: overrides.clone(),
                 tags,
-                enable_execute_command: req.enable_execute_command,
-                ephemeral_storage: td.ephemeral_storage.unwrap_or(20),
-                client_token: req.client_token.clone(),
-                principal: req.principal.clone(),
             };
             self.ecs.insert_task(task);
             self.ecs

@@ -158,6 +158,8 @@ pub struct Attachment {
     pub private_ipv4: Option<String>,
     pub ipv6: Option<String>,
     pub public_ipv4: Option<String>,
+    /// N16: the task's hostname, decided when its ENI is created.
+    pub hostname: Option<String>,
 }
 
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
@@ -192,12 +194,15 @@ pub struct TaskNetwork {
     /// N17: the VPC's DHCP options at launch: (name servers, search list).
     pub dns_servers: Vec<String>,
     pub search_list: Vec<String>,
-    /// N16.
-    pub hostname: Option<String>,
 }
 
-#[derive(Clone, Debug, Serialize, Deserialize)]
-pub struct Task {
+/// What RunTask fixes about a task: stored once, in its own row (`ecs-launch`),
+/// while the task's changing state is rewritten at every lifecycle step
+/// (about a third of the bytes a whole task took, three times per task).
+/// `Task` dereferences to it, so `task.cluster` reads through; nothing may
+/// change it after launch (there is no `DerefMut`).
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub struct TaskLaunch {
     /// 32 hex digits.
     pub id: String,
     pub region: String,
@@ -215,10 +220,27 @@ pub struct Task {
     pub platform_family: String,
     pub cpu: String,
     pub memory: String,
+    pub created_at: Millis,
+    pub availability_zone: String,
+    pub network: TaskNetwork,
+    #[serde(with = "crate::codec::json_text")]
+    pub overrides: serde_json::Value,
+    pub enable_execute_command: bool,
+    pub ephemeral_storage: i64,
+    pub client_token: Option<String>,
+    /// The principal that launched the task (for account settings, N13).
+    pub principal: String,
+}
+
+/// A task: its launch (shared, fixed) and its state.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Task {
+    /// Persisted in its own row; see `TaskLaunch`.
+    #[serde(skip)]
+    pub launch: std::sync::Arc<TaskLaunch>,
     pub last_status: TaskStatus,
     pub desired_status: String,
     pub version: u64,
-    pub created_at: Millis,
     pub connectivity_at: Option<Millis>,
     pub pull_started_at: Option<Millis>,
     pub pull_stopped_at: Option<Millis>,
@@ -230,18 +252,16 @@ pub struct Task {
     pub stopped_reason: Option<String>,
     /// When the reconciler acts on this task next.
     pub next_at: Option<Millis>,
-    pub availability_zone: String,
-    pub network: TaskNetwork,
     pub attachment: Attachment,
     pub containers: Vec<TaskContainer>,
-    #[serde(with = "crate::codec::json_text")]
-    pub overrides: serde_json::Value,
     pub tags: Vec<EcsTag>,
-    pub enable_execute_command: bool,
-    pub ephemeral_storage: i64,
-    pub client_token: Option<String>,
-    /// The principal that launched the task (for account settings, N13).
-    pub principal: String,
+}
+
+impl std::ops::Deref for Task {
+    type Target = TaskLaunch;
+    fn deref(&self) -> &TaskLaunch {
+        &self.launch
+    }
 }
 
 impl Task {
@@ -273,11 +293,19 @@ impl Task {
 
 impl Record for Task {
     const KIND: &'static str = "ecs-task";
+    const FIXED_KIND: Option<&'static str> = Some("ecs-launch");
     fn id(&self) -> &str {
-        &self.id
+        &self.launch.id
     }
     fn region(&self) -> &str {
-        &self.region
+        &self.launch.region
+    }
+    fn encode_fixed(&self) -> Option<Vec<u8>> {
+        Some(crate::codec::encode(&*self.launch))
+    }
+    fn attach_fixed(&mut self, fixed: &[u8]) -> Result<(), String> {
+        self.launch = std::sync::Arc::new(crate::codec::decode(fixed)?);
+        Ok(())
     }
 }
 

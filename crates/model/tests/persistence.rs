@@ -1,0 +1,204 @@
+//! Records written as the control plane writes them (drained changes applied
+//! to a table of rows, as the store does) load back into the same world. A
+//! task is two rows: its launch, written once, and its state, rewritten at
+//! every lifecycle step.
+
+use model::ecs::cluster::CreateCluster;
+use model::ecs::task::RunTask;
+use model::ecs::Lifecycle;
+use model::rules::awsvpc::AwsVpcConfig;
+use model::table::Change;
+use model::{Millis, World};
+use std::collections::BTreeMap;
+
+type Rows = BTreeMap<(String, String, u64), Vec<u8>>;
+
+/// Apply the world's pending changes to `rows`; count the rows written per kind.
+fn persist(w: &mut World, rows: &mut Rows, written: &mut BTreeMap<&'static str, usize>) {
+    for c in w.drain_changes() {
+        match c {
+            Change::Wipe => rows.clear(),
+            Change::Put {
+                kind,
+                region,
+                seq,
+                body,
+            } => {
+                if let Some((fixed_kind, fixed)) = body.encode_fixed() {
+                    *written.entry(fixed_kind).or_default() += 1;
+                    rows.insert((fixed_kind.to_string(), region.clone(), seq), fixed);
+                }
+                *written.entry(kind).or_default() += 1;
+                rows.insert((kind.to_string(), region, seq), body.encode());
+            }
+            Change::Delete { kind, region, seq } => {
+                rows.remove(&(kind.to_string(), region, seq));
+            }
+        }
+    }
+}
+
+fn reload(rows: &Rows, now: Millis) -> World {
+    World::load(
+        "123456789012",
+        7,
+        now,
+        rows.iter()
+            .map(|((k, r, s), b)| (k.clone(), r.clone(), *s, b.clone())),
+    )
+    .expect("the rows load")
+}
+
+fn task_debug(w: &World, id: &str) -> Option<String> {
+    let r = w.region("us-east-2").unwrap();
+    r.ecs.tasks.get(id).map(|t| format!("{t:?}"))
+}
+
+#[test]
+fn tasks_survive_reload_at_every_step_and_launch_rows_are_written_once() {
+    let mut now = Millis(1_700_000_000_000);
+    let lc = Lifecycle::fast();
+    let mut w = World::new("123456789012", 7, now);
+    let mut rows = Rows::new();
+    let mut written = BTreeMap::new();
+    w.create_cluster(
+        "us-east-2",
+        CreateCluster {
+            name: Some("demo".into()),
+            ..Default::default()
+        },
+        now,
+    )
+    .unwrap();
+    let r = w.region_mut("us-east-2").unwrap();
+    let td = serde_json::json!({
+        "family": "demo-task",
+        "networkMode": "awsvpc",
+        "requiresCompatibilities": ["FARGATE"],
+        "cpu": "256",
+        "memory": "512",
+        "containerDefinitions": [{"name": "app", "image": "nginx"}],
+    });
+    r.register_task_definition(&td, "arn:aws:iam::123456789012:root", now)
+        .unwrap();
+    let subnet = r.subnets.iter().next().unwrap().id.clone();
+    let out = w
+        .run_task(
+            "us-east-2",
+            RunTask {
+                cluster: Some("demo".into()),
+                task_definition: "demo-task".into(),
+                count: Some(2),
+                launch_type: Some("FARGATE".into()),
+                network: Some(AwsVpcConfig {
+                    subnets: vec![subnet],
+                    assign_public_ip: Some("ENABLED".into()),
+                    ..Default::default()
+                }),
+                tags: vec![model::ecs::types::EcsTag {
+                    key: "team".into(),
+                    value: "net".into(),
+                }],
+                principal: "arn:aws:iam::123456789012:root".into(),
+                ..Default::default()
+            },
+            &lc,
+            now,
+        )
+        .unwrap();
+    assert_eq!(out.tasks.len(), 2);
+    let id = out.tasks[0].clone();
+    persist(&mut w, &mut rows, &mut written);
+    written.clear();
+
+    // Every step of the lifecycle, then a stop, then the retention expiry.
+    let mut statuses = Vec::new();
+    for step in 0..12 {
+        if step == 6 {
+            let cluster = "demo";
+            w.region_mut("us-east-2")
+                .unwrap()
+                .stop_task(cluster, &id, Some("done".into()), &lc, now)
+                .unwrap();
+        }
+        now = now.plus_ms(if step == 10 { lc.retention_ms } else { 100 });
+        w.advance_tasks(now, &lc, 100);
+        persist(&mut w, &mut rows, &mut written);
+        let loaded = reload(&rows, now);
+        assert_eq!(
+            task_debug(&loaded, &id),
+            task_debug(&w, &id),
+            "after step {step}"
+        );
+        if let Some(t) = w.region("us-east-2").unwrap().ecs.tasks.get(&id) {
+            statuses.push(t.last_status.as_str());
+        }
+    }
+    assert!(statuses.contains(&"RUNNING"), "{statuses:?}");
+    assert!(statuses.contains(&"STOPPED"), "{statuses:?}");
+    // The tasks' state was rewritten at each step; their launch never was.
+    assert!(
+        written.get("ecs-task").copied().unwrap_or(0) >= 8,
+        "{written:?}"
+    );
+    assert_eq!(written.get("ecs-launch"), None, "{written:?}");
+    // Expired: both of the task's rows are gone, the other task's remain.
+    assert_eq!(task_debug(&w, &id), None);
+    let kinds: Vec<&str> = rows
+        .keys()
+        .filter(|(k, ..)| k == "ecs-task" || k == "ecs-launch")
+        .map(|(k, ..)| k.as_str())
+        .collect();
+    assert_eq!(
+        kinds,
+        ["ecs-launch", "ecs-task"],
+        "only the other task's rows"
+    );
+}
+
+#[test]
+fn a_task_without_its_launch_row_is_reported() {
+    let now = Millis(1_700_000_000_000);
+    let mut w = World::new("123456789012", 7, now);
+    let mut rows = Rows::new();
+    let mut written = BTreeMap::new();
+    let r = w.region_mut("us-east-2").unwrap();
+    let td = serde_json::json!({
+        "family": "t", "networkMode": "awsvpc", "requiresCompatibilities": ["FARGATE"],
+        "cpu": "256", "memory": "512", "containerDefinitions": [{"name": "app", "image": "nginx"}],
+    });
+    r.register_task_definition(&td, "arn:aws:iam::123456789012:root", now)
+        .unwrap();
+    let subnet = r.subnets.iter().next().unwrap().id.clone();
+    w.create_cluster("us-east-2", CreateCluster::default(), now)
+        .unwrap();
+    w.run_task(
+        "us-east-2",
+        RunTask {
+            task_definition: "t".into(),
+            launch_type: Some("FARGATE".into()),
+            network: Some(AwsVpcConfig {
+                subnets: vec![subnet],
+                ..Default::default()
+            }),
+            principal: "arn:aws:iam::123456789012:root".into(),
+            ..Default::default()
+        },
+        &Lifecycle::fast(),
+        now,
+    )
+    .unwrap();
+    persist(&mut w, &mut rows, &mut written);
+    assert_eq!(written.get("ecs-launch"), Some(&1));
+    rows.retain(|(k, ..), _| k != "ecs-launch");
+    let err = World::load(
+        "123456789012",
+        7,
+        now,
+        rows.iter()
+            .map(|((k, r, s), b)| (k.clone(), r.clone(), *s, b.clone())),
+    )
+    .err()
+    .expect("a task without its launch does not load");
+    assert!(err.contains("ecs-launch row is missing"), "{err}");
+}
