@@ -92,20 +92,14 @@ fn to_writes(c: Change, out: &mut Vec<Write>) {
             seq,
             body,
         } => {
-            if let Some((fixed_kind, fixed)) = body.encode_fixed() {
+            for (kind, body) in body.rows(kind) {
                 out.push(Write::Put {
-                    kind: fixed_kind,
+                    kind,
                     region: region.clone(),
                     seq,
-                    body: fixed,
+                    body,
                 });
             }
-            out.push(Write::Put {
-                kind,
-                region,
-                seq,
-                body: body.encode(),
-            });
         }
         Change::Delete { kind, region, seq } => out.push(Write::Delete { kind, region, seq }),
     }

@@ -66,6 +66,13 @@ impl Body {
             None
         }
     }
+    /// The rows to store for a record of `kind`, as (kind, bytes): its fixed
+    /// row first, if written, then its main row.
+    pub fn rows(&self, kind: &'static str) -> Vec<(&'static str, Vec<u8>)> {
+        let mut rows: Vec<_> = self.encode_fixed().into_iter().collect();
+        rows.push((kind, self.encode()));
+        rows
+    }
 }
 
 impl std::fmt::Debug for Body {

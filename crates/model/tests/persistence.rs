@@ -24,12 +24,10 @@ fn persist(w: &mut World, rows: &mut Rows, written: &mut BTreeMap<&'static str, 
                 seq,
                 body,
             } => {
-                if let Some((fixed_kind, fixed)) = body.encode_fixed() {
-                    *written.entry(fixed_kind).or_default() += 1;
-                    rows.insert((fixed_kind.to_string(), region.clone(), seq), fixed);
+                for (kind, bytes) in body.rows(kind) {
+                    *written.entry(kind).or_default() += 1;
+                    rows.insert((kind.to_string(), region.clone(), seq), bytes);
                 }
-                *written.entry(kind).or_default() += 1;
-                rows.insert((kind.to_string(), region, seq), body.encode());
             }
             Change::Delete { kind, region, seq } => {
                 rows.remove(&(kind.to_string(), region, seq));
@@ -54,13 +52,10 @@ fn task_debug(w: &World, id: &str) -> Option<String> {
     r.ecs.tasks.get(id).map(|t| format!("{t:?}"))
 }
 
-#[test]
-fn tasks_survive_reload_at_every_step_and_launch_rows_are_written_once() {
-    let mut now = Millis(1_700_000_000_000);
-    let lc = Lifecycle::fast();
+/// A world with cluster `demo` and `count` tasks of a one-container
+/// definition in a default subnet, launched at `now` (changes not drained).
+fn launch(now: Millis, count: i64) -> (World, Vec<String>) {
     let mut w = World::new("123456789012", 7, now);
-    let mut rows = Rows::new();
-    let mut written = BTreeMap::new();
     w.create_cluster(
         "us-east-2",
         CreateCluster {
@@ -88,8 +83,10 @@ fn tasks_survive_reload_at_every_step_and_launch_rows_are_written_once() {
             RunTask {
                 cluster: Some("demo".into()),
                 task_definition: "demo-task".into(),
-                count: Some(2),
+                count: Some(count),
                 launch_type: Some("FARGATE".into()),
+                // A default subnet routes to an internet gateway: with a
+                // public IP the task can pull its image and run.
                 network: Some(AwsVpcConfig {
                     subnets: vec![subnet],
                     assign_public_ip: Some("ENABLED".into()),
@@ -102,12 +99,22 @@ fn tasks_survive_reload_at_every_step_and_launch_rows_are_written_once() {
                 principal: "arn:aws:iam::123456789012:root".into(),
                 ..Default::default()
             },
-            &lc,
+            &Lifecycle::fast(),
             now,
         )
         .unwrap();
-    assert_eq!(out.tasks.len(), 2);
-    let id = out.tasks[0].clone();
+    (w, out.tasks)
+}
+
+#[test]
+fn tasks_survive_reload_at_every_step_and_launch_rows_are_written_once() {
+    let mut now = Millis(1_700_000_000_000);
+    let lc = Lifecycle::fast();
+    let (mut w, tasks) = launch(now, 2);
+    let mut rows = Rows::new();
+    let mut written = BTreeMap::new();
+    assert_eq!(tasks.len(), 2);
+    let id = tasks[0].clone();
     persist(&mut w, &mut rows, &mut written);
     written.clear();
 
@@ -159,35 +166,9 @@ fn tasks_survive_reload_at_every_step_and_launch_rows_are_written_once() {
 #[test]
 fn a_task_without_its_launch_row_is_reported() {
     let now = Millis(1_700_000_000_000);
-    let mut w = World::new("123456789012", 7, now);
+    let (mut w, _) = launch(now, 1);
     let mut rows = Rows::new();
     let mut written = BTreeMap::new();
-    let r = w.region_mut("us-east-2").unwrap();
-    let td = serde_json::json!({
-        "family": "t", "networkMode": "awsvpc", "requiresCompatibilities": ["FARGATE"],
-        "cpu": "256", "memory": "512", "containerDefinitions": [{"name": "app", "image": "nginx"}],
-    });
-    r.register_task_definition(&td, "arn:aws:iam::123456789012:root", now)
-        .unwrap();
-    let subnet = r.subnets.iter().next().unwrap().id.clone();
-    w.create_cluster("us-east-2", CreateCluster::default(), now)
-        .unwrap();
-    w.run_task(
-        "us-east-2",
-        RunTask {
-            task_definition: "t".into(),
-            launch_type: Some("FARGATE".into()),
-            network: Some(AwsVpcConfig {
-                subnets: vec![subnet],
-                ..Default::default()
-            }),
-            principal: "arn:aws:iam::123456789012:root".into(),
-            ..Default::default()
-        },
-        &Lifecycle::fast(),
-        now,
-    )
-    .unwrap();
     persist(&mut w, &mut rows, &mut written);
     assert_eq!(written.get("ecs-launch"), Some(&1));
     rows.retain(|(k, ..), _| k != "ecs-launch");
