@@ -585,7 +585,6 @@ fn t(m: model::Millis) -> Value {
     json!(m.epoch_secs())
 }
 
-/// A task as DescribeTasks, RunTask and StopTask show it (N20).
 /// What `task_json` needs, copied out under the world lock so that the
 /// response is built after the lock is released (other requests and the
 /// reconciler wait for the lock, not for JSON).
@@ -610,6 +609,7 @@ impl TaskView {
     }
 }
 
+/// A task as DescribeTasks, RunTask and StopTask show it (N20).
 pub fn task_json(view: &TaskView, with_tags: bool) -> Value {
     let (task, acct, arch) = (&view.task, &view.account, view.arch);
     let arn = task.arn(acct);

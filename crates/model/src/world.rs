@@ -162,6 +162,13 @@ impl Region {
     }
 }
 
+/// The kinds of every record's fixed row (`Record::FIXED_KIND`), loaded
+/// before the records that join them.
+const FIXED_KINDS: [Option<&str>; 1] = [<crate::ecs::types::Task as Record>::FIXED_KIND];
+
+/// Fixed rows by (kind, region, seq), waiting for their records.
+type FixedRows = HashMap<(String, String, u64), Vec<u8>>;
+
 impl World {
     /// A fresh account: every Region with its default VPC and friends.
     pub fn new(account_id: &str, seed: u64, now: Millis) -> Self {
@@ -200,10 +207,10 @@ impl World {
         // Fixed rows (`Record::FIXED_KIND`) first, to join their records.
         let (fixed, main): (Vec<_>, Vec<_>) = rows
             .into_iter()
-            .partition(|(kind, ..)| Some(kind.as_str()) == crate::ecs::types::Task::FIXED_KIND);
-        let mut fixed: HashMap<(String, u64), Vec<u8>> = fixed
+            .partition(|(kind, ..)| FIXED_KINDS.contains(&Some(kind.as_str())));
+        let mut fixed: FixedRows = fixed
             .into_iter()
-            .map(|(_, region, seq, body)| ((region, seq), body))
+            .map(|(kind, region, seq, body)| ((kind, region, seq), body))
             .collect();
         for (kind, region, seq, body) in main {
             w.load_row(&kind, &region, seq, &body, &mut fixed)
@@ -224,7 +231,7 @@ impl World {
         region: &str,
         seq: u64,
         body: &[u8],
-        fixed: &mut HashMap<(String, u64), Vec<u8>>,
+        fixed: &mut FixedRows,
     ) -> Result<(), String> {
         fn put<T: Record>(t: &mut Table<T>, seq: u64, rec: T) {
             t.load(seq, rec)
@@ -233,13 +240,13 @@ impl World {
             rec: &mut T,
             region: &str,
             seq: u64,
-            fixed: &mut HashMap<(String, u64), Vec<u8>>,
+            fixed: &mut FixedRows,
         ) -> Result<(), String> {
             let Some(kind) = T::FIXED_KIND else {
                 return Ok(());
             };
             let body = fixed
-                .remove(&(region.to_string(), seq))
+                .remove(&(kind.to_string(), region.to_string(), seq))
                 .ok_or_else(|| format!("its {kind} row is missing"))?;
             rec.attach_fixed(&body)
                 .map_err(|e| format!("its {kind} row: {e}"))

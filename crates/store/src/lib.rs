@@ -76,8 +76,8 @@ const SCHEMA_VERSION: i64 = 4;
 /// tenth of a second writes about 10 MB of WAL; shorter rounds mean smaller
 /// bursts of database writes competing with the writer's WAL syncs.
 const CHECKPOINT_EVERY: Duration = Duration::from_millis(100);
-/// Unlocked passes before the last one, at most, and the pass time that
-/// counts as caught up (the last pass holds the writer about that long).
+/// The checkpointer's passes per round, at most, and the pass time that
+/// counts as caught up (the writer's last pass takes about that long).
 const MAX_PASSES: usize = 6;
 const QUICK_PASS: Duration = Duration::from_millis(2);
 /// The WAL file is cut back to this size when it starts over, so one burst
@@ -270,7 +270,8 @@ impl SqliteStore {
     fn init(conn: Connection, name: &str) -> Result<Self, StoreError> {
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "synchronous", "FULL")?;
-        // Checkpoints run on their own thread (`Checkpointer`), never here.
+        // No automatic checkpoints: the `Checkpointer` thread does the bulk,
+        // the writer only each round's short last pass (and `wal_valve`).
         conn.pragma_update(None, "wal_autocheckpoint", 0)?;
         conn.pragma_update(None, "journal_size_limit", WAL_SIZE_LIMIT)?;
         conn.execute_batch(
