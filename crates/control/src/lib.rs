@@ -92,12 +92,13 @@ fn to_writes(c: Change, out: &mut Vec<Write>) {
             seq,
             body,
         } => {
-            for (kind, body) in body.rows(kind) {
+            for row in body.rows(kind) {
                 out.push(Write::Put {
-                    kind,
+                    kind: row.kind,
                     region: region.clone(),
                     seq,
-                    body,
+                    body: row.bytes,
+                    lasting: row.lasting,
                 });
             }
         }

@@ -28,6 +28,13 @@ pub trait Record: Serialize + DeserializeOwned + Clone + Send + Sync + 'static {
     fn attach_fixed(&mut self, _fixed: &[u8]) -> Result<(), String> {
         Ok(())
     }
+    /// Whether this version is likely to stay current for a long time (a
+    /// finished task): the store then files it with the long-lived rows at
+    /// once, instead of copying it there once it has outlived the versions
+    /// that are superseded within moments. Only a hint; either way is correct.
+    fn lasting(&self) -> bool {
+        false
+    }
 }
 
 /// A changed record, encoded when `encode` is called: the control plane
@@ -42,6 +49,7 @@ pub struct Body {
 trait Encode: Send + Sync {
     fn encode(&self) -> Vec<u8>;
     fn encode_fixed(&self) -> Option<(&'static str, Vec<u8>)>;
+    fn lasting(&self) -> bool;
 }
 
 impl<T: Record> Encode for T {
@@ -51,6 +59,18 @@ impl<T: Record> Encode for T {
     fn encode_fixed(&self) -> Option<(&'static str, Vec<u8>)> {
         Some((T::FIXED_KIND?, Record::encode_fixed(self)?))
     }
+    fn lasting(&self) -> bool {
+        Record::lasting(self)
+    }
+}
+
+/// One store row of a changed record.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EncodedRow {
+    pub kind: &'static str,
+    pub bytes: Vec<u8>,
+    /// `Record::lasting`; a fixed row always is.
+    pub lasting: bool,
 }
 
 impl Body {
@@ -66,11 +86,23 @@ impl Body {
             None
         }
     }
-    /// The rows to store for a record of `kind`, as (kind, bytes): its fixed
-    /// row first, if written, then its main row.
-    pub fn rows(&self, kind: &'static str) -> Vec<(&'static str, Vec<u8>)> {
-        let mut rows: Vec<_> = self.encode_fixed().into_iter().collect();
-        rows.push((kind, self.encode()));
+    /// The rows to store for a record of `kind`: its fixed row first, if
+    /// written, then its main row.
+    pub fn rows(&self, kind: &'static str) -> Vec<EncodedRow> {
+        let mut rows: Vec<_> = self
+            .encode_fixed()
+            .into_iter()
+            .map(|(kind, bytes)| EncodedRow {
+                kind,
+                bytes,
+                lasting: true,
+            })
+            .collect();
+        rows.push(EncodedRow {
+            kind,
+            bytes: self.encode(),
+            lasting: self.rec.lasting(),
+        });
         rows
     }
 }

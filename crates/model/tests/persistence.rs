@@ -24,9 +24,9 @@ fn persist(w: &mut World, rows: &mut Rows, written: &mut BTreeMap<&'static str, 
                 seq,
                 body,
             } => {
-                for (kind, bytes) in body.rows(kind) {
-                    *written.entry(kind).or_default() += 1;
-                    rows.insert((kind.to_string(), region.clone(), seq), bytes);
+                for row in body.rows(kind) {
+                    *written.entry(row.kind).or_default() += 1;
+                    rows.insert((row.kind.to_string(), region.clone(), seq), row.bytes);
                 }
             }
             Change::Delete { kind, region, seq } => {
@@ -182,4 +182,46 @@ fn a_task_without_its_launch_row_is_reported() {
     .err()
     .expect("a task without its launch does not load");
     assert!(err.contains("ecs-launch row is missing"), "{err}");
+}
+
+/// The store files versions marked lasting with the long-lived rows at once:
+/// a task's launch, and its state once RUNNING or STOPPED; the states in
+/// between are superseded within a phase.
+#[test]
+fn launch_rows_and_settled_states_are_marked_lasting() {
+    let mut now = Millis(1_700_000_000_000);
+    let lc = Lifecycle::fast();
+    let (mut w, tasks) = launch(now, 1);
+    let mut seen = Vec::new();
+    for step in 0..10 {
+        for c in w.drain_changes() {
+            if let Change::Put { kind, body, .. } = c {
+                for row in body.rows(kind) {
+                    if row.kind == "ecs-launch" {
+                        assert!(row.lasting, "a launch row is lasting");
+                    }
+                }
+            }
+        }
+        if let Some(t) = w.region("us-east-2").unwrap().ecs.tasks.get(&tasks[0]) {
+            seen.push((t.last_status.as_str(), model::table::Record::lasting(t)));
+        }
+        if step == 5 {
+            w.region_mut("us-east-2")
+                .unwrap()
+                .stop_task("demo", &tasks[0], None, &lc, now)
+                .unwrap();
+        }
+        now = now.plus_ms(100);
+        w.advance_tasks(now, &lc, 100);
+    }
+    for (status, lasting) in &seen {
+        assert_eq!(
+            *lasting,
+            matches!(*status, "RUNNING" | "STOPPED"),
+            "{status}: {seen:?}"
+        );
+    }
+    assert!(seen.iter().any(|(s, _)| *s == "PROVISIONING"), "{seen:?}");
+    assert!(seen.iter().any(|(s, _)| *s == "STOPPED"), "{seen:?}");
 }

@@ -5,14 +5,22 @@
 //! the changes of many requests into one commit and answers them only after
 //! it returns.
 //!
-//! The SQLite table is a log: every change appends a row (a new version, or a
-//! tombstone) at the end, so a commit writes a few contiguous pages instead of
-//! one page per updated record; a task's lifecycle rewrites its record several
-//! times within a second. Superseded versions are deleted a little at a time
-//! in later commits (oldest first, which keeps the deletes clustered too).
+//! The SQLite tables are logs: every change appends a row (a new version, or
+//! a tombstone) at the end, so a commit writes a few contiguous pages instead
+//! of one page per updated record. Versions live in two generations, because
+//! most are superseded within moments (a task's lifecycle rewrites its record
+//! several times a second) while a few stay current for hours:
+//! - `young_<n>` tables take the short-lived versions, a new table every
+//!   `EPOCH_LEN` versions. Once a young table is `EPOCH_LAG` versions old,
+//!   the few versions in it that are still current are copied into `log`
+//!   (a little per commit) and the table is dropped. Dropping frees its pages
+//!   without writing them; deleting its rows one by one rewrote every page.
+//! - `log` takes versions that are expected to last (`Write::Put::lasting`)
+//!   and the survivors copied from young tables. Superseded versions in it
+//!   are deleted a little at a time in later commits, oldest first.
 
 use rusqlite::{params, Connection, OptionalExtension};
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{RecvTimeoutError, Sender};
@@ -50,6 +58,10 @@ pub enum Write {
         region: String,
         seq: u64,
         body: Vec<u8>,
+        /// A hint that this version will stay current for long (a finished
+        /// task): it goes to `log` at once instead of being copied there
+        /// later. Either way is correct.
+        lasting: bool,
     },
     Delete {
         kind: &'static str,
@@ -69,8 +81,9 @@ pub trait Store: Send {
 }
 
 /// 3: an append-only log of record versions. 4: a task is two records, its
-/// launch (`ecs-launch`, written once) and its state (`ecs-task`).
-const SCHEMA_VERSION: i64 = 4;
+/// launch (`ecs-launch`, written once) and its state (`ecs-task`). 5: young
+/// tables for short-lived versions.
+const SCHEMA_VERSION: i64 = 5;
 
 /// How often the WAL is folded back into the database. Under full load a
 /// tenth of a second writes about 10 MB of WAL; shorter rounds mean smaller
@@ -84,11 +97,20 @@ const QUICK_PASS: Duration = Duration::from_millis(2);
 /// does not keep disk space; below it, frames overwrite allocated blocks.
 const WAL_SIZE_LIMIT: i64 = 64 << 20;
 
-/// Superseded versions deleted per commit beyond twice the commit's own
-/// writes, once garbage is older than the lag; more when the backlog grows.
+/// Superseded versions deleted from `log` (and survivors copied out of young
+/// tables) per commit beyond twice the commit's own writes; more when the
+/// backlog grows.
 const GC_PER_COMMIT: usize = 64;
-/// How many superseded versions wait before they are collected (a few MB).
+/// How many superseded versions in `log` wait before they are collected.
 const GC_LAG: usize = 8192;
+/// Versions per young table. Dropping a table frees its pages without
+/// writing them but reads each one: about 1.5 ms for 8,192 versions, all in
+/// one commit, so tables are kept small.
+const EPOCH_LEN: u64 = 4096;
+/// A young table is emptied once this many versions were written after it;
+/// by then nearly every version in it is superseded (at full load this is a
+/// quarter of a second, several task lifecycle steps).
+const EPOCH_LAG: u64 = 16384;
 /// A WAL this large means the checkpointer fell far behind (a slow disk, a
 /// starved thread): the writer then checkpoints itself, stalling requests
 /// once rather than letting the WAL grow without bound.
@@ -98,19 +120,144 @@ const WAL_VALVE_EVERY: u64 = 256;
 
 type Key = (String, String, u64);
 
+/// The table holding a version: `log`, or the young table numbered so.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Home {
+    Log,
+    Young(u64),
+}
+
+fn young_table(id: u64) -> String {
+    format!("young_{id}")
+}
+
+fn table_of(home: Home) -> String {
+    match home {
+        Home::Log => "log".to_string(),
+        Home::Young(id) => young_table(id),
+    }
+}
+
+fn create_table_sql(name: &str) -> String {
+    format!(
+        "CREATE TABLE IF NOT EXISTS {name} (
+             v      INTEGER PRIMARY KEY,
+             kind   TEXT NOT NULL,
+             region TEXT NOT NULL,
+             seq    INTEGER NOT NULL,
+             body   BLOB
+         )"
+    )
+}
+
+/// A record's latest version.
+#[derive(Debug, Clone, Copy)]
+struct Latest {
+    v: i64,
+    home: Home,
+    /// Some version of the record is, or may still be, in `log`; deleting
+    /// the record then takes a tombstone in `log`, which is collected only
+    /// after every older version there. A record only ever in young tables
+    /// takes its tombstone in the current young table, dropped no earlier
+    /// than the versions it buries.
+    in_log: bool,
+}
+
+/// A young table.
+struct Epoch {
+    id: u64,
+    /// First log position written into it.
+    start: i64,
+    /// The first position after it; `None` while it is being written.
+    end: Option<i64>,
+    /// Its versions that are still current, to be copied into `log`.
+    live: BTreeMap<i64, Key>,
+}
+
+/// What the store knows about the rows in its tables.
+#[derive(Default)]
+struct Index {
+    latest: HashMap<Key, Latest>,
+    /// Positions in `log` no longer needed. Collected lowest first: they sit
+    /// on the oldest pages, so each page is rewritten about once, and a
+    /// tombstone (always later than the versions it buries) is never
+    /// deleted first.
+    garbage: BTreeSet<i64>,
+    /// Young tables, oldest first.
+    epochs: VecDeque<Epoch>,
+    next_v: i64,
+    next_epoch: u64,
+}
+
+impl Index {
+    fn take_v(&mut self) -> i64 {
+        let v = self.next_v;
+        self.next_v += 1;
+        v
+    }
+
+    /// The young table being written, starting a new one when there is none
+    /// or it holds `len` versions.
+    fn current_epoch(&mut self, conn: &Connection, len: u64) -> Result<u64, rusqlite::Error> {
+        if let Some(e) = self.epochs.back_mut() {
+            if e.end.is_none() {
+                if ((self.next_v - e.start) as u64) < len {
+                    return Ok(e.id);
+                }
+                e.end = Some(self.next_v);
+            }
+        }
+        let id = self.next_epoch.max(1);
+        self.next_epoch = id + 1;
+        conn.execute_batch(&create_table_sql(&young_table(id)))?;
+        self.epochs.push_back(Epoch {
+            id,
+            start: self.next_v,
+            end: None,
+            live: BTreeMap::new(),
+        });
+        Ok(id)
+    }
+
+    /// A record's version is no longer its latest.
+    fn superseded(&mut self, old: Latest) {
+        match old.home {
+            Home::Log => {
+                self.garbage.insert(old.v);
+            }
+            Home::Young(id) => {
+                if let Some(e) = self.epochs.iter_mut().find(|e| e.id == id) {
+                    e.live.remove(&old.v);
+                }
+            }
+        }
+    }
+
+    /// Record `key`'s new latest version, written at `v` in `home`.
+    fn set_latest(&mut self, key: Key, v: i64, home: Home) {
+        let prev = self.latest.get(&key).copied();
+        let in_log = home == Home::Log || prev.is_some_and(|p| p.in_log);
+        if let Some(p) = prev {
+            self.superseded(p);
+        }
+        if let Home::Young(id) = home {
+            if let Some(e) = self.epochs.iter_mut().rev().find(|e| e.id == id) {
+                e.live.insert(v, key.clone());
+            }
+        }
+        self.latest.insert(key, Latest { v, home, in_log });
+    }
+}
+
 pub struct SqliteStore {
     conn: Connection,
-    /// The log position of each live record's latest version.
-    latest: HashMap<Key, i64>,
-    /// Log positions no longer needed. Collected lowest first: they sit on
-    /// the oldest pages, so each page is rewritten about once, and a tombstone
-    /// (always later than the version it buries) is never deleted first.
-    garbage: BTreeSet<i64>,
-    next_v: i64,
+    index: Index,
     /// Set by the checkpointer when the writer is to make the round's last
     /// pass; see `Checkpointer`.
     last_pass: Arc<AtomicBool>,
     gc_lag: usize,
+    epoch_len: u64,
+    epoch_lag: u64,
     /// None for an in-memory database (no WAL).
     checkpointer: Option<Checkpointer>,
     /// The WAL file, and the size at which the writer checkpoints itself.
@@ -275,15 +422,9 @@ impl SqliteStore {
         conn.pragma_update(None, "wal_autocheckpoint", 0)?;
         conn.pragma_update(None, "journal_size_limit", WAL_SIZE_LIMIT)?;
         conn.execute_batch(
-            "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-             CREATE TABLE IF NOT EXISTS log (
-                 v      INTEGER PRIMARY KEY,
-                 kind   TEXT NOT NULL,
-                 region TEXT NOT NULL,
-                 seq    INTEGER NOT NULL,
-                 body   BLOB
-             );",
+            "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);",
         )?;
+        conn.execute_batch(&create_table_sql("log"))?;
         let version: Option<String> = conn
             .query_row("SELECT value FROM meta WHERE key='schema'", [], |r| {
                 r.get(0)
@@ -301,11 +442,15 @@ impl SqliteStore {
         }
         Ok(SqliteStore {
             conn,
-            latest: HashMap::new(),
-            garbage: BTreeSet::new(),
-            next_v: 1,
+            index: Index {
+                next_v: 1,
+                next_epoch: 1,
+                ..Index::default()
+            },
             last_pass: Arc::new(AtomicBool::new(false)),
             gc_lag: GC_LAG,
+            epoch_len: EPOCH_LEN,
+            epoch_lag: EPOCH_LAG,
             checkpointer: None,
             wal: None,
             commits: 0,
@@ -313,39 +458,144 @@ impl SqliteStore {
     }
 }
 
+/// Append one version (or, with no body, a tombstone) to its table.
+fn insert(
+    conn: &Connection,
+    home: Home,
+    v: i64,
+    kind: &str,
+    region: &str,
+    seq: u64,
+    body: Option<&Vec<u8>>,
+) -> Result<(), rusqlite::Error> {
+    let mut put = conn.prepare_cached(&format!(
+        "INSERT INTO {} (v, kind, region, seq, body) VALUES (?1, ?2, ?3, ?4, ?5)",
+        table_of(home)
+    ))?;
+    put.execute(params![v, kind, region, seq as i64, body])?;
+    Ok(())
+}
+
+/// Copy up to `budget` current versions out of young tables that are `lag`
+/// versions old into `log`, oldest first, and drop each table once nothing
+/// in it is current.
+fn empty_old_epochs(
+    conn: &Connection,
+    ix: &mut Index,
+    lag: u64,
+    mut budget: usize,
+) -> Result<(), rusqlite::Error> {
+    let horizon = ix.next_v - lag as i64;
+    while let Some(e) = ix.epochs.front_mut() {
+        match e.end {
+            Some(end) if end <= horizon => {}
+            _ => break,
+        }
+        if !e.live.is_empty() {
+            let mut copy = conn.prepare_cached(&format!(
+                "INSERT INTO log SELECT v, kind, region, seq, body FROM {} WHERE v = ?1",
+                young_table(e.id)
+            ))?;
+            while budget > 0 {
+                let Some((v, key)) = e.live.pop_first() else {
+                    break;
+                };
+                copy.execute([v])?;
+                if let Some(l) = ix.latest.get_mut(&key) {
+                    l.home = Home::Log;
+                    l.in_log = true;
+                }
+                budget -= 1;
+            }
+        }
+        if !e.live.is_empty() {
+            break;
+        }
+        conn.execute_batch(&format!("DROP TABLE {}", young_table(e.id)))?;
+        ix.epochs.pop_front();
+    }
+    Ok(())
+}
+
 impl Store for SqliteStore {
     fn load(&mut self) -> Result<Vec<Row>, StoreError> {
-        let mut live: HashMap<Key, (i64, Vec<u8>)> = HashMap::new();
-        self.garbage.clear();
-        let mut max_v = 0;
-        {
-            let mut st = self
-                .conn
-                .prepare("SELECT v, kind, region, seq, body FROM log ORDER BY v")?;
+        let mut ids: Vec<u64> = {
+            let mut st = self.conn.prepare(
+                "SELECT name FROM sqlite_schema WHERE type = 'table' AND name GLOB 'young_*'",
+            )?;
+            let names = st.query_map([], |r| r.get::<_, String>(0))?;
+            let mut ids = Vec::new();
+            for name in names {
+                let name = name?;
+                if let Some(id) = name.strip_prefix("young_").and_then(|n| n.parse().ok()) {
+                    ids.push(id);
+                }
+            }
+            ids
+        };
+        ids.sort_unstable();
+        // Every row of every table, in log order. A version copied from a
+        // young table to `log` is in both until the young table is dropped;
+        // `log`'s copy sorts first and the other is skipped.
+        type Stored = (i64, Home, Key, Option<Vec<u8>>);
+        let mut all: Vec<Stored> = Vec::new();
+        let mut ends: HashMap<u64, i64> = HashMap::new();
+        let homes = std::iter::once(Home::Log).chain(ids.iter().map(|&id| Home::Young(id)));
+        for home in homes {
+            let mut st = self.conn.prepare(&format!(
+                "SELECT v, kind, region, seq, body FROM {}",
+                table_of(home)
+            ))?;
             let mut rows = st.query([])?;
             while let Some(r) = rows.next()? {
                 let v: i64 = r.get(0)?;
                 let key: Key = (r.get(1)?, r.get(2)?, r.get::<_, i64>(3)? as u64);
-                let body: Option<Vec<u8>> = r.get(4)?;
-                max_v = max_v.max(v);
-                let old = match body {
-                    Some(b) => live.insert(key, (v, b)),
-                    None => {
-                        let old = live.remove(&key);
-                        self.garbage.insert(v);
-                        old
+                if let Home::Young(id) = home {
+                    let end = ends.entry(id).or_insert(0);
+                    *end = (*end).max(v + 1);
+                }
+                all.push((v, home, key, r.get(4)?));
+            }
+        }
+        all.sort_by_key(|(v, home, _, _)| (*v, *home != Home::Log));
+        all.dedup_by_key(|(v, _, _, _)| *v);
+
+        let mut index = Index {
+            next_v: all.last().map_or(1, |r| r.0 + 1),
+            next_epoch: ids.last().map_or(1, |id| id + 1),
+            epochs: ids
+                .iter()
+                .map(|&id| Epoch {
+                    id,
+                    start: 0,
+                    end: Some(ends.get(&id).copied().unwrap_or(0)),
+                    live: BTreeMap::new(),
+                })
+                .collect(),
+            ..Index::default()
+        };
+        let mut bodies: HashMap<Key, Vec<u8>> = HashMap::new();
+        for (v, home, key, body) in all {
+            match body {
+                Some(b) => {
+                    index.set_latest(key.clone(), v, home);
+                    bodies.insert(key, b);
+                }
+                None => {
+                    if let Some(old) = index.latest.remove(&key) {
+                        index.superseded(old);
                     }
-                };
-                if let Some((old_v, _)) = old {
-                    self.garbage.insert(old_v);
+                    bodies.remove(&key);
+                    if home == Home::Log {
+                        index.garbage.insert(v);
+                    }
                 }
             }
         }
-        self.next_v = max_v + 1;
-        self.latest = live.iter().map(|(k, (v, _))| (k.clone(), *v)).collect();
-        let mut out: Vec<Row> = live
+        self.index = index;
+        let mut out: Vec<Row> = bodies
             .into_iter()
-            .map(|((kind, region, seq), (_, body))| Row {
+            .map(|((kind, region, seq), body)| Row {
                 kind,
                 region,
                 seq,
@@ -358,64 +608,67 @@ impl Store for SqliteStore {
 
     fn commit(&mut self, writes: &[Write]) -> Result<(), StoreError> {
         let tx = self.conn.transaction()?;
-        {
-            let mut put = tx.prepare_cached(
-                "INSERT INTO log (v, kind, region, seq, body) VALUES (?1, ?2, ?3, ?4, ?5)",
-            )?;
-            for w in writes {
-                match w {
-                    Write::Wipe => {
-                        tx.execute("DELETE FROM log", [])?;
-                        self.latest.clear();
-                        self.garbage.clear();
+        let ix = &mut self.index;
+        for w in writes {
+            match w {
+                Write::Wipe => {
+                    tx.execute("DELETE FROM log", [])?;
+                    for e in ix.epochs.drain(..) {
+                        tx.execute_batch(&format!("DROP TABLE {}", young_table(e.id)))?;
                     }
-                    Write::Put {
-                        kind,
-                        region,
-                        seq,
-                        body,
-                    } => {
-                        let v = self.next_v;
-                        self.next_v += 1;
-                        put.execute(params![v, kind, region, *seq as i64, body])?;
-                        if let Some(old) = self
-                            .latest
-                            .insert((kind.to_string(), region.clone(), *seq), v)
-                        {
-                            self.garbage.insert(old);
-                        }
-                    }
-                    Write::Delete { kind, region, seq } => {
-                        let v = self.next_v;
-                        self.next_v += 1;
-                        put.execute(params![
-                            v,
-                            kind,
-                            region,
-                            *seq as i64,
-                            Option::<Vec<u8>>::None
-                        ])?;
-                        if let Some(old) =
-                            self.latest
-                                .remove(&(kind.to_string(), region.clone(), *seq))
-                        {
-                            self.garbage.insert(old);
-                        }
-                        self.garbage.insert(v);
+                    ix.latest.clear();
+                    ix.garbage.clear();
+                }
+                Write::Put {
+                    kind,
+                    region,
+                    seq,
+                    body,
+                    lasting,
+                } => {
+                    let home = if *lasting {
+                        Home::Log
+                    } else {
+                        Home::Young(ix.current_epoch(&tx, self.epoch_len)?)
+                    };
+                    let v = ix.take_v();
+                    insert(&tx, home, v, kind, region, *seq, Some(body))?;
+                    ix.set_latest((kind.to_string(), region.clone(), *seq), v, home);
+                }
+                Write::Delete { kind, region, seq } => {
+                    // Nothing stored, nothing to bury.
+                    let Some(old) = ix.latest.remove(&(kind.to_string(), region.clone(), *seq))
+                    else {
+                        continue;
+                    };
+                    ix.superseded(old);
+                    let home = if old.in_log {
+                        Home::Log
+                    } else {
+                        Home::Young(ix.current_epoch(&tx, self.epoch_len)?)
+                    };
+                    let v = ix.take_v();
+                    insert(&tx, home, v, kind, region, *seq, None)?;
+                    if home == Home::Log {
+                        ix.garbage.insert(v);
                     }
                 }
             }
-            // Collect the oldest garbage once it is `gc_lag` versions
-            // behind: by then nearly every version on its page is garbage
-            // too, so each page is rewritten about once, where collecting
-            // just-superseded versions dirtied a page per row. At least as
-            // much as this commit made, plus a share of any backlog.
-            let excess = self.garbage.len().saturating_sub(self.gc_lag);
-            let n = excess.min(2 * writes.len() + excess / 64 + GC_PER_COMMIT);
+        }
+        let budget = 2 * writes.len() + GC_PER_COMMIT;
+        empty_old_epochs(&tx, ix, self.epoch_lag, budget)?;
+        // Collect `log`'s oldest garbage once it is `gc_lag` versions behind:
+        // by then nearly every version on its page is garbage too, so each
+        // page is rewritten about once, where collecting just-superseded
+        // versions dirtied a page per row. At least as much as this commit
+        // made, plus a share of any backlog.
+        let excess = ix.garbage.len().saturating_sub(self.gc_lag);
+        let n = excess.min(budget + excess / 64);
+        {
             let mut del = tx.prepare_cached("DELETE FROM log WHERE v BETWEEN ?1 AND ?2")?;
             let mut run: Option<(i64, i64)> = None;
             for _ in 0..n {
-                let Some(v) = self.garbage.pop_first() else {
+                let Some(v) = ix.garbage.pop_first() else {
                     break;
                 };
                 run = match run {
@@ -479,50 +732,115 @@ impl Store for SqliteStore {
 mod tests {
     use super::*;
 
-    fn put(kind: &'static str, seq: u64, body: &str) -> Write {
+    fn put_as(kind: &'static str, seq: u64, body: &str, lasting: bool) -> Write {
         Write::Put {
             kind,
             region: "us-east-1".into(),
             seq,
             body: body.as_bytes().to_vec(),
+            lasting,
         }
     }
 
-    fn log_len(s: &SqliteStore) -> i64 {
+    fn put(kind: &'static str, seq: u64, body: &str) -> Write {
+        put_as(kind, seq, body, false)
+    }
+
+    fn put_lasting(kind: &'static str, seq: u64, body: &str) -> Write {
+        put_as(kind, seq, body, true)
+    }
+
+    fn delete(kind: &'static str, seq: u64) -> Write {
+        Write::Delete {
+            kind,
+            region: "us-east-1".into(),
+            seq,
+        }
+    }
+
+    fn count(s: &SqliteStore, table: &str) -> i64 {
         s.conn
-            .query_row("SELECT count(*) FROM log", [], |r| r.get(0))
+            .query_row(&format!("SELECT count(*) FROM {table}"), [], |r| r.get(0))
             .unwrap()
+    }
+
+    fn log_len(s: &SqliteStore) -> i64 {
+        count(s, "log")
+    }
+
+    fn young_tables(s: &SqliteStore) -> Vec<String> {
+        let mut st = s
+            .conn
+            .prepare("SELECT name FROM sqlite_schema WHERE name GLOB 'young_*'")
+            .unwrap();
+        let names = st.query_map([], |r| r.get(0)).unwrap();
+        names.map(|n| n.unwrap()).collect()
+    }
+
+    /// Rows in every table.
+    fn stored(s: &SqliteStore) -> i64 {
+        log_len(s) + young_tables(s).iter().map(|t| count(s, t)).sum::<i64>()
+    }
+
+    /// A store with small young tables: 50 versions each, emptied 100
+    /// versions later.
+    fn small_epochs() -> SqliteStore {
+        let mut s = SqliteStore::in_memory().unwrap();
+        s.epoch_len = 50;
+        s.epoch_lag = 100;
+        s
+    }
+
+    /// Rewrite one filler record `n` times, one commit each: moves time
+    /// on without leaving anything current behind (the filler's latest
+    /// version is always in the newest young table).
+    fn advance(s: &mut SqliteStore, n: usize) {
+        for i in 0..n {
+            s.commit(&[put("filler", 1, &format!("f{i}"))]).unwrap();
+        }
+    }
+
+    fn body_of(rows: &[Row], kind: &str, seq: u64) -> Option<String> {
+        rows.iter()
+            .find(|r| r.kind == kind && r.seq == seq)
+            .map(|r| String::from_utf8_lossy(&r.body).into_owned())
     }
 
     #[test]
     fn commit_load_delete_wipe() {
         let mut s = SqliteStore::in_memory().unwrap();
-        s.commit(&[put("vpc", 2, "a"), put("vpc", 1, "b")]).unwrap();
+        s.commit(&[put("vpc", 2, "a"), put_lasting("vpc", 1, "b")])
+            .unwrap();
         s.commit(&[put("vpc", 2, "a2")]).unwrap();
         let rows = s.load().unwrap();
         assert_eq!(rows.len(), 2);
         assert_eq!((rows[0].seq, rows[1].seq), (1, 2));
         assert_eq!(rows[1].body, b"a2");
-        s.commit(&[Write::Delete {
-            kind: "vpc",
-            region: "us-east-1".into(),
-            seq: 1,
-        }])
-        .unwrap();
+        s.commit(&[delete("vpc", 1)]).unwrap();
         assert_eq!(s.load().unwrap().len(), 1);
         s.commit(&[Write::Wipe, put("sg", 1, "c")]).unwrap();
         let rows = s.load().unwrap();
         assert_eq!(rows.len(), 1);
         assert_eq!(rows[0].kind, "sg");
+        assert_eq!(young_tables(&s).len(), 1, "a wipe drops every young table");
     }
 
     #[test]
-    fn superseded_versions_are_collected() {
+    fn lasting_versions_go_to_log_at_once() {
+        let mut s = small_epochs();
+        s.commit(&[put_lasting("task", 1, "stopped"), put("task", 2, "pending")])
+            .unwrap();
+        assert_eq!(log_len(&s), 1);
+        assert_eq!(stored(&s), 2);
+    }
+
+    #[test]
+    fn superseded_versions_in_log_are_collected() {
         let mut s = SqliteStore::in_memory().unwrap();
         s.gc_lag = 100;
         for round in 0..50 {
             let writes: Vec<Write> = (0..20)
-                .map(|seq| put("task", seq, &format!("r{round}")))
+                .map(|seq| put_lasting("task", seq, &format!("r{round}")))
                 .collect();
             s.commit(&writes).unwrap();
         }
@@ -534,19 +852,89 @@ mod tests {
         assert!(rows.iter().all(|r| r.body == b"r49"));
         // Deletes leave tombstones that are collected after what they bury.
         s.gc_lag = 0;
-        let dels: Vec<Write> = (0..20)
-            .map(|seq| Write::Delete {
-                kind: "task",
-                region: "us-east-1".into(),
-                seq,
-            })
-            .collect();
+        let dels: Vec<Write> = (0..20).map(|seq| delete("task", seq)).collect();
         s.commit(&dels).unwrap();
         for _ in 0..5 {
-            s.commit(&[put("other", 1, "x")]).unwrap();
+            s.commit(&[put_lasting("other", 1, "x")]).unwrap();
         }
         assert!(s.load().unwrap().iter().all(|r| r.kind == "other"));
         assert!(log_len(&s) <= 2, "{}", log_len(&s));
+    }
+
+    #[test]
+    fn short_lived_versions_go_with_their_table() {
+        let mut s = small_epochs();
+        for round in 0..100 {
+            let writes: Vec<Write> = (0..10)
+                .map(|seq| put("task", seq, &format!("r{round}")))
+                .collect();
+            s.commit(&writes).unwrap();
+        }
+        // 1,000 versions written; every table older than the lag was
+        // dropped, and nothing outlived it, so nothing was copied to `log`.
+        assert_eq!(log_len(&s), 0);
+        assert!(young_tables(&s).len() <= 4, "{:?}", young_tables(&s));
+        assert!(stored(&s) <= 200, "{} rows stored", stored(&s));
+        let rows = s.load().unwrap();
+        assert_eq!(rows.len(), 10);
+        assert!(rows.iter().all(|r| r.body == b"r99"));
+        // Versions that stay current are copied to `log` once their table
+        // is old enough, and stay loadable.
+        advance(&mut s, 300);
+        assert_eq!(log_len(&s), 10, "the ten tasks, not the filler");
+        let rows = s.load().unwrap();
+        assert_eq!(rows.len(), 11);
+        assert_eq!(body_of(&rows, "task", 3).as_deref(), Some("r99"));
+    }
+
+    #[test]
+    fn a_record_once_in_log_stays_deleted() {
+        // Record 7 is copied to `log`, superseded by a young version (its
+        // `log` row is garbage, not yet collected) and deleted. The young
+        // tables holding its later versions are then dropped: the tombstone
+        // must be in `log`, or the old row would come back.
+        let mut s = small_epochs();
+        s.gc_lag = 1_000_000;
+        s.commit(&[put("eni", 7, "attached")]).unwrap();
+        advance(&mut s, 200);
+        assert_eq!(log_len(&s), 1, "eni 7 was copied to log");
+        s.commit(&[put("eni", 7, "detaching")]).unwrap();
+        s.commit(&[delete("eni", 7)]).unwrap();
+        advance(&mut s, 300);
+        let rows = s.load().unwrap();
+        assert_eq!(body_of(&rows, "eni", 7), None);
+        assert_eq!(rows.len(), 1);
+        // A record only ever in young tables needs no tombstone in `log`.
+        let before = log_len(&s);
+        s.commit(&[put("eni", 8, "attached")]).unwrap();
+        s.commit(&[delete("eni", 8)]).unwrap();
+        advance(&mut s, 300);
+        assert_eq!(body_of(&s.load().unwrap(), "eni", 8), None);
+        assert_eq!(log_len(&s), before);
+    }
+
+    #[test]
+    fn a_table_partly_copied_to_log_loads_each_record_once() {
+        let mut s = small_epochs();
+        s.epoch_len = 500;
+        // 300 records written once, in one young table.
+        let writes: Vec<Write> = (0..300)
+            .map(|seq| put("task", seq, &format!("t{seq}")))
+            .collect();
+        s.commit(&writes).unwrap();
+        // One small commit past the lag copies only part of them.
+        advance(&mut s, 600);
+        let copied = log_len(&s);
+        assert!(copied > 0, "some records were copied");
+        let rows = s.load().unwrap();
+        assert_eq!(rows.len(), 301);
+        assert_eq!(body_of(&rows, "task", 299).as_deref(), Some("t299"));
+        // The reloaded index finishes the copy and drops the table.
+        advance(&mut s, 600);
+        assert_eq!(log_len(&s), 300);
+        let rows = s.load().unwrap();
+        assert_eq!(rows.len(), 301);
+        assert_eq!(body_of(&rows, "task", 0).as_deref(), Some("t0"));
     }
 
     #[test]

@@ -308,6 +308,11 @@ impl Record for Task {
         self.launch = std::sync::Arc::new(crate::codec::decode(fixed)?);
         Ok(())
     }
+    /// A running task may run for days and a stopped one stays describable
+    /// for the retention period; every other status lasts one phase.
+    fn lasting(&self) -> bool {
+        matches!(self.last_status, TaskStatus::Running | TaskStatus::Stopped)
+    }
 }
 
 /// An ECS account setting for one principal, or the account default.
