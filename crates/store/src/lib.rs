@@ -142,6 +142,12 @@ fn table_of(home: Home) -> String {
     }
 }
 
+const LOG_INSERT: &str = "INSERT INTO log (v, kind, region, seq, body) VALUES (?1, ?2, ?3, ?4, ?5)";
+
+fn insert_sql(table: &str) -> String {
+    format!("INSERT INTO {table} (v, kind, region, seq, body) VALUES (?1, ?2, ?3, ?4, ?5)")
+}
+
 fn create_table_sql(name: &str) -> String {
     format!(
         "CREATE TABLE IF NOT EXISTS {name} (
@@ -176,6 +182,20 @@ struct Epoch {
     end: Option<i64>,
     /// Its versions that are still current, to be copied into `log`.
     live: BTreeMap<i64, Key>,
+    /// The statement appending to it, built once rather than per row.
+    insert_sql: String,
+}
+
+impl Epoch {
+    fn new(id: u64, start: i64, end: Option<i64>) -> Self {
+        Epoch {
+            id,
+            start,
+            end,
+            live: BTreeMap::new(),
+            insert_sql: insert_sql(&young_table(id)),
+        }
+    }
 }
 
 /// What the store knows about the rows in its tables.
@@ -214,13 +234,19 @@ impl Index {
         let id = self.next_epoch.max(1);
         self.next_epoch = id + 1;
         conn.execute_batch(&create_table_sql(&young_table(id)))?;
-        self.epochs.push_back(Epoch {
-            id,
-            start: self.next_v,
-            end: None,
-            live: BTreeMap::new(),
-        });
+        self.epochs.push_back(Epoch::new(id, self.next_v, None));
         Ok(id)
+    }
+
+    /// The statement appending a version to `home`.
+    fn insert_sql(&self, home: Home) -> std::borrow::Cow<'_, str> {
+        let Home::Young(id) = home else {
+            return LOG_INSERT.into();
+        };
+        match self.epochs.iter().rev().find(|e| e.id == id) {
+            Some(e) => e.insert_sql.as_str().into(),
+            None => insert_sql(&young_table(id)).into(),
+        }
     }
 
     /// A record's version is no longer its latest.
@@ -462,20 +488,16 @@ impl SqliteStore {
     }
 }
 
-/// Append one version (or, with no body, a tombstone) to its table.
+/// Append one version (or, with no body, a tombstone) to `home`.
 fn insert(
     conn: &Connection,
+    ix: &Index,
     home: Home,
     v: i64,
-    kind: &str,
-    region: &str,
-    seq: u64,
+    (kind, region, seq): (&str, &str, u64),
     body: Option<&Vec<u8>>,
 ) -> Result<(), rusqlite::Error> {
-    let mut put = conn.prepare_cached(&format!(
-        "INSERT INTO {} (v, kind, region, seq, body) VALUES (?1, ?2, ?3, ?4, ?5)",
-        table_of(home)
-    ))?;
+    let mut put = conn.prepare_cached(&ix.insert_sql(home))?;
     put.execute(params![v, kind, region, seq as i64, body])?;
     Ok(())
 }
@@ -569,12 +591,7 @@ impl Store for SqliteStore {
             next_epoch: ids.last().map_or(1, |id| id + 1),
             epochs: ids
                 .iter()
-                .map(|&id| Epoch {
-                    id,
-                    start: 0,
-                    end: Some(ends.get(&id).copied().unwrap_or(0)),
-                    live: BTreeMap::new(),
-                })
+                .map(|&id| Epoch::new(id, 0, Some(ends.get(&id).copied().unwrap_or(0))))
                 .collect(),
             ..Index::default()
         };
@@ -636,7 +653,7 @@ impl Store for SqliteStore {
                         Home::Young(ix.current_epoch(&tx, self.epoch_len)?)
                     };
                     let v = ix.take_v();
-                    insert(&tx, home, v, kind, region, *seq, Some(body))?;
+                    insert(&tx, ix, home, v, (kind, region, *seq), Some(body))?;
                     ix.set_latest((kind.to_string(), region.clone(), *seq), v, home);
                 }
                 Write::Delete { kind, region, seq } => {
@@ -652,7 +669,7 @@ impl Store for SqliteStore {
                         Home::Young(ix.current_epoch(&tx, self.epoch_len)?)
                     };
                     let v = ix.take_v();
-                    insert(&tx, home, v, kind, region, *seq, None)?;
+                    insert(&tx, ix, home, v, (kind, region, *seq), None)?;
                     if home == Home::Log {
                         ix.garbage.insert(v);
                     }
