@@ -301,7 +301,7 @@ impl Region {
 
     /// The first reason this task cannot start, if any (N40–N42).
     fn launch_verdict(&self, t: &Task) -> LaunchVerdict {
-        self.explain_task(t).and_then(|e| e.stopped_reason)
+        self.task_launch_verdict(t)
     }
 }
 

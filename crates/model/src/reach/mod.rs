@@ -10,7 +10,7 @@ use crate::ecs::types::{ContainerSpec, TaskDefinition};
 use crate::rules::platform;
 use crate::world::Region;
 use endpoints::{Destination, ImageRef};
-use path::{Blocked, Hop, Source};
+use path::{Blocked, Detail, Hop, Source};
 use serde::Serialize;
 
 /// The traffic types of N30.
@@ -363,15 +363,34 @@ pub struct Launch<'a> {
     pub dual_stack: bool,
 }
 
+/// N30, N42: on Linux platform version 1.3.0 this traffic leaves over the
+/// Fargate-owned ENI, which always reaches AWS.
+fn over_fargate_owned_eni(launch: &Launch, traffic: Traffic) -> bool {
+    traffic.fargate_owned_on_old_platforms()
+        && platform::uses_fargate_owned_eni(launch.platform_version, launch.td.is_windows())
+}
+
+/// N41: the stopped reason of the first need that is unreachable and stops
+/// the launch, as `explain` finds it, without writing the explanation (the
+/// reconciler asks this of every task it starts).
+pub fn launch_verdict(launch: &Launch) -> Option<String> {
+    needs(launch.source.region, launch.td, launch.source.ipv6_only)
+        .iter()
+        .filter(|n| n.traffic.blocks_launch() && !over_fargate_owned_eni(launch, n.traffic))
+        .find_map(|n| {
+            let res = path::trace(&launch.source, n.dest.as_ref()?, Detail::Verdict);
+            res.blocked.map(|_| (n, res.address))
+        })
+        .and_then(|(n, address)| reasons::stopped_reason(n, &address))
+}
+
 /// N30, N40–N43: every need's verdict, and whether the task starts.
 pub fn explain(launch: &Launch) -> Explanation {
     let r = launch.source.region;
     let td = launch.td;
-    let windows = td.is_windows();
-    let old_platform = platform::uses_fargate_owned_eni(launch.platform_version, windows);
     let mut verdicts = Vec::new();
     for need in needs(r, td, launch.source.ipv6_only) {
-        let fargate_owned = old_platform && need.traffic.fargate_owned_on_old_platforms();
+        let fargate_owned = over_fargate_owned_eni(launch, need.traffic);
         let role = if need.traffic.uses_execution_role() {
             "task execution role"
         } else {
@@ -412,7 +431,7 @@ pub fn explain(launch: &Launch) -> Explanation {
                 }];
             }
             (Some(d), false) => {
-                let res = path::trace(&launch.source, d);
+                let res = path::trace(&launch.source, d, Detail::Full);
                 v.address = Some(res.address.clone());
                 v.path = res.hops;
                 match res.blocked {
@@ -514,8 +533,13 @@ impl Region {
         })
     }
 
-    /// N43 for a launched task (any phase, including STOPPED).
-    pub fn explain_task(&self, t: &crate::ecs::types::Task) -> Option<Explanation> {
+    /// A launched task as the verdicts see it; `None` once its definition or
+    /// subnet is gone.
+    fn task_launch<'a>(
+        &'a self,
+        t: &'a crate::ecs::types::Task,
+        task_arn: Option<String>,
+    ) -> Option<Launch<'a>> {
         let td = self.ecs.task_definitions.get(&t.task_definition)?;
         let a = &t.attachment;
         let n = &t.network;
@@ -529,20 +553,40 @@ impl Region {
             n.dual_stack,
             n.ipv6_only,
         )?;
-        let e = explain(&Launch {
+        Some(Launch {
             source,
             td,
             platform_version: &t.platform_version,
-            task_arn: Some(t.arn(&self.account_id)),
+            task_arn,
             dual_stack: n.dual_stack,
-        });
-        // Without an ENI the only way to fail to start is its creation (N11).
-        if a.eni_id.is_none() && t.stop_code.as_deref() == Some("TaskFailedToStart") {
+        })
+    }
+
+    /// Whether the task's ENI was never created (N11): then that is why it
+    /// failed, and no traffic was evaluated.
+    fn eni_never_created(t: &crate::ecs::types::Task) -> bool {
+        t.attachment.eni_id.is_none() && t.stop_code.as_deref() == Some("TaskFailedToStart")
+    }
+
+    /// N43 for a launched task (any phase, including STOPPED).
+    pub fn explain_task(&self, t: &crate::ecs::types::Task) -> Option<Explanation> {
+        let e = explain(&self.task_launch(t, Some(t.arn(&self.account_id)))?);
+        if Self::eni_never_created(t) {
             let reason = t.stopped_reason.clone().unwrap_or_default();
-            let note = format!("the task ENI was never created in {}", n.subnet_id);
+            let note = format!("the task ENI was never created in {}", t.network.subnet_id);
             return Some(e.eni_failed(reason, note));
         }
         Some(e)
+    }
+
+    /// N41 for a launched task: its `explain_task` stopped reason, found
+    /// without writing the explanation.
+    pub fn task_launch_verdict(&self, t: &crate::ecs::types::Task) -> Option<String> {
+        let launch = self.task_launch(t, None)?;
+        if Self::eni_never_created(t) {
+            return Some(t.stopped_reason.clone().unwrap_or_default());
+        }
+        launch_verdict(&launch)
     }
 }
 

@@ -44,8 +44,58 @@ pub struct Blocked {
 pub struct PathResult {
     /// The address the task connects to.
     pub address: String,
+    /// Empty unless traced with `Detail::Full`.
     pub hops: Vec<Hop>,
+    /// Whether the path is blocked; with `Detail::Verdict` the hop and fix
+    /// are left empty.
     pub blocked: Option<Blocked>,
+}
+
+/// How much a trace writes down.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Detail {
+    /// Every hop, and the blocked hop with its fix (N43's explanation).
+    Full,
+    /// Only whether and where the path is blocked: the launch check runs for
+    /// every task, and each hop's note is a `format!` it would never show.
+    Verdict,
+}
+
+/// The hops of a trace as they are found, written only with `Detail::Full`.
+struct Trail {
+    detail: Detail,
+    hops: Vec<Hop>,
+}
+
+impl Trail {
+    fn hop(&mut self, h: impl FnOnce() -> Hop) {
+        if self.detail == Detail::Full {
+            self.hops.push(h());
+        }
+    }
+
+    fn block(&self, b: impl FnOnce() -> Blocked) -> Blocked {
+        match self.detail {
+            Detail::Full => b(),
+            Detail::Verdict => Blocked {
+                hop: hop("", String::new(), String::new()),
+                fix: String::new(),
+            },
+        }
+    }
+
+    fn blocked(self, addr: IpAddr, b: impl FnOnce() -> Blocked) -> PathResult {
+        let b = self.block(b);
+        self.end(addr, Some(b))
+    }
+
+    fn end(self, addr: IpAddr, blocked: Option<Blocked>) -> PathResult {
+        PathResult {
+            address: addr.to_string(),
+            hops: self.hops,
+            blocked,
+        }
+    }
 }
 
 const PORT: i32 = 443;
@@ -159,45 +209,42 @@ fn acl_check(
     peer: IpAddr,
     ports: &[i32],
     what: &str,
-) -> Result<Hop, Blocked> {
-    let Some(acl) = r.network_acl_for_subnet(subnet) else {
-        return Ok(hop(
-            if egress {
-                "network-acl-out"
-            } else {
-                "network-acl-in"
-            },
-            subnet,
-            "no network ACL",
-        ));
-    };
+    trail: &mut Trail,
+) -> Result<(), Blocked> {
     let step = if egress {
         "network-acl-out"
     } else {
         "network-acl-in"
     };
+    let Some(acl) = r.network_acl_for_subnet(subnet) else {
+        trail.hop(|| hop(step, subnet, "no network ACL"));
+        return Ok(());
+    };
     for p in ports {
         let (ok, rule) = nacl_decision(acl, egress, peer, *p);
         if !ok {
-            let dir = if egress { "outbound" } else { "inbound" };
-            let rule_s = if rule == 0 {
-                "no matching rule".to_string()
-            } else {
-                format!("rule {rule}")
-            };
-            return Err(Blocked {
-                hop: hop(step, &acl.id, format!("{what}: {dir} TCP port {p} with {peer} is denied ({rule_s})")),
-                fix: format!(
-                    "Add an {dir} allow entry to network ACL {} for TCP {} {} {peer} numbered below {}.",
-                    acl.id,
-                    if ports.len() > 1 { "32768-60999" } else { "443" },
-                    if egress { "to" } else { "from" },
-                    if rule == 0 { 32767 } else { rule }
-                ),
-            });
+            return Err(trail.block(|| {
+                let dir = if egress { "outbound" } else { "inbound" };
+                let rule_s = if rule == 0 {
+                    "no matching rule".to_string()
+                } else {
+                    format!("rule {rule}")
+                };
+                Blocked {
+                    hop: hop(step, &acl.id, format!("{what}: {dir} TCP port {p} with {peer} is denied ({rule_s})")),
+                    fix: format!(
+                        "Add an {dir} allow entry to network ACL {} for TCP {} {} {peer} numbered below {}.",
+                        acl.id,
+                        if ports.len() > 1 { "32768-60999" } else { "443" },
+                        if egress { "to" } else { "from" },
+                        if rule == 0 { 32767 } else { rule }
+                    ),
+                }
+            }));
         }
     }
-    Ok(hop(step, &acl.id, format!("{what}: allowed")))
+    trail.hop(|| hop(step, &acl.id, format!("{what}: allowed")));
+    Ok(())
 }
 
 /// The route a destination takes: longest prefix wins; prefix-list routes
@@ -259,22 +306,20 @@ fn private_dns_endpoint<'a>(src: &Source<'a>, dest: &Destination) -> Option<&'a 
 }
 
 /// Trace TCP 443 from the source to the destination.
-pub fn trace(src: &Source, dest: &Destination) -> PathResult {
+pub fn trace(src: &Source, dest: &Destination, detail: Detail) -> PathResult {
     let r = src.region;
-    let mut hops = Vec::new();
-    let finish = |hops: Vec<Hop>, addr: IpAddr, blocked: Option<Blocked>| PathResult {
-        address: addr.to_string(),
-        hops,
-        blocked,
+    let mut trail = Trail {
+        detail,
+        hops: Vec::new(),
     };
 
     // DNS: the Route 53 Resolver answers only with enableDnsSupport.
     if !src.vpc.enable_dns_support {
         let addr = IpAddr::V4(dest.ipv4);
-        return finish(hops, addr, Some(Blocked {
+        return trail.blocked(addr, || Blocked {
             hop: hop("dns", &src.vpc.id, format!("DNS resolution is disabled in {}; {} cannot be resolved", src.vpc.id, dest.host)),
             fix: format!("Enable DNS resolution: aws ec2 modify-vpc-attribute --vpc-id {} --enable-dns-support", src.vpc.id),
-        }));
+        });
     }
     let endpoint = private_dns_endpoint(src, dest);
     // Pick the address the task connects to.
@@ -292,31 +337,27 @@ pub fn trace(src: &Source, dest: &Destination) -> PathResult {
             .or(enis.first())
             .copied();
         let Some(eni) = eni else {
-            return finish(
-                hops,
-                IpAddr::V4(dest.ipv4),
-                Some(Blocked {
-                    hop: hop(
-                        "dns",
-                        &ep.id,
-                        "the interface endpoint has no network interfaces",
-                    ),
-                    fix: format!(
-                        "Add a subnet to {} with aws ec2 modify-vpc-endpoint --add-subnet-ids",
-                        ep.id
-                    ),
-                }),
-            );
+            return trail.blocked(IpAddr::V4(dest.ipv4), || Blocked {
+                hop: hop(
+                    "dns",
+                    &ep.id,
+                    "the interface endpoint has no network interfaces",
+                ),
+                fix: format!(
+                    "Add a subnet to {} with aws ec2 modify-vpc-endpoint --add-subnet-ids",
+                    ep.id
+                ),
+            });
         };
         endpoint_eni = Some(eni);
         if src.ipv6_only {
             match eni.ipv6_addresses.first() {
                 Some(v6) => addr = IpAddr::V6(*v6),
                 None => {
-                    return finish(hops, IpAddr::V4(eni.primary_ip().unwrap_or(dest.ipv4)), Some(Blocked {
+                    return trail.blocked(IpAddr::V4(eni.primary_ip().unwrap_or(dest.ipv4)), || Blocked {
                         hop: hop("dns", &ep.id, format!("interface endpoint {} is IPv4-only; an IPv6-only task cannot use it", ep.id)),
                         fix: format!("Recreate {} with --ip-address-type dualstack (the service {} supports it) in dual-stack subnets.", ep.id, ep.service_name),
-                    }))
+                    })
                 }
             }
         } else {
@@ -327,27 +368,29 @@ pub fn trace(src: &Source, dest: &Destination) -> PathResult {
         } else {
             ""
         };
-        hops.push(hop(
-            "dns",
-            &ep.id,
-            format!(
-                "{} → {addr}, interface endpoint {} network interface {}{cross}",
-                dest.host, ep.id, eni.id
-            ),
-        ));
+        trail.hop(|| {
+            hop(
+                "dns",
+                &ep.id,
+                format!(
+                    "{} → {addr}, interface endpoint {} network interface {}{cross}",
+                    dest.host, ep.id, eni.id
+                ),
+            )
+        });
     } else if src.ipv6_only {
         match dest.ipv6 {
             Some(v6) => {
                 addr = IpAddr::V6(v6);
-                hops.push(hop("dns", &src.vpc.id, format!("{} → {addr} (public, dual-stack)", dest.host)));
+                trail.hop(|| hop("dns", &src.vpc.id, format!("{} → {addr} (public, dual-stack)", dest.host)));
             }
             None if src.subnet.enable_dns64 => {
                 let synth = Ipv6Addr::from((0x0064_ff9b_u128 << 96) | u32::from(dest.ipv4) as u128);
                 addr = IpAddr::V6(synth);
-                hops.push(hop("dns64", &src.subnet.id, format!("{} has only IPv4 {}; DNS64 answers {addr}", dest.host, dest.ipv4)));
+                trail.hop(|| hop("dns64", &src.subnet.id, format!("{} has only IPv4 {}; DNS64 answers {addr}", dest.host, dest.ipv4)));
             }
             None => {
-                return finish(hops, IpAddr::V4(dest.ipv4), Some(Blocked {
+                return trail.blocked(IpAddr::V4(dest.ipv4), || Blocked {
                     hop: hop("dns64", &src.subnet.id, format!("{} has no IPv6 address and DNS64 is off in {}", dest.host, src.subnet.id)),
                     fix: format!(
                         "Enable DNS64 on {} (aws ec2 modify-subnet-attribute --subnet-id {} --enable-dns64) and route 64:ff9b::/96 to a NAT gateway in a public subnet (NAT64){}",
@@ -355,136 +398,114 @@ pub fn trace(src: &Source, dest: &Destination) -> PathResult {
                         src.subnet.id,
                         dest.endpoint_service.map(|s| format!(", or add a dual-stack interface endpoint for {s}")).unwrap_or_default()
                     ),
-                }))
+                })
             }
         }
     } else {
         addr = IpAddr::V4(dest.ipv4);
-        hops.push(hop(
-            "dns",
-            &src.vpc.id,
-            format!("{} → {addr} (public)", dest.host),
-        ));
+        trail.hop(|| {
+            hop(
+                "dns",
+                &src.vpc.id,
+                format!("{} → {addr} (public)", dest.host),
+            )
+        });
     }
     let source_ip: IpAddr = match (addr, src.ipv4, src.ipv6) {
         (IpAddr::V6(_), _, Some(v6)) => IpAddr::V6(v6),
         (IpAddr::V4(_), Some(v4), _) => IpAddr::V4(v4),
         _ => {
             addr = IpAddr::V4(dest.ipv4);
-            return finish(
-                hops,
-                addr,
-                Some(Blocked {
-                    hop: hop(
-                        "network-interface",
-                        &src.subnet.id,
-                        "the task has no address of the destination's family",
-                    ),
-                    fix: "Give the subnet an IPv4 CIDR block or use dual-stack endpoints.".into(),
-                }),
-            );
+            return trail.blocked(addr, || Blocked {
+                hop: hop(
+                    "network-interface",
+                    &src.subnet.id,
+                    "the task has no address of the destination's family",
+                ),
+                fix: "Give the subnet an IPv4 CIDR block or use dual-stack endpoints.".into(),
+            });
         }
     };
     // Security-group egress (stateful: replies need no rule).
     let peer_groups: Vec<String> = endpoint_eni.map(|e| e.groups.clone()).unwrap_or_default();
     match groups_admit(r, &src.groups, true, addr, &peer_groups, PORT) {
-        Some((g, rule)) => hops.push(hop("security-group-egress", g, format!("rule {rule} allows TCP 443 to {addr}"))),
+        Some((g, rule)) => trail.hop(|| hop("security-group-egress", g, format!("rule {rule} allows TCP 443 to {addr}"))),
         None => {
-            return finish(hops, addr, Some(Blocked {
+            return trail.blocked(addr, || Blocked {
                 hop: hop("security-group-egress", src.groups.join(","), format!("no egress rule of the task's security groups allows TCP 443 to {addr}")),
                 fix: format!(
                     "aws ec2 authorize-security-group-egress --group-id {} --ip-permissions IpProtocol=tcp,FromPort=443,ToPort=443,{}",
                     src.groups.first().cloned().unwrap_or_default(),
                     if addr.is_ipv6() { "Ipv6Ranges=[{CidrIpv6=::/0}]" } else { "IpRanges=[{CidrIp=0.0.0.0/0}]" }
                 ),
-            }))
+            })
         }
     }
     // Route.
     let Some(rt) = r.route_table_for_subnet(&src.subnet.id) else {
-        return finish(
-            hops,
-            addr,
-            Some(Blocked {
-                hop: hop("route", &src.subnet.id, "no route table"),
-                fix: "Associate a route table.".into(),
-            }),
-        );
+        return trail.blocked(addr, || Blocked {
+            hop: hop("route", &src.subnet.id, "no route table"),
+            fix: "Associate a route table.".into(),
+        });
     };
     let route = route_for(r, rt, addr);
     let Some(route) = route else {
-        return finish(
-            hops,
-            addr,
-            Some(Blocked {
-                hop: hop("route", &rt.id, format!("no route to {addr}")),
-                fix: no_route_fix(src, dest, rt),
-            }),
-        );
+        return trail.blocked(addr, || Blocked {
+            hop: hop("route", &rt.id, format!("no route to {addr}")),
+            fix: no_route_fix(src, dest, rt),
+        });
     };
     if r.route_state(rt, route) != "active" {
-        return finish(
-            hops,
-            addr,
-            Some(Blocked {
-                hop: hop(
-                    "route",
-                    &rt.id,
-                    format!(
-                        "{} → {} is a blackhole",
-                        route.dest.describe(),
-                        target_name(&route.target)
-                    ),
-                ),
-                fix: format!(
-                    "Replace the blackhole route {} in {} with a working target.",
+        return trail.blocked(addr, || Blocked {
+            hop: hop(
+                "route",
+                &rt.id,
+                format!(
+                    "{} → {} is a blackhole",
                     route.dest.describe(),
-                    rt.id
+                    target_name(&route.target)
                 ),
-            }),
-        );
+            ),
+            fix: format!(
+                "Replace the blackhole route {} in {} with a working target.",
+                route.dest.describe(),
+                rt.id
+            ),
+        });
     }
-    hops.push(hop(
-        "route",
-        &rt.id,
-        format!("{} → {}", route.dest.describe(), target_name(&route.target)),
-    ));
+    trail.hop(|| {
+        hop(
+            "route",
+            &rt.id,
+            format!("{} → {}", route.dest.describe(), target_name(&route.target)),
+        )
+    });
     let nat64_prefix = matches!(addr, IpAddr::V6(v) if is_nat64(v));
     if nat64_prefix && !matches!(route.target, RouteTarget::NatGateway(_)) {
-        return finish(
-            hops,
-            addr,
-            Some(Blocked {
-                hop: hop(
-                    "route",
-                    &rt.id,
-                    format!(
-                        "{addr} is a DNS64 address; only a NAT gateway (NAT64) can translate it"
-                    ),
-                ),
-                fix: format!(
-                    "Add a route 64:ff9b::/96 to a NAT gateway in a public subnet in {}.",
-                    rt.id
-                ),
-            }),
-        );
+        return trail.blocked(addr, || Blocked {
+            hop: hop(
+                "route",
+                &rt.id,
+                format!("{addr} is a DNS64 address; only a NAT gateway (NAT64) can translate it"),
+            ),
+            fix: format!(
+                "Add a route 64:ff9b::/96 to a NAT gateway in a public subnet in {}.",
+                rt.id
+            ),
+        });
     }
     match &route.target {
         RouteTarget::Local => {
             // Inside the VPC: an interface endpoint's ENI.
             let Some(eni) = endpoint_eni else {
-                return finish(
-                    hops,
-                    addr,
-                    Some(Blocked {
-                        hop: hop(
-                            "route",
-                            &rt.id,
-                            format!("{addr} is inside the VPC but no endpoint answers there"),
-                        ),
-                        fix: "Route the destination out of the VPC.".into(),
-                    }),
-                );
+                return trail.blocked(addr, || Blocked {
+                    hop: hop(
+                        "route",
+                        &rt.id,
+                        format!("{addr} is inside the VPC but no endpoint answers there"),
+                    ),
+                    fix: "Route the destination out of the VPC.".into(),
+                });
             };
             let crosses = eni.subnet_id != src.subnet.id;
             if crosses {
@@ -497,31 +518,33 @@ pub fn trace(src: &Source, dest: &Destination) -> PathResult {
                         "endpoint subnet from task",
                     ),
                 ] {
-                    match acl_check(r, sub, egress, peer, &[PORT], what) {
-                        Ok(h) => hops.push(h),
-                        Err(b) => return finish(hops, addr, Some(b)),
+                    match acl_check(r, sub, egress, peer, &[PORT], what, &mut trail) {
+                        Ok(()) => {}
+                        Err(b) => return trail.end(addr, Some(b)),
                     }
                 }
             }
             match groups_admit(r, &eni.groups, false, source_ip, &src.groups, PORT) {
-                Some((g, rule)) => hops.push(hop(
-                    "endpoint-security-group",
-                    g,
-                    format!("rule {rule} admits TCP 443 from {source_ip}"),
-                )),
+                Some((g, rule)) => trail.hop(|| {
+                    hop(
+                        "endpoint-security-group",
+                        g,
+                        format!("rule {rule} admits TCP 443 from {source_ip}"),
+                    )
+                }),
                 None => {
                     let ep = match &eni.owner {
                         EniOwner::VpcEndpoint(id) => id.clone(),
                         _ => eni.id.clone(),
                     };
-                    return finish(hops, addr, Some(Blocked {
+                    return trail.blocked(addr, || Blocked {
                         hop: hop("endpoint-security-group", eni.groups.join(","), format!("the security groups of {ep} do not admit TCP 443 from {source_ip}")),
                         fix: format!(
                             "aws ec2 authorize-security-group-ingress --group-id {} --protocol tcp --port 443 --cidr {}",
                             eni.groups.first().cloned().unwrap_or_default(),
                             vpc_cidr_of(src)
                         ),
-                    }));
+                    });
                 }
             }
             if crosses {
@@ -529,28 +552,30 @@ pub fn trace(src: &Source, dest: &Destination) -> PathResult {
                     (&eni.subnet_id, true, source_ip, "endpoint subnet reply"),
                     (&src.subnet.id, false, addr, "reply to task subnet"),
                 ] {
-                    match acl_check(r, sub, egress, peer, &EPHEMERAL, what) {
-                        Ok(h) => hops.push(h),
-                        Err(b) => return finish(hops, addr, Some(b)),
+                    match acl_check(r, sub, egress, peer, &EPHEMERAL, what, &mut trail) {
+                        Ok(()) => {}
+                        Err(b) => return trail.end(addr, Some(b)),
                     }
                 }
             }
-            hops.push(hop(
-                "endpoint",
-                eni.id.clone(),
-                format!("{} answers on {addr}", dest.host),
-            ));
-            return finish(hops, addr, None);
+            trail.hop(|| {
+                hop(
+                    "endpoint",
+                    eni.id.clone(),
+                    format!("{} answers on {addr}", dest.host),
+                )
+            });
+            return trail.end(addr, None);
         }
         RouteTarget::InternetGateway(g) => {
             if addr.is_ipv4() && src.public_ipv4.is_none() {
-                return finish(hops, addr, Some(Blocked {
+                return trail.blocked(addr, || Blocked {
                     hop: hop("internet-gateway", g, "the task has no public IPv4 address, so the internet gateway drops its traffic"),
                     fix: "Run the task with assignPublicIp=ENABLED, or route 0.0.0.0/0 to a NAT gateway in a public subnet.".into(),
-                }));
+                });
             }
-            if let Err(b) = acl_pair(r, &src.subnet.id, addr, "task subnet", &mut hops) {
-                return finish(hops, addr, Some(b));
+            if let Err(b) = acl_pair(r, &src.subnet.id, addr, "task subnet", &mut trail) {
+                return trail.end(addr, Some(b));
             }
             let via = match src.public_ipv4 {
                 // A planned task: the address is only known once the ENI exists.
@@ -560,46 +585,39 @@ pub fn trace(src: &Source, dest: &Destination) -> PathResult {
                 Some(p) if addr.is_ipv4() => format!("as public IP {p}"),
                 _ => "over IPv6".into(),
             };
-            hops.push(hop("internet-gateway", g, format!("to the internet {via}")));
+            trail.hop(|| hop("internet-gateway", g, format!("to the internet {via}")));
         }
         RouteTarget::EgressOnlyInternetGateway(g) => {
-            if let Err(b) = acl_pair(r, &src.subnet.id, addr, "task subnet", &mut hops) {
-                return finish(hops, addr, Some(b));
+            if let Err(b) = acl_pair(r, &src.subnet.id, addr, "task subnet", &mut trail) {
+                return trail.end(addr, Some(b));
             }
-            hops.push(hop(
-                "egress-only-internet-gateway",
-                g,
-                "outbound IPv6 to the internet",
-            ));
+            trail.hop(|| {
+                hop(
+                    "egress-only-internet-gateway",
+                    g,
+                    "outbound IPv6 to the internet",
+                )
+            });
         }
         RouteTarget::NatGateway(n) => {
-            if let Err(b) = acl_pair(r, &src.subnet.id, addr, "task subnet", &mut hops) {
-                return finish(hops, addr, Some(b));
+            if let Err(b) = acl_pair(r, &src.subnet.id, addr, "task subnet", &mut trail) {
+                return trail.end(addr, Some(b));
             }
             let Some(nat) = r.nat_gateways.get(n) else {
-                return finish(
-                    hops,
-                    addr,
-                    Some(Blocked {
-                        hop: hop("nat-gateway", n, "not found"),
-                        fix: "Replace the route.".into(),
-                    }),
-                );
+                return trail.blocked(addr, || Blocked {
+                    hop: hop("nat-gateway", n, "not found"),
+                    fix: "Replace the route.".into(),
+                });
             };
             if nat.connectivity_type != "public" {
-                return finish(
-                    hops,
-                    addr,
-                    Some(Blocked {
-                        hop: hop(
-                            "nat-gateway",
-                            n,
-                            "a private NAT gateway cannot reach the internet",
-                        ),
-                        fix: "Use a public NAT gateway (with an Elastic IP) in a public subnet."
-                            .into(),
-                    }),
-                );
+                return trail.blocked(addr, || Blocked {
+                    hop: hop(
+                        "nat-gateway",
+                        n,
+                        "a private NAT gateway cannot reach the internet",
+                    ),
+                    fix: "Use a public NAT gateway (with an Elastic IP) in a public subnet.".into(),
+                });
             }
             let nat_ip = nat.private_ip.map(IpAddr::V4).unwrap_or(source_ip);
             // Task → NAT crosses into the NAT's subnet; NAT → internet leaves it.
@@ -608,9 +626,17 @@ pub fn trace(src: &Source, dest: &Destination) -> PathResult {
                     (false, &[PORT][..], "NAT subnet from task"),
                     (true, &EPHEMERAL[..], "NAT subnet reply to task"),
                 ] {
-                    match acl_check(r, &nat.subnet_id, egress, source_ip, ports, what) {
-                        Ok(h) => hops.push(h),
-                        Err(b) => return finish(hops, addr, Some(b)),
+                    match acl_check(
+                        r,
+                        &nat.subnet_id,
+                        egress,
+                        source_ip,
+                        ports,
+                        what,
+                        &mut trail,
+                    ) {
+                        Ok(()) => {}
+                        Err(b) => return trail.end(addr, Some(b)),
                     }
                 }
             }
@@ -619,85 +645,77 @@ pub fn trace(src: &Source, dest: &Destination) -> PathResult {
                 a => a,
             };
             if out_addr.is_ipv6() {
-                return finish(
-                    hops,
-                    addr,
-                    Some(Blocked {
-                        hop: hop(
-                            "nat-gateway",
-                            n,
-                            "NAT gateways translate IPv6 only from 64:ff9b::/96 (NAT64)",
-                        ),
-                        fix: "Route ::/0 to an egress-only internet gateway for IPv6 destinations."
-                            .into(),
-                    }),
-                );
+                return trail.blocked(addr, || Blocked {
+                    hop: hop(
+                        "nat-gateway",
+                        n,
+                        "NAT gateways translate IPv6 only from 64:ff9b::/96 (NAT64)",
+                    ),
+                    fix: "Route ::/0 to an egress-only internet gateway for IPv6 destinations."
+                        .into(),
+                });
             }
             let Some(igw) = public_subnet(r, &nat.subnet_id) else {
-                return finish(hops, addr, Some(Blocked {
+                return trail.blocked(addr, || Blocked {
                     hop: hop("nat-gateway", n, format!("the NAT gateway sits in {}, which has no route 0.0.0.0/0 to an internet gateway", nat.subnet_id)),
                     fix: format!("Create the NAT gateway in a public subnet, or route 0.0.0.0/0 of {}'s route table to the VPC's internet gateway.", nat.subnet_id),
-                }));
+                });
             };
-            if let Err(b) = acl_pair(r, &nat.subnet_id, out_addr, "NAT subnet", &mut hops) {
-                return finish(hops, addr, Some(b));
+            if let Err(b) = acl_pair(r, &nat.subnet_id, out_addr, "NAT subnet", &mut trail) {
+                return trail.end(addr, Some(b));
             }
             let v64 = if out_addr != addr { " (NAT64)" } else { "" };
-            hops.push(hop(
-                "nat-gateway",
-                n,
-                format!(
-                    "translates {source_ip} to {}{v64}",
-                    nat.public_ip
-                        .map(|p| p.to_string())
-                        .unwrap_or_else(|| nat_ip.to_string())
-                ),
-            ));
-            hops.push(hop("internet-gateway", igw, "to the internet"));
+            trail.hop(|| {
+                hop(
+                    "nat-gateway",
+                    n,
+                    format!(
+                        "translates {source_ip} to {}{v64}",
+                        nat.public_ip
+                            .map(|p| p.to_string())
+                            .unwrap_or_else(|| nat_ip.to_string())
+                    ),
+                )
+            });
+            trail.hop(|| hop("internet-gateway", igw, "to the internet"));
         }
         RouteTarget::VpcEndpoint(v) => {
             let ep = r.vpc_endpoints.get(v);
             if ep.is_some_and(|e| e.endpoint_type == "Gateway") {
-                if let Err(b) = acl_pair(r, &src.subnet.id, addr, "task subnet", &mut hops) {
-                    return finish(hops, addr, Some(b));
+                if let Err(b) = acl_pair(r, &src.subnet.id, addr, "task subnet", &mut trail) {
+                    return trail.end(addr, Some(b));
                 }
-                hops.push(hop(
-                    "gateway-endpoint",
-                    v,
-                    format!("{} reached privately", dest.host),
-                ));
+                trail.hop(|| {
+                    hop(
+                        "gateway-endpoint",
+                        v,
+                        format!("{} reached privately", dest.host),
+                    )
+                });
             } else {
-                return finish(
-                    hops,
-                    addr,
-                    Some(Blocked {
-                        hop: hop(
-                            "route",
-                            v,
-                            "a Gateway Load Balancer endpoint (appliance) tasknet does not emulate",
-                        ),
-                        fix: "Route the destination to an internet or NAT gateway.".into(),
-                    }),
-                );
+                return trail.blocked(addr, || Blocked {
+                    hop: hop(
+                        "route",
+                        v,
+                        "a Gateway Load Balancer endpoint (appliance) tasknet does not emulate",
+                    ),
+                    fix: "Route the destination to an internet or NAT gateway.".into(),
+                });
             }
         }
         RouteTarget::NetworkInterface(e) => {
-            return finish(
-                hops,
-                addr,
-                Some(Blocked {
-                    hop: hop(
-                        "route",
-                        e,
-                        "a route to a network interface (an appliance tasknet does not emulate)",
-                    ),
-                    fix: "Route the destination to an internet or NAT gateway.".into(),
-                }),
-            );
+            return trail.blocked(addr, || Blocked {
+                hop: hop(
+                    "route",
+                    e,
+                    "a route to a network interface (an appliance tasknet does not emulate)",
+                ),
+                fix: "Route the destination to an internet or NAT gateway.".into(),
+            });
         }
     }
-    hops.push(hop("service", dest.host.clone(), format!("{addr}:443")));
-    finish(hops, addr, None)
+    trail.hop(|| hop("service", dest.host.clone(), format!("{addr}:443")));
+    trail.end(addr, None)
 }
 
 /// Is this address in the NAT64 well-known prefix 64:ff9b::/96?
@@ -711,11 +729,10 @@ fn acl_pair(
     subnet: &str,
     peer: IpAddr,
     what: &str,
-    hops: &mut Vec<Hop>,
+    trail: &mut Trail,
 ) -> Result<(), Blocked> {
-    hops.push(acl_check(r, subnet, true, peer, &[PORT], what)?);
-    hops.push(acl_check(r, subnet, false, peer, &EPHEMERAL, what)?);
-    Ok(())
+    acl_check(r, subnet, true, peer, &[PORT], what, trail)?;
+    acl_check(r, subnet, false, peer, &EPHEMERAL, what, trail)
 }
 
 fn vpc_cidr_of(src: &Source) -> String {

@@ -11,6 +11,18 @@ use crate::time::Millis;
 use crate::world::World;
 
 const NOW: Millis = Millis(1_700_000_000_000);
+
+/// `super::explain`, checking on every launch these tests build that the
+/// reconciler's verdict-only check agrees with the explanation (N41).
+fn explain(launch: &Launch) -> Explanation {
+    let e = super::explain(launch);
+    assert_eq!(
+        launch_verdict(launch),
+        e.stopped_reason,
+        "launch_verdict and explain disagree"
+    );
+    e
+}
 const ACCT: &str = "123456789012";
 const ECR_IMAGE: &str = "123456789012.dkr.ecr.us-east-1.amazonaws.com/app:1";
 
