@@ -1,9 +1,10 @@
 //! A table of records that remembers what changed, so that the control plane
 //! can persist exactly the records a request touched.
 
+use rustc_hash::{FxHashMap, FxHashSet};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 /// A persisted resource: one row in the store, keyed by (`KIND`, id).
@@ -145,16 +146,19 @@ pub enum Change {
 }
 
 /// Records in creation order (`seq`), with an id index and a dirty set.
+/// The maps hash with Fx, not SipHash: a task is looked up about 17 times
+/// over its lifecycle, and ids are ours or AWS-shaped (no flooding concern
+/// for a local emulator).
 #[derive(Debug, Clone)]
 pub struct Table<T> {
     rows: BTreeMap<u64, Arc<T>>,
-    index: HashMap<String, u64>,
+    index: FxHashMap<String, u64>,
     next_seq: u64,
     /// Sequence numbers of changed records (no id copy per mutation).
-    dirty: HashSet<u64>,
+    dirty: FxHashSet<u64>,
     /// Of those, records inserted since the last drain: their fixed row
     /// (`Record::FIXED_KIND`) is written too.
-    inserted: HashSet<u64>,
+    inserted: FxHashSet<u64>,
     /// (region, seq) of removed records.
     deleted: Vec<(String, u64)>,
 }
@@ -163,10 +167,10 @@ impl<T> Default for Table<T> {
     fn default() -> Self {
         Table {
             rows: BTreeMap::new(),
-            index: HashMap::new(),
+            index: FxHashMap::default(),
             next_seq: 1,
-            dirty: HashSet::new(),
-            inserted: HashSet::new(),
+            dirty: FxHashSet::default(),
+            inserted: FxHashSet::default(),
             deleted: Vec::new(),
         }
     }
@@ -208,13 +212,15 @@ impl<T: Record> Table<T> {
         self.dirty.insert(seq);
         self.inserted.insert(seq);
     }
-    pub fn remove(&mut self, id: &str) -> Option<T> {
+    /// Remove a record; it is handed back shared, not copied (a drained
+    /// change may still hold it).
+    pub fn remove(&mut self, id: &str) -> Option<Arc<T>> {
         let seq = self.index.remove(id)?;
         self.dirty.remove(&seq);
         self.inserted.remove(&seq);
         let rec = self.rows.remove(&seq)?;
         self.deleted.push((rec.region().to_string(), seq));
-        Some(Arc::try_unwrap(rec).unwrap_or_else(|shared| (*shared).clone()))
+        Some(rec)
     }
     /// Records in creation order.
     pub fn iter(&self) -> impl DoubleEndedIterator<Item = &T> {

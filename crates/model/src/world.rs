@@ -11,6 +11,7 @@ use crate::net::Ipv4Cidr;
 use crate::regions::{self, RegionInfo};
 use crate::table::{Change, Record, Table};
 use crate::time::Millis;
+use rustc_hash::FxHashMap;
 use std::collections::{BTreeMap, HashMap};
 
 pub struct World {
@@ -44,8 +45,8 @@ pub struct Region {
     pub enis: Table<NetworkInterface>,
     pub ecs: EcsState,
     // Derived state, rebuilt on load.
-    pub(crate) ipam: HashMap<String, SubnetIpam>,
-    pub(crate) ipam6: HashMap<String, Ipv6Ipam>,
+    pub(crate) ipam: FxHashMap<String, SubnetIpam>,
+    pub(crate) ipam6: FxHashMap<String, Ipv6Ipam>,
     pub(crate) public_pool: Option<PublicPool>,
 }
 
@@ -69,8 +70,8 @@ impl Region {
             vpc_endpoints: Table::default(),
             enis: Table::default(),
             ecs: EcsState::default(),
-            ipam: HashMap::new(),
-            ipam6: HashMap::new(),
+            ipam: FxHashMap::default(),
+            ipam6: FxHashMap::default(),
             public_pool: None,
         }
     }

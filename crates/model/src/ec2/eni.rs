@@ -308,15 +308,25 @@ impl Region {
 
     /// Delete an ENI record and return all its addresses.
     pub(crate) fn remove_eni(&mut self, id: &str) {
-        let Some(e) = self.enis.get(id).cloned() else {
+        // What is needed, not the whole ENI: copying it cost a reconciler
+        // step more than the step itself.
+        let Some(e) = self.enis.get(id) else {
             return;
         };
-        for p in &e.private_ips {
-            self.detach_public_ip(id, p.ip);
-        }
+        let subnet = e.subnet_id.clone();
         let v4: Vec<Ipv4Addr> = e.private_ips.iter().map(|p| p.ip).collect();
-        self.give_back_v4(&e.subnet_id, &v4);
-        self.give_back_v6(&e.subnet_id, &e.ipv6_addresses);
+        let v6 = e.ipv6_addresses.clone();
+        let public: Vec<Ipv4Addr> = e
+            .private_ips
+            .iter()
+            .filter(|p| p.association.is_some())
+            .map(|p| p.ip)
+            .collect();
+        for ip in public {
+            self.detach_public_ip(id, ip);
+        }
+        self.give_back_v4(&subnet, &v4);
+        self.give_back_v6(&subnet, &v6);
         self.enis.remove(id);
     }
 

@@ -12,7 +12,8 @@ pub mod types;
 
 use crate::table::{Change, Table};
 use crate::time::Millis;
-use std::collections::{BTreeSet, HashMap};
+use rustc_hash::FxHashMap;
+use std::collections::BTreeSet;
 use types::*;
 
 /// How long each lifecycle phase takes (N20). Defaults are fast; `realistic`
@@ -69,12 +70,12 @@ pub struct EcsState {
     /// Derived: (due time, task id) for the reconciler.
     pub(crate) schedule: BTreeSet<(Millis, String)>,
     /// Derived: latest revision per family.
-    pub(crate) revisions: HashMap<String, u32>,
+    pub(crate) revisions: FxHashMap<String, u32>,
     /// Derived: RunTask client tokens → tasks they launched.
-    pub(crate) client_tokens: HashMap<String, Vec<String>>,
+    pub(crate) client_tokens: FxHashMap<String, Vec<String>>,
     /// Derived: live (desired RUNNING) tasks per (cluster, group, AZ), for
     /// spreading placement (N10) without scanning every task.
-    pub(crate) placement: HashMap<(String, String, String), usize>,
+    pub(crate) placement: FxHashMap<(String, String, String), usize>,
 }
 
 impl EcsState {

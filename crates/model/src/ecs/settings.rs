@@ -142,8 +142,8 @@ impl Region {
             )));
         };
         Ok(SettingView {
-            name: s.name,
-            value: s.value,
+            name: s.name.clone(),
+            value: s.value.clone(),
             principal_arn: principal.to_string(),
             kind: "user",
         })
