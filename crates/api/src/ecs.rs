@@ -1,5 +1,6 @@
 //! ECS over awsJson1_1 (`X-Amz-Target: AmazonEC2ContainerServiceV20141113.<Op>`).
 
+pub use crate::ecs_task::{task_json, TaskJson, TaskView};
 use crate::envelope::{json_error, json_ok};
 use crate::{Call, Response};
 use model::ecs::cluster::{cluster_name, CreateCluster};
@@ -8,7 +9,7 @@ use model::ecs::task::{ListTasks, RunTask};
 use model::ecs::types::*;
 use model::rules::awsvpc::AwsVpcConfig;
 use model::{ApiError, Region};
-use serde_json::{json, Map, Value};
+use serde_json::{json, Value};
 
 pub const TARGET_PREFIX: &str = "AmazonEC2ContainerServiceV20141113.";
 
@@ -99,9 +100,42 @@ pub async fn handle(call: &Call<'_>, op: &str, body: &[u8]) -> Response {
             }
         }
     };
-    match run(call, op, &input).await {
-        Ok(v) => json_ok(serde_json::to_vec(&v).unwrap_or_default(), rid),
+    let out = match op {
+        // The busiest operations write their JSON straight out (`ecs_task`).
+        "RunTask" => run_task(call, &input).await,
+        "DescribeTasks" => describe_tasks(call, &input).await,
+        _ => run(call, op, &input).await.map(|v| to_json(&v)),
+    };
+    match out {
+        Ok(body) => json_ok(body, rid),
         Err(e) => json_error(&e, rid),
+    }
+}
+
+/// A response body. Serializing our own response types cannot fail (string
+/// keys, finite numbers).
+fn to_json(v: &impl serde::Serialize) -> Vec<u8> {
+    serde_json::to_vec(v).unwrap_or_default()
+}
+
+/// RunTask's and DescribeTasks' response.
+#[derive(serde::Serialize)]
+struct TasksOut<'a> {
+    failures: Vec<Value>,
+    tasks: Vec<TaskJson<'a>>,
+}
+
+impl<'a> TasksOut<'a> {
+    fn of(views: &'a [TaskView], with_tags: bool, failures: Vec<Value>) -> Vec<u8> {
+        let tasks = views
+            .iter()
+            .map(|view| TaskJson {
+                view,
+                with_tags,
+                stop_response: false,
+            })
+            .collect();
+        to_json(&TasksOut { failures, tasks })
     }
 }
 
@@ -119,9 +153,7 @@ async fn run(call: &Call<'_>, op: &str, i: &Value) -> Result {
         "ListTaskDefinitionFamilies" => list_task_definition_families(call, i).await,
         "DeregisterTaskDefinition" => deregister_task_definition(call, i).await,
         "DeleteTaskDefinitions" => delete_task_definitions(call, i).await,
-        "RunTask" => run_task(call, i).await,
         "StopTask" => stop_task(call, i).await,
-        "DescribeTasks" => describe_tasks(call, i).await,
         "ListTasks" => list_tasks(call, i).await,
         "PutAccountSetting" => put_account_setting(call, i, false).await,
         "PutAccountSettingDefault" => put_account_setting(call, i, true).await,
@@ -581,199 +613,6 @@ async fn delete_task_definitions(call: &Call<'_>, i: &Value) -> Result {
 
 // ---- tasks ----
 
-fn t(m: model::Millis) -> Value {
-    json!(m.epoch_secs())
-}
-
-/// What `task_json` needs, copied out under the world lock so that the
-/// response is built after the lock is released (other requests and the
-/// reconciler wait for the lock, not for JSON).
-pub struct TaskView {
-    pub task: Task,
-    pub account: String,
-    /// `ecs.cpu-architecture` of the task definition.
-    pub arch: &'static str,
-}
-
-impl TaskView {
-    pub fn of(r: &Region, task: &Task) -> TaskView {
-        let arch = match r.ecs.task_definitions.get(&task.task_definition) {
-            Some(d) if d.cpu_architecture == "ARM64" => "arm64",
-            _ => "x86_64",
-        };
-        TaskView {
-            task: task.clone(),
-            account: r.account_id.clone(),
-            arch,
-        }
-    }
-}
-
-/// A task as DescribeTasks, RunTask and StopTask show it (N20).
-pub fn task_json(view: &TaskView, with_tags: bool) -> Value {
-    let (task, acct, arch) = (&view.task, &view.account, view.arch);
-    let arn = task.arn(acct);
-    let a = &task.attachment;
-    let mut details = vec![json!({"name": "subnetId", "value": a.subnet_id})];
-    if let Some(eni) = &a.eni_id {
-        details.push(json!({"name": "networkInterfaceId", "value": eni}));
-        if let Some(m) = &a.mac {
-            details.push(json!({"name": "macAddress", "value": m}));
-        }
-        if let Some(d) = &a.private_dns_name {
-            details.push(json!({"name": "privateDnsName", "value": d}));
-        }
-        if let Some(ip) = &a.private_ipv4 {
-            details.push(json!({"name": "privateIPv4Address", "value": ip}));
-        }
-    }
-    let running_or_later = task.last_status >= TaskStatus::Running || task.started_at.is_some();
-    let attached = a.eni_id.is_some();
-    let containers: Vec<Value> = task
-        .containers
-        .iter()
-        .map(|c| {
-            let mut o = Map::new();
-            o.insert("containerArn".into(), json!(format!("arn:aws:ecs:{}:{acct}:container/{}/{}/{}", task.region, task.cluster, task.id, c.id)));
-            o.insert("taskArn".into(), json!(arn));
-            o.insert("name".into(), json!(c.name));
-            o.insert("image".into(), json!(c.image));
-            if let Some(d) = &c.image_digest {
-                o.insert("imageDigest".into(), json!(d));
-            }
-            if let Some(rid) = &c.runtime_id {
-                o.insert("runtimeId".into(), json!(rid));
-            }
-            o.insert("lastStatus".into(), json!(c.last_status));
-            if let Some(x) = c.exit_code {
-                o.insert("exitCode".into(), json!(x));
-            }
-            if let Some(x) = &c.reason {
-                o.insert("reason".into(), json!(x));
-            }
-            if running_or_later {
-                // Absent while PROVISIONING (the RunTask response, aws-behavior §1.2).
-            if attached {
-                o.insert("networkBindings".into(), json!([]));
-            }
-            }
-            let mut nis = Vec::new();
-            if attached {
-                let mut ni = Map::new();
-                ni.insert("attachmentId".into(), json!(a.id));
-                if let Some(ip) = &a.private_ipv4 {
-                    ni.insert("privateIpv4Address".into(), json!(ip));
-                }
-                if let Some(ip) = &a.ipv6 {
-                    ni.insert("ipv6Address".into(), json!(ip));
-                }
-                nis.push(Value::Object(ni));
-            }
-            o.insert("networkInterfaces".into(), Value::Array(nis));
-            if running_or_later {
-                o.insert("healthStatus".into(), json!("UNKNOWN"));
-            }
-            if task.enable_execute_command {
-                let mut agent = json!({"name": "ExecuteCommandAgent", "lastStatus": if task.last_status == TaskStatus::Running { "RUNNING" } else if task.last_status > TaskStatus::Running { "STOPPED" } else { "PENDING" }});
-                if let Some(s) = task.started_at {
-                    agent["lastStartedAt"] = t(s);
-                }
-                o.insert("managedAgents".into(), json!([agent]));
-            }
-            if let Some(x) = &c.cpu {
-                o.insert("cpu".into(), json!(x));
-            }
-            if let Some(x) = &c.memory {
-                o.insert("memory".into(), json!(x));
-            }
-            if let Some(x) = &c.memory_reservation {
-                o.insert("memoryReservation".into(), json!(x));
-            }
-            Value::Object(o)
-        })
-        .collect();
-    let mut o = Map::new();
-    o.insert(
-        "attachments".into(),
-        json!([{ "id": a.id, "type": "ElasticNetworkInterface", "status": a.status, "details": details }]),
-    );
-    o.insert(
-        "attributes".into(),
-        json!([{"name": "ecs.cpu-architecture", "value": arch}]),
-    );
-    o.insert("availabilityZone".into(), json!(task.availability_zone));
-    if let Some(cp) = &task.capacity_provider {
-        o.insert("capacityProviderName".into(), json!(cp));
-    }
-    o.insert("clusterArn".into(), json!(task.cluster_arn(acct)));
-    if let Some(c) = task.connectivity_at {
-        o.insert("connectivity".into(), json!("CONNECTED"));
-        o.insert("connectivityAt".into(), t(c));
-    }
-    o.insert("containers".into(), Value::Array(containers));
-    o.insert("cpu".into(), json!(task.cpu));
-    o.insert("createdAt".into(), t(task.created_at));
-    o.insert("desiredStatus".into(), json!(task.desired_status));
-    o.insert(
-        "enableExecuteCommand".into(),
-        json!(task.enable_execute_command),
-    );
-    o.insert(
-        "ephemeralStorage".into(),
-        json!({"sizeInGiB": task.ephemeral_storage}),
-    );
-    if let Some(x) = task.execution_stopped_at {
-        o.insert("executionStoppedAt".into(), t(x));
-    }
-    o.insert("group".into(), json!(task.group));
-    if running_or_later {
-        o.insert("healthStatus".into(), json!("UNKNOWN"));
-    }
-    o.insert("lastStatus".into(), json!(task.last_status.as_str()));
-    o.insert("launchType".into(), json!(task.launch_type));
-    o.insert("memory".into(), json!(task.memory));
-    o.insert("overrides".into(), task.overrides.clone());
-    o.insert("platformVersion".into(), json!(task.platform_version));
-    o.insert("platformFamily".into(), json!(task.platform_family));
-    if let Some(x) = task.pull_started_at {
-        o.insert("pullStartedAt".into(), t(x));
-    }
-    if let Some(x) = task.pull_stopped_at {
-        o.insert("pullStoppedAt".into(), t(x));
-    }
-    if let Some(x) = task.started_at {
-        o.insert("startedAt".into(), t(x));
-    }
-    if let Some(x) = &task.started_by {
-        o.insert("startedBy".into(), json!(x));
-    }
-    if let Some(x) = &task.stop_code {
-        o.insert("stopCode".into(), json!(x));
-    }
-    if let Some(x) = task.stopped_at {
-        o.insert("stoppedAt".into(), t(x));
-    }
-    if let Some(x) = &task.stopped_reason {
-        o.insert("stoppedReason".into(), json!(x));
-    }
-    if let Some(x) = task.stopping_at {
-        o.insert("stoppingAt".into(), t(x));
-    }
-    if with_tags {
-        o.insert("tags".into(), tags_out(&task.tags));
-    }
-    o.insert("taskArn".into(), json!(arn));
-    o.insert(
-        "taskDefinitionArn".into(),
-        json!(format!(
-            "arn:aws:ecs:{}:{acct}:task-definition/{}",
-            task.region, task.task_definition
-        )),
-    );
-    o.insert("version".into(), json!(task.version));
-    Value::Object(o)
-}
-
 fn awsvpc_in(i: &Value) -> Result<Option<AwsVpcConfig>> {
     let Some(nc) = i.get("networkConfiguration").filter(|v| !v.is_null()) else {
         return Ok(None);
@@ -813,7 +652,7 @@ pub fn run_task_request(i: &Value, principal: String) -> Result<RunTask> {
     })
 }
 
-async fn run_task(call: &Call<'_>, i: &Value) -> Result {
+async fn run_task(call: &Call<'_>, i: &Value) -> Result<Vec<u8>> {
     if i.get("taskDefinition").is_some_and(Value::is_object) {
         return Err(ser_err("taskDefinition"));
     }
@@ -834,7 +673,6 @@ async fn run_task(call: &Call<'_>, i: &Value) -> Result {
             Ok((views, out))
         })
         .await?;
-    let tasks: Vec<Value> = views.iter().map(|v| task_json(v, true)).collect();
     let failures: Vec<Value> = out
         .failures
         .iter()
@@ -843,7 +681,7 @@ async fn run_task(call: &Call<'_>, i: &Value) -> Result {
             None => json!({"reason": reason}),
         })
         .collect();
-    Ok(json!({ "tasks": tasks, "failures": failures }))
+    Ok(TasksOut::of(&views, true, failures))
 }
 
 async fn stop_task(call: &Call<'_>, i: &Value) -> Result {
@@ -862,10 +700,12 @@ async fn stop_task(call: &Call<'_>, i: &Value) -> Result {
         Ok(TaskView::of(r, t))
     })
     .await?;
-    let mut v = task_json(&view, false);
-    // The StopTask response carries both storage fields (aws-behavior §1.2).
-    v["fargateEphemeralStorage"] = json!({"sizeInGiB": view.task.ephemeral_storage});
-    Ok(json!({ "task": v }))
+    let task = TaskJson {
+        view: &view,
+        with_tags: false,
+        stop_response: true,
+    };
+    Ok(json!({ "task": task }))
 }
 
 /// A task ARN must name the cluster it is asked about; ids must look like ids.
@@ -904,7 +744,7 @@ fn check_task_reference(cluster: &str, task: &str, account: &str) -> Result<()> 
     }
 }
 
-async fn describe_tasks(call: &Call<'_>, i: &Value) -> Result {
+async fn describe_tasks(call: &Call<'_>, i: &Value) -> Result<Vec<u8>> {
     let cluster = opt_str(i, "cluster")?.unwrap_or_else(|| "default".into());
     let refs = str_list(i, "tasks")?;
     if refs.is_empty() {
@@ -941,8 +781,7 @@ async fn describe_tasks(call: &Call<'_>, i: &Value) -> Result {
         Ok((views, failures))
     })
     .await?;
-    let tasks: Vec<Value> = views.iter().map(|v| task_json(v, with_tags)).collect();
-    Ok(json!({ "tasks": tasks, "failures": failures }))
+    Ok(TasksOut::of(&views, with_tags, failures))
 }
 
 async fn list_tasks(call: &Call<'_>, i: &Value) -> Result {

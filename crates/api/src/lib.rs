@@ -6,6 +6,7 @@
 
 pub mod ec2;
 pub mod ecs;
+pub mod ecs_task;
 pub mod envelope;
 pub mod params;
 pub mod query;
