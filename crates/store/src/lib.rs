@@ -704,6 +704,7 @@ impl Store for SqliteStore {
     }
 
     fn commit(&mut self, writes: &[Write]) -> Result<(), StoreError> {
+        let started = Instant::now();
         let tx = self.conn.transaction()?;
         let ix = &mut self.index;
         for w in writes {
@@ -754,7 +755,9 @@ impl Store for SqliteStore {
             }
         }
         let budget = 2 * writes.len() + GC_PER_COMMIT;
+        let inserted = started.elapsed();
         empty_old_epochs(&tx, ix, self.epoch_lag, budget)?;
+        let young_done = started.elapsed();
         // Collect `log`'s oldest garbage once it is `gc_lag` versions behind:
         // by then nearly every version on its page is garbage too, so each
         // page is rewritten about once, where collecting just-superseded
@@ -782,7 +785,18 @@ impl Store for SqliteStore {
                 del.execute(params![lo, hi])?;
             }
         }
+        let collected = started.elapsed();
         tx.commit()?;
+        // Where a commit's time went (a slow one is nearly always the sync:
+        // the WAL write and its fdatasync, a device flush here).
+        tracing::trace!(
+            rows = writes.len(),
+            insert_us = inserted.as_micros() as u64,
+            young_us = (young_done - inserted).as_micros() as u64,
+            gc_us = (collected - young_done).as_micros() as u64,
+            sync_us = (started.elapsed() - collected).as_micros() as u64,
+            "commit"
+        );
         if self.last_pass.swap(false, Ordering::Acquire) {
             // The checkpointer's round is done but for the frames since its
             // last pass; copying them lets the next commit start the WAL over.
