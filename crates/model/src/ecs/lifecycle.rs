@@ -10,10 +10,6 @@ use crate::rules::awsvpc;
 use crate::time::Millis;
 use crate::world::{Region, World};
 
-/// Why a task cannot start, decided when its containers would pull (N41, N42).
-/// The reachability engine fills this in; `None` means the task starts.
-pub type LaunchVerdict = Option<String>;
-
 impl World {
     /// Advance tasks whose next transition is due, at most `limit` of them so
     /// that one transaction never holds the world for long. Returns how many moved.
@@ -120,7 +116,13 @@ impl Region {
                 }
             },
             TaskStatus::Pending => {
-                let verdict = self.ecs.tasks.get(id).and_then(|t| self.launch_verdict(t));
+                // N40–N42: the first reason the containers cannot be pulled
+                // and started, decided by the reachability engine.
+                let verdict = self
+                    .ecs
+                    .tasks
+                    .get(id)
+                    .and_then(|t| self.task_launch_verdict(t));
                 if let Some(reason) = verdict {
                     self.fail_task(id, reason, now);
                     self.set_status(id, TaskStatus::Deprovisioning);
@@ -297,11 +299,6 @@ impl Region {
             a.hostname = hostname;
         }
         Ok(())
-    }
-
-    /// The first reason this task cannot start, if any (N40–N42).
-    fn launch_verdict(&self, t: &Task) -> LaunchVerdict {
-        self.task_launch_verdict(t)
     }
 }
 
