@@ -326,7 +326,7 @@ fn paged<T: Clone + serde::Serialize>(
 
 async fn read<R: Send>(call: &Call<'_>, f: impl FnOnce(&Region) -> Result<R>) -> Result<R> {
     let region = call.region.clone();
-    call.control.read(move |w| f(w.region(&region)?)).await?
+    call.read(move |w| f(w.region(&region)?)).await?
 }
 
 async fn write<R>(
@@ -334,13 +334,12 @@ async fn write<R>(
     f: impl FnOnce(&mut Region, model::Millis) -> Result<R>,
 ) -> Result<R> {
     let region = call.region.clone();
-    call.control
-        .write(move |w, now| f(w.region_mut(&region)?, now))
+    call.write(move |w, now| f(w.region_mut(&region)?, now))
         .await
 }
 
 fn caller(call: &Call<'_>) -> String {
-    model::ecs::settings::root_arn(&call.control.settings.account_id)
+    call.principal.clone()
 }
 
 // ---- clusters ----
@@ -376,14 +375,13 @@ async fn create_cluster(call: &Call<'_>, i: &Value) -> Result {
         default_strategy: strategy_in(i, "defaultCapacityProviderStrategy")?,
     };
     let region = call.region.clone();
-    call.control
-        .write(move |w, now| {
-            let name = w.create_cluster(&region, req, now)?;
-            let r = w.region(&region)?;
-            let c = r.active_cluster(&name)?;
-            Ok(json!({ "cluster": cluster_json(r, c, &["TAGS".to_string()]) }))
-        })
-        .await
+    call.write(move |w, now| {
+        let name = w.create_cluster(&region, req, now)?;
+        let r = w.region(&region)?;
+        let c = r.active_cluster(&name)?;
+        Ok(json!({ "cluster": cluster_json(r, c, &["TAGS".to_string()]) }))
+    })
+    .await
 }
 
 fn check_include(include: &[String], allowed: &[&str]) -> Result<()> {
@@ -660,7 +658,6 @@ async fn run_task(call: &Call<'_>, i: &Value) -> Result<Vec<u8>> {
     let region = call.region.clone();
     let lc = call.control.settings.lifecycle;
     let (views, out) = call
-        .control
         .write(move |w, now| {
             let out = w.run_task(&region, req, &lc, now)?;
             let r = w.region(&region)?;
@@ -688,7 +685,7 @@ async fn stop_task(call: &Call<'_>, i: &Value) -> Result {
     let cluster = opt_str(i, "cluster")?.unwrap_or_else(|| "default".into());
     let task = req_str(i, "task")?;
     let reason = opt_str(i, "reason")?;
-    check_task_reference(&cluster, &task, &call.control.settings.account_id)?;
+    check_task_reference(&cluster, &task, &call.account)?;
     let lc = call.control.settings.lifecycle;
     let view = write(call, move |r, now| {
         let id = r.stop_task(&cluster, &task, reason, &lc, now)?;
@@ -756,7 +753,7 @@ async fn describe_tasks(call: &Call<'_>, i: &Value) -> Result<Vec<u8>> {
         ));
     }
     for t in &refs {
-        check_task_reference(&cluster, t, &call.control.settings.account_id)?;
+        check_task_reference(&cluster, t, &call.account)?;
     }
     let include = str_list(i, "include")?;
     check_include(&include, &["TAGS"])?;

@@ -49,8 +49,27 @@ pub struct Response {
 /// What every handler gets: the control plane and the request's identity.
 pub struct Call<'a> {
     pub control: &'a Control,
+    /// The account the request acts in.
+    pub account: String,
+    /// The caller's ARN (the account root unless an IAM user's key signed).
+    pub principal: String,
     pub region: String,
     pub request_id: String,
+}
+
+impl Call<'_> {
+    /// A mutating operation in the caller's account, all or nothing.
+    pub async fn write<R>(
+        &self,
+        f: impl FnOnce(&mut model::World, model::Millis) -> Result<R, model::ApiError>,
+    ) -> Result<R, model::ApiError> {
+        self.control.write(&self.account, f).await
+    }
+
+    /// A read in the caller's account.
+    pub async fn read<R>(&self, f: impl FnOnce(&model::World) -> R) -> Result<R, model::ApiError> {
+        self.control.read(&self.account, f).await
+    }
 }
 
 pub struct Api {

@@ -81,9 +81,9 @@ pub async fn handle(call: &Call<'_>, service: &str, action: &str, p: &Params) ->
 async fn sts(call: &Call<'_>, action: &str) -> Result<String, ApiError> {
     match action {
         "GetCallerIdentity" => {
-            let acct = &call.control.settings.account_id;
+            let acct = &call.account;
             let mut x = Xml::new();
-            x.el("Arn", format!("arn:aws:iam::{acct}:root"))
+            x.el("Arn", &call.principal)
                 .el("UserId", acct)
                 .el("Account", acct);
             Ok(x.into_string())
@@ -100,7 +100,7 @@ fn unknown_action(action: &str) -> ApiError {
 }
 
 async fn iam(call: &Call<'_>, action: &str, p: &Params) -> Result<String, ApiError> {
-    let account = call.control.settings.account_id.clone();
+    let account = call.account.clone();
     match action {
         "CreateRole" => {
             let req = CreateRole {
@@ -111,7 +111,7 @@ async fn iam(call: &Call<'_>, action: &str, p: &Params) -> Result<String, ApiErr
                 max_session_duration: p.int("MaxSessionDuration")?,
                 tags: query_tags(p),
             };
-            call.control
+            call
                 .write(move |w, now| {
                     let r = w.create_role(req, now)?;
                     let mut x = Xml::new();
@@ -122,7 +122,7 @@ async fn iam(call: &Call<'_>, action: &str, p: &Params) -> Result<String, ApiErr
         }
         "GetRole" => {
             let name = required(p, "RoleName", "roleName")?.to_string();
-            call.control
+            call
                 .read(move |w| {
                     let r = w.role(&name)?;
                     let mut x = Xml::new();
@@ -138,7 +138,7 @@ async fn iam(call: &Call<'_>, action: &str, p: &Params) -> Result<String, ApiErr
                 return Err(validation(format!("1 validation error detected: Value '{max}' at 'maxItems' failed to satisfy constraint: Member must have value between 1 and 1000")));
             }
             let marker = p.string("Marker");
-            call.control
+            call
                 .read(move |w| {
                     let roles: Vec<&Role> = w.roles.iter().filter(|r| r.path.starts_with(&prefix)).collect();
                     let start = match &marker {
@@ -159,7 +159,7 @@ async fn iam(call: &Call<'_>, action: &str, p: &Params) -> Result<String, ApiErr
         }
         "DeleteRole" => {
             let name = required(p, "RoleName", "roleName")?.to_string();
-            call.control.write(move |w, _| w.delete_role(&name).map(|_| String::new())).await
+            call.write(move |w, _| w.delete_role(&name).map(|_| String::new())).await
         }
         "CreateServiceLinkedRole" => {
             let svc = required(p, "AWSServiceName", "aWSServiceName")?.to_string();
@@ -170,7 +170,7 @@ async fn iam(call: &Call<'_>, action: &str, p: &Params) -> Result<String, ApiErr
                     "Custom suffix is not allowed for ecs.amazonaws.com",
                 ));
             }
-            call.control
+            call
                 .write(move |w, now| {
                     let r = w.create_service_linked_role(&svc, desc, now)?;
                     let mut x = Xml::new();
@@ -181,7 +181,7 @@ async fn iam(call: &Call<'_>, action: &str, p: &Params) -> Result<String, ApiErr
         }
         "DeleteServiceLinkedRole" => {
             let name = required(p, "RoleName", "roleName")?.to_string();
-            call.control
+            call
                 .write(move |w, _| {
                     let id = w.delete_service_linked_role(&name)?;
                     let mut x = Xml::new();

@@ -6,21 +6,45 @@ use crate::{request_id, Call, Request, Response};
 use control::Control;
 use model::ApiError;
 
-/// Service and Region from a SigV4 credential scope
+/// A SigV4 credential scope
 /// (`Credential=AKID/20240101/us-east-1/ec2/aws4_request`), found in the
 /// `Authorization` header or a presigned `X-Amz-Credential` parameter.
-pub fn credential_scope(auth: Option<&str>, presigned: Option<&str>) -> Option<(String, String)> {
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Scope {
+    pub access_key: String,
+    pub region: String,
+    pub service: String,
+}
+
+/// The credential scope of a request, if it is signed.
+pub fn credential_scope(auth: Option<&str>, presigned: Option<&str>) -> Option<Scope> {
     let cred = match (auth, presigned) {
         (Some(a), _) => a.split("Credential=").nth(1)?.split([',', ' ']).next()?,
         (None, Some(c)) => c,
         _ => return None,
     };
     let mut parts = cred.split('/');
-    let _key = parts.next()?;
+    let access_key = parts.next()?.to_string();
     let _date = parts.next()?;
     let region = parts.next()?.to_string();
     let service = parts.next()?.to_string();
-    (parts.next()? == "aws4_request").then_some((service, region))
+    (parts.next()? == "aws4_request" && parts.next().is_none()).then_some(Scope {
+        access_key,
+        region,
+        service,
+    })
+}
+
+/// Who a request acts as: the account its access key id names when that is
+/// a 12-digit number (LocalStack's convention), else the default account;
+/// as that account's root.
+fn identity(control: &Control, scope: Option<&Scope>) -> (String, String) {
+    let account = match scope {
+        Some(s) if model::cloud::is_account_id(&s.access_key) => s.access_key.clone(),
+        _ => control.settings.account_id.clone(),
+    };
+    let principal = model::ecs::settings::root_arn(&account);
+    (account, principal)
 }
 
 /// The service a query-protocol request is for, by its API version.
@@ -40,10 +64,13 @@ pub async fn dispatch(control: &Control, req: Request) -> Response {
     if let Some(target) = req.header("x-amz-target") {
         let region = scope
             .as_ref()
-            .map(|s| s.1.clone())
+            .map(|s| s.region.clone())
             .unwrap_or_else(|| control.settings.default_region.clone());
+        let (account, principal) = identity(control, scope.as_ref());
         let call = Call {
             control,
+            account,
+            principal,
             region,
             request_id: rid,
         };
@@ -70,15 +97,18 @@ pub async fn dispatch(control: &Control, req: Request) -> Response {
     };
     let by_version = params.get("Version").and_then(service_by_version);
     let service = match (&scope, by_version) {
-        (Some((s, _)), _) => s.clone(),
+        (Some(s), _) => s.service.clone(),
         (None, Some(s)) => s.to_string(),
         (None, None) => "ec2".to_string(),
     };
+    let (account, principal) = identity(control, scope.as_ref());
     let region = scope
-        .map(|s| s.1)
+        .map(|s| s.region)
         .unwrap_or_else(|| control.settings.default_region.clone());
     let call = Call {
         control,
+        account,
+        principal,
         region,
         request_id: rid,
     };
@@ -101,13 +131,19 @@ mod tests {
     #[test]
     fn scope_from_header() {
         let a = "AWS4-HMAC-SHA256 Credential=test/20240101/eu-west-1/ec2/aws4_request, SignedHeaders=host, Signature=abc";
+        let s = credential_scope(Some(a), None).unwrap();
         assert_eq!(
-            credential_scope(Some(a), None),
-            Some(("ec2".into(), "eu-west-1".into()))
+            (s.access_key.as_str(), s.service.as_str(), s.region.as_str()),
+            ("test", "ec2", "eu-west-1")
+        );
+        let s = credential_scope(None, Some("k/20240101/us-east-1/sts/aws4_request")).unwrap();
+        assert_eq!(
+            (s.service.as_str(), s.region.as_str()),
+            ("sts", "us-east-1")
         );
         assert_eq!(
-            credential_scope(None, Some("k/20240101/us-east-1/sts/aws4_request")),
-            Some(("sts".into(), "us-east-1".into()))
+            credential_scope(None, Some("k/20240101/us-east-1/sts/aws4_request/extra")),
+            None
         );
         assert_eq!(credential_scope(Some("garbage"), None), None);
     }

@@ -18,6 +18,7 @@
 //! and requests queued behind several of its batches (RunTask p99 at 5,000/s
 //! offered: 13-24 ms with it, 8-9 ms without).
 
+use model::cloud::Cloud;
 use model::ecs::Lifecycle;
 use model::table::Change;
 use model::{ApiError, Millis, World};
@@ -56,8 +57,8 @@ struct Queue {
 }
 
 pub struct Control {
-    /// Fair: see the module comment.
-    world: tokio::sync::RwLock<World>,
+    /// Every account's world. Fair: see the module comment.
+    world: tokio::sync::RwLock<Cloud>,
     queue: Mutex<Queue>,
     durable: watch::Receiver<Durable>,
     committer: Mutex<Option<JoinHandle<()>>>,
@@ -135,10 +136,10 @@ impl Control {
         let rows = store.load()?;
         let mut world = if rows.is_empty() {
             tracing::info!("fresh state: creating every Region's default VPC");
-            World::new(&settings.account_id, seed, now)
+            Cloud::new(&settings.account_id, seed, now)
         } else {
             let n = rows.len();
-            let w = World::load(
+            let w = Cloud::load(
                 &settings.account_id,
                 seed,
                 now,
@@ -177,10 +178,22 @@ impl Control {
         })
     }
 
-    /// Run a mutating operation as one transaction; answer once it is durable.
+    /// Run a mutating operation in `account` as one transaction; answer
+    /// once it is durable. An operation that fails changes nothing: every
+    /// change it made is rolled back.
     pub async fn write<R>(
         &self,
+        account: &str,
         f: impl FnOnce(&mut World, Millis) -> Result<R, ApiError>,
+    ) -> Result<R, ApiError> {
+        self.write_cloud(move |c, now| f(c.account_mut(account, now), now))
+            .await
+    }
+
+    /// `write` over every account (admin operations such as reset).
+    pub async fn write_cloud<R>(
+        &self,
+        f: impl FnOnce(&mut Cloud, Millis) -> Result<R, ApiError>,
     ) -> Result<R, ApiError> {
         let (result, seq) = self.apply(f).await?;
         if let Some(seq) = seq {
@@ -194,19 +207,16 @@ impl Control {
     /// operation's result and the batch sequence number, if anything changed.
     async fn apply<R>(
         &self,
-        f: impl FnOnce(&mut World, Millis) -> Result<R, ApiError>,
+        f: impl FnOnce(&mut Cloud, Millis) -> Result<R, ApiError>,
     ) -> Result<(Result<R, ApiError>, Option<u64>), ApiError> {
         let (result, changes, seq) = {
             let mut w = self.world.write().await;
             let result = f(&mut w, now());
-            let changes = w.drain_changes();
-            if !changes.is_empty() && result.is_err() {
-                // Operations validate before mutating; reaching here is a bug, but
-                // memory and disk must still agree, so the changes are committed.
-                tracing::warn!(
-                    "operation failed after changing state; committing its changes anyway"
-                );
+            if result.is_err() {
+                // All or nothing: a failed operation leaves no trace.
+                w.rollback();
             }
+            let changes = w.drain_changes();
             // The batch's place in the commit order is taken under the lock,
             // so batch order is mutation order.
             let seq = (!changes.is_empty()).then(|| self.reserve());
@@ -221,8 +231,23 @@ impl Control {
         Ok((result, seq))
     }
 
-    /// Run a read-only operation; answer once everything it saw is durable.
-    pub async fn read<R>(&self, f: impl FnOnce(&World) -> R) -> Result<R, ApiError> {
+    /// Run a read-only operation in `account`; answer once everything it
+    /// saw is durable. An account never seen before is created first (its
+    /// default VPCs are what a read sees).
+    pub async fn read<R>(&self, account: &str, f: impl FnOnce(&World) -> R) -> Result<R, ApiError> {
+        let exists = self.world.read().await.account(account).is_some();
+        if !exists {
+            self.write(account, |_, _| Ok(())).await?;
+        }
+        self.read_cloud(move |c| match c.account(account) {
+            Some(w) => Ok(f(w)),
+            None => Err(ApiError::new("InternalFailure", "the account vanished").with_status(500)),
+        })
+        .await?
+    }
+
+    /// `read` over every account (admin views).
+    pub async fn read_cloud<R>(&self, f: impl FnOnce(&Cloud) -> R) -> Result<R, ApiError> {
         let (r, seq) = {
             let w = self.world.read().await;
             let r = f(&w);
@@ -308,9 +333,7 @@ impl Control {
                 .apply(move |w, now| {
                     let moved = w.advance_tasks(now, &lc, BATCH);
                     if sweep {
-                        for r in w.regions_mut() {
-                            r.expire_deleted_nat_gateways(now);
-                        }
+                        w.sweep(now);
                     }
                     Ok((moved >= BATCH, w.next_due()))
                 })
@@ -434,7 +457,7 @@ mod tests {
     async fn writes_are_durable_and_reads_see_them() {
         let c = Control::start(Box::new(SqliteStore::in_memory().unwrap()), settings()).unwrap();
         let id = c
-            .write(|w, now| {
+            .write("123456789012", |w, now| {
                 let r = w.region_mut("eu-west-1")?;
                 r.create_vpc(
                     model::ec2::vpc::CreateVpc {
@@ -447,7 +470,7 @@ mod tests {
             .await
             .unwrap();
         let found = c
-            .read(|w| {
+            .read("123456789012", |w| {
                 w.region("eu-west-1")
                     .map(|r| r.vpcs.contains(&id))
                     .unwrap_or(false)
@@ -465,7 +488,7 @@ mod tests {
         let id = {
             let c = Control::open(&dir, settings()).unwrap();
             let id = c
-                .write(|w, now| {
+                .write("123456789012", |w, now| {
                     w.region_mut("us-east-1")?.create_vpc(
                         model::ec2::vpc::CreateVpc {
                             cidr_block: Some("10.9.0.0/16".into()),
@@ -481,12 +504,16 @@ mod tests {
         };
         let c = Control::open(&dir, settings()).unwrap();
         let n = c
-            .read(|w| w.region("us-east-1").map(|r| r.vpcs.len()).unwrap_or(0))
+            .read("123456789012", |w| {
+                w.region("us-east-1").map(|r| r.vpcs.len()).unwrap_or(0)
+            })
             .await
             .unwrap();
         assert_eq!(n, 2, "default VPC plus the one created");
         assert!(c
-            .read(|w| w.region("us-east-1").unwrap().vpcs.contains(&id))
+            .read("123456789012", |w| {
+                w.region("us-east-1").unwrap().vpcs.contains(&id)
+            })
             .await
             .unwrap());
         c.shutdown();

@@ -10,7 +10,7 @@
 //! IPs when the world is loaded, never persisted themselves.
 
 use crate::net::{Ipv4Cidr, Ipv6Cidr};
-use std::collections::HashSet;
+use crate::undo::ShardedSet;
 use std::net::{Ipv4Addr, Ipv6Addr};
 
 /// Bitmap over `len` slots; bit set = slot in use.
@@ -227,7 +227,9 @@ impl PublicPool {
 /// and the last address are reserved (N11's IPv6 analogue).
 #[derive(Clone, Debug, Default)]
 pub struct Ipv6Ipam {
-    used: HashSet<u128>,
+    /// Sharded so that keeping a pre-image for a failed request (`undo`)
+    /// copies one shard, not every address of a busy subnet.
+    used: ShardedSet,
 }
 
 impl Ipv6Ipam {
@@ -277,11 +279,11 @@ impl Ipv6Ipam {
     }
 
     pub fn release(&mut self, ip: Ipv6Addr) -> bool {
-        self.used.remove(&u128::from(ip))
+        self.used.remove(u128::from(ip))
     }
 
     pub fn in_use(&self, ip: Ipv6Addr) -> bool {
-        self.used.contains(&u128::from(ip))
+        self.used.contains(u128::from(ip))
     }
 }
 
@@ -289,6 +291,7 @@ impl Ipv6Ipam {
 mod tests {
     use super::*;
     use proptest::prelude::*;
+    use std::collections::HashSet;
 
     fn cidr(s: &str) -> Ipv4Cidr {
         s.parse().unwrap()

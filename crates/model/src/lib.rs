@@ -2,6 +2,7 @@
 //! Every operation takes the current time from its caller and records what it
 //! changed in `Table`s, so the control plane can commit exactly that.
 
+pub mod cloud;
 pub mod codec;
 pub mod ec2;
 pub mod ecs;
@@ -17,6 +18,7 @@ pub mod rules;
 pub mod services;
 pub mod table;
 pub mod time;
+pub mod undo;
 pub mod world;
 
 pub use error::{ApiError, Result};

@@ -161,6 +161,11 @@ pub struct Table<T> {
     inserted: FxHashSet<u64>,
     /// (region, seq) of removed records.
     deleted: Vec<(String, u64)>,
+    /// Each record touched since the last commit, as it was before (`None`:
+    /// it did not exist), so that a failed request can be undone.
+    journal: FxHashMap<u64, Option<Arc<T>>>,
+    /// `next_seq` at the last commit.
+    committed_next_seq: u64,
 }
 
 impl<T> Default for Table<T> {
@@ -172,6 +177,8 @@ impl<T> Default for Table<T> {
             dirty: FxHashSet::default(),
             inserted: FxHashSet::default(),
             deleted: Vec::new(),
+            journal: FxHashMap::default(),
+            committed_next_seq: 1,
         }
     }
 }
@@ -192,9 +199,17 @@ impl<T: Record> Table<T> {
             .and_then(|s| self.rows.get(s))
             .map(|r| &**r)
     }
+    /// Keep the record at `seq` as it is now, unless it was kept already
+    /// since the last commit.
+    fn keep(&mut self, seq: u64) {
+        if !self.journal.contains_key(&seq) {
+            self.journal.insert(seq, self.rows.get(&seq).cloned());
+        }
+    }
     /// Mutable access marks the record dirty.
     pub fn get_mut(&mut self, id: &str) -> Option<&mut T> {
         let seq = *self.index.get(id)?;
+        self.keep(seq);
         self.dirty.insert(seq);
         self.rows.get_mut(&seq).map(Arc::make_mut)
     }
@@ -208,6 +223,7 @@ impl<T: Record> Table<T> {
                 seq
             }
         };
+        self.keep(seq);
         self.rows.insert(seq, Arc::new(rec));
         self.dirty.insert(seq);
         self.inserted.insert(seq);
@@ -215,7 +231,9 @@ impl<T: Record> Table<T> {
     /// Remove a record; it is handed back shared, not copied (a drained
     /// change may still hold it).
     pub fn remove(&mut self, id: &str) -> Option<Arc<T>> {
-        let seq = self.index.remove(id)?;
+        let seq = *self.index.get(id)?;
+        self.keep(seq);
+        self.index.remove(id);
         self.dirty.remove(&seq);
         self.inserted.remove(&seq);
         let rec = self.rows.remove(&seq)?;
@@ -234,12 +252,20 @@ impl<T: Record> Table<T> {
     pub fn iter_from(&self, from: u64) -> impl Iterator<Item = (u64, &T)> {
         self.rows.range(from..).map(|(s, r)| (*s, &**r))
     }
-    /// Mutable iteration over every record; marks each visited record dirty
-    /// only when `f` says it changed it.
-    pub fn update_where(&mut self, mut f: impl FnMut(&mut T) -> bool) {
-        for (seq, r) in self.rows.iter_mut() {
-            if f(Arc::make_mut(r)) {
-                self.dirty.insert(*seq);
+    /// Change every record for which `pick` holds with `f` (only those are
+    /// copied and marked dirty).
+    pub fn update_where(&mut self, pick: impl Fn(&T) -> bool, mut f: impl FnMut(&mut T)) {
+        let seqs: Vec<u64> = self
+            .rows
+            .iter()
+            .filter(|(_, r)| pick(r))
+            .map(|(s, _)| *s)
+            .collect();
+        for seq in seqs {
+            self.keep(seq);
+            self.dirty.insert(seq);
+            if let Some(r) = self.rows.get_mut(&seq) {
+                f(Arc::make_mut(r));
             }
         }
     }
@@ -255,10 +281,39 @@ impl<T: Record> Table<T> {
             self.rows.remove(&old);
         }
         self.rows.insert(seq, Arc::new(rec));
+        self.committed_next_seq = self.next_seq;
     }
 
-    /// Move pending changes into `out`.
+    /// Keep the changes made since the last commit (they can no longer be
+    /// rolled back).
+    pub fn commit(&mut self) {
+        self.journal.clear();
+        self.committed_next_seq = self.next_seq;
+    }
+
+    /// Put every record touched since the last commit back as it was, and
+    /// forget those changes.
+    pub fn rollback(&mut self) {
+        for (seq, before) in std::mem::take(&mut self.journal) {
+            if let Some(now) = self.rows.remove(&seq) {
+                if self.index.get(now.id()) == Some(&seq) {
+                    self.index.remove(now.id());
+                }
+            }
+            self.dirty.remove(&seq);
+            self.inserted.remove(&seq);
+            self.deleted.retain(|(_, s)| *s != seq);
+            if let Some(rec) = before {
+                self.index.insert(rec.id().to_string(), seq);
+                self.rows.insert(seq, rec);
+            }
+        }
+        self.next_seq = self.committed_next_seq;
+    }
+
+    /// Move pending changes into `out`; this commits them.
     pub fn drain_changes(&mut self, out: &mut Vec<Change>) {
+        self.commit();
         for (region, seq) in self.deleted.drain(..) {
             if let Some(kind) = T::FIXED_KIND {
                 out.push(Change::Delete {
@@ -344,6 +399,55 @@ mod tests {
             }
         );
         assert!(matches!(&out[1], Change::Put { seq: 2, .. }));
+    }
+
+    fn r(id: &str, v: u32) -> R {
+        R { id: id.into(), v }
+    }
+
+    fn contents(t: &Table<R>) -> Vec<(u64, String, u32)> {
+        t.iter_seq().map(|(s, r)| (s, r.id.clone(), r.v)).collect()
+    }
+
+    #[test]
+    fn rollback_restores_records_index_and_sequence() {
+        let mut t = Table::default();
+        t.insert(r("a", 1));
+        t.insert(r("b", 2));
+        t.insert(r("c", 3));
+        t.drain_changes(&mut vec![]);
+        let before = contents(&t);
+        t.get_mut("a").unwrap().v = 10;
+        t.get_mut("a").unwrap().v = 11;
+        t.remove("b");
+        t.insert(r("b", 20)); // same id again: a new seq
+        t.insert(r("d", 4));
+        t.update_where(|x| x.v == 3, |x| x.v = 30);
+        t.remove("d");
+        t.rollback();
+        assert_eq!(contents(&t), before);
+        assert!(!t.has_changes());
+        assert_eq!(t.get("b").unwrap().v, 2);
+        assert_eq!(t.seq_of("b"), Some(2));
+        assert!(t.get("d").is_none());
+        // The next record gets the sequence number it would have had.
+        t.insert(r("e", 5));
+        assert_eq!(t.seq_of("e"), Some(4));
+        let mut out = vec![];
+        t.drain_changes(&mut out);
+        assert_eq!(out.len(), 1);
+    }
+
+    #[test]
+    fn committed_changes_survive_a_later_rollback() {
+        let mut t = Table::default();
+        t.insert(r("a", 1));
+        t.drain_changes(&mut vec![]);
+        t.get_mut("a").unwrap().v = 2;
+        t.drain_changes(&mut vec![]);
+        t.get_mut("a").unwrap().v = 3;
+        t.rollback();
+        assert_eq!(t.get("a").unwrap().v, 2);
     }
 
     #[test]

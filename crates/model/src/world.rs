@@ -11,7 +11,7 @@ use crate::net::Ipv4Cidr;
 use crate::regions::{self, RegionInfo};
 use crate::table::{Change, Record, Table};
 use crate::time::Millis;
-use rustc_hash::FxHashMap;
+use crate::undo::{UndoCell, UndoMap};
 use std::collections::{BTreeMap, HashMap};
 
 pub struct World {
@@ -19,7 +19,6 @@ pub struct World {
     regions: BTreeMap<&'static str, Region>,
     pub roles: Table<Role>,
     pub rng: fastrand::Rng,
-    wiped: bool,
     /// Regions handed out mutably since the last drain: only these can hold
     /// changes, so a drain need not visit all 34.
     touched: std::collections::BTreeSet<&'static str>,
@@ -44,10 +43,10 @@ pub struct Region {
     pub vpc_endpoints: Table<VpcEndpoint>,
     pub enis: Table<NetworkInterface>,
     pub ecs: EcsState,
-    // Derived state, rebuilt on load.
-    pub(crate) ipam: FxHashMap<String, SubnetIpam>,
-    pub(crate) ipam6: FxHashMap<String, Ipv6Ipam>,
-    pub(crate) public_pool: Option<PublicPool>,
+    // Derived state, rebuilt on load; undoable like the tables (`undo`).
+    pub(crate) ipam: UndoMap<String, SubnetIpam>,
+    pub(crate) ipam6: UndoMap<String, Ipv6Ipam>,
+    pub(crate) public_pool: UndoCell<Option<PublicPool>>,
 }
 
 impl Region {
@@ -70,9 +69,9 @@ impl Region {
             vpc_endpoints: Table::default(),
             enis: Table::default(),
             ecs: EcsState::default(),
-            ipam: FxHashMap::default(),
-            ipam6: FxHashMap::default(),
-            public_pool: None,
+            ipam: UndoMap::default(),
+            ipam6: UndoMap::default(),
+            public_pool: UndoCell::default(),
         }
     }
 
@@ -99,6 +98,94 @@ impl Region {
         self.nat_gateways.drain_changes(out);
         self.vpc_endpoints.drain_changes(out);
         self.ecs.drain_changes(out);
+        self.commit_derived();
+    }
+
+    /// Keep this transaction's changes (they stay pending for the drain).
+    fn commit(&mut self) {
+        self.meta.commit();
+        self.vpcs.commit();
+        self.dhcp_options.commit();
+        self.subnets.commit();
+        self.internet_gateways.commit();
+        self.egress_only_gateways.commit();
+        self.addresses.commit();
+        self.route_tables.commit();
+        self.security_groups.commit();
+        self.network_acls.commit();
+        self.enis.commit();
+        self.nat_gateways.commit();
+        self.vpc_endpoints.commit();
+        self.ecs.commit();
+        self.commit_derived();
+    }
+
+    fn fingerprint_into(&self, out: &mut String) {
+        use std::fmt::Write;
+        fn table<T: Record>(out: &mut String, t: &Table<T>) {
+            for (seq, r) in t.iter_seq() {
+                let _ = writeln!(out, "{} {seq} {:?}", T::KIND, crate::codec::encode(r));
+                if let Some(f) = r.encode_fixed() {
+                    let _ = writeln!(out, "  fixed {f:?}");
+                }
+            }
+        }
+        let _ = writeln!(out, "region {}", self.info.name);
+        table(out, &self.meta);
+        table(out, &self.vpcs);
+        table(out, &self.dhcp_options);
+        table(out, &self.subnets);
+        table(out, &self.internet_gateways);
+        table(out, &self.egress_only_gateways);
+        table(out, &self.addresses);
+        table(out, &self.route_tables);
+        table(out, &self.security_groups);
+        table(out, &self.network_acls);
+        table(out, &self.enis);
+        table(out, &self.nat_gateways);
+        table(out, &self.vpc_endpoints);
+        table(out, &self.ecs.clusters);
+        table(out, &self.ecs.task_definitions);
+        table(out, &self.ecs.settings);
+        table(out, &self.ecs.tasks);
+        let _ = writeln!(
+            out,
+            "ipam {:?}\nipam6 {:?}\npublic {:?}",
+            self.ipam.sorted(),
+            self.ipam6.sorted(),
+            self.public_pool.get()
+        );
+        self.ecs.fingerprint_into(out);
+    }
+
+    /// Keep this transaction's changes to the derived state (the tables
+    /// commit as they are drained).
+    fn commit_derived(&mut self) {
+        self.ipam.commit();
+        self.ipam6.commit();
+        self.public_pool.commit();
+        self.ecs.commit_derived();
+    }
+
+    /// Undo every change since the last commit: records and derived state.
+    fn rollback(&mut self) {
+        self.meta.rollback();
+        self.vpcs.rollback();
+        self.dhcp_options.rollback();
+        self.subnets.rollback();
+        self.internet_gateways.rollback();
+        self.egress_only_gateways.rollback();
+        self.addresses.rollback();
+        self.route_tables.rollback();
+        self.security_groups.rollback();
+        self.network_acls.rollback();
+        self.enis.rollback();
+        self.nat_gateways.rollback();
+        self.vpc_endpoints.rollback();
+        self.ecs.rollback();
+        self.ipam.rollback();
+        self.ipam6.rollback();
+        self.public_pool.rollback();
     }
 
     /// The Region's public IPv4 pool, created on first use.
@@ -107,14 +194,15 @@ impl Region {
             Ipv4Cidr::new(std::net::Ipv4Addr::new(198, 18, 0, 0), 15).expect("static CIDR")
         });
         self.public_pool
+            .get_mut()
             .get_or_insert_with(|| PublicPool::new(cidr))
     }
 
     /// Rebuild address allocators from the subnets, ENIs and Elastic IPs.
     fn rebuild_derived(&mut self) {
-        self.ipam.clear();
-        self.ipam6.clear();
-        self.public_pool = None;
+        self.ipam.reset();
+        self.ipam6.reset();
+        self.public_pool.reset(None);
         for s in self.subnets.iter() {
             if let Some(c) = s.cidr {
                 self.ipam.insert(s.id.clone(), SubnetIpam::new(c));
@@ -172,10 +260,13 @@ type FixedRows = HashMap<(String, String, u64), Vec<u8>>;
 
 impl World {
     /// A fresh account: every Region with its default VPC and friends.
+    /// The bootstrap is committed (no rollback undoes it) and waits to be
+    /// drained.
     pub fn new(account_id: &str, seed: u64, now: Millis) -> Self {
         let mut w = World::empty(account_id, seed);
         for r in w.regions.values_mut() {
             r.bootstrap(now);
+            r.commit();
         }
         w
     }
@@ -191,7 +282,6 @@ impl World {
             regions,
             roles: Table::default(),
             rng,
-            wiped: false,
             touched: regions::REGIONS.iter().map(|r| r.name).collect(),
         }
     }
@@ -222,6 +312,7 @@ impl World {
             if r.meta().is_none() {
                 r.bootstrap(now);
             }
+            r.commit();
         }
         Ok(w)
     }
@@ -311,26 +402,44 @@ impl World {
         self.regions.values_mut()
     }
 
-    /// Back to a fresh account (`POST /_tasknet/reset`).
-    pub fn reset(&mut self, now: Millis) {
-        let seed = self.rng.u64(..);
-        *self = World::new(&self.account_id.clone(), seed, now);
-        self.wiped = true;
-    }
-
-    /// Everything changed since the last call, in the order the store applies it.
+    /// Everything changed since the last call, in the order the store
+    /// applies it (record scopes are Region names). Draining commits.
     pub fn drain_changes(&mut self) -> Vec<Change> {
         let mut out = Vec::new();
-        if std::mem::take(&mut self.wiped) {
-            out.push(Change::Wipe);
-        }
-        self.roles.drain_changes(&mut out);
+        self.drain_changes_into(&mut out);
+        out
+    }
+
+    pub fn drain_changes_into(&mut self, out: &mut Vec<Change>) {
+        self.roles.drain_changes(out);
         for name in std::mem::take(&mut self.touched) {
             if let Some(r) = self.regions.get_mut(name) {
-                r.drain_changes(&mut out);
+                r.drain_changes(out);
             }
         }
-        out
+    }
+
+    /// Undo every change since the last commit (a failed request). Changes
+    /// committed but not yet drained stay, to be drained.
+    pub fn rollback(&mut self) {
+        self.roles.rollback();
+        for name in &self.touched {
+            if let Some(r) = self.regions.get_mut(name) {
+                r.rollback();
+            }
+        }
+    }
+
+    /// Every record, in creation order per table, and all derived state, as
+    /// text: equal for equal worlds (see `Cloud::fingerprint`).
+    pub fn fingerprint_into(&self, out: &mut String) {
+        use std::fmt::Write;
+        for (seq, r) in self.roles.iter_seq() {
+            let _ = writeln!(out, "role {seq} {:?}", crate::codec::encode(r));
+        }
+        for r in self.regions.values() {
+            r.fingerprint_into(out);
+        }
     }
 }
 

@@ -36,8 +36,8 @@ pub async fn route(api: &Api, method: &str, path: &str, query: &str, body: &[u8]
         ("GET", "health") => json(200, json!({"status": "ok"})),
         ("POST", "reset") => match api
             .control
-            .write(|w, now| {
-                w.reset(now);
+            .write_cloud(|c, now| {
+                c.reset(now);
                 Ok(())
             })
             .await
@@ -49,9 +49,11 @@ pub async fn route(api: &Api, method: &str, path: &str, query: &str, body: &[u8]
             let id = p["tasks/".len()..p.len() - "/metadata".len()].to_string();
             let doc = api
                 .control
-                .read(move |w| {
-                    w.regions()
-                        .find_map(|r| r.ecs.tasks.get(&id).map(|t| r.task_metadata(t)))
+                .read_cloud(move |c| {
+                    c.accounts().find_map(|w| {
+                        w.regions()
+                            .find_map(|r| r.ecs.tasks.get(&id).map(|t| r.task_metadata(t)))
+                    })
                 })
                 .await;
             match doc {
@@ -63,8 +65,16 @@ pub async fn route(api: &Api, method: &str, path: &str, query: &str, body: &[u8]
         ("GET", "stats") => {
             let r = api
                 .control
-                .read(|w| {
-                    let (by_status, overdue) = w.task_stats(control::now(), 1000);
+                .read_cloud(|c| {
+                    let mut by_status = std::collections::BTreeMap::new();
+                    let mut overdue = 0;
+                    for w in c.accounts() {
+                        let (s, o) = w.task_stats(control::now(), 1000);
+                        for (k, v) in s {
+                            *by_status.entry(k).or_insert(0) += v;
+                        }
+                        overdue += o;
+                    }
                     json!({ "tasks": by_status, "overdueTransitions": overdue })
                 })
                 .await;
@@ -85,16 +95,26 @@ async fn explain_task(api: &Api, query: &str) -> HttpResponse {
         return error(&model::ecs::err::invalid_parameter("task is required"));
     };
     let cluster = query_param(query, "cluster").unwrap_or_else(|| "default".into());
+    // A task ARN names its Region and account.
+    let arn_part = |i: usize| {
+        task.strip_prefix("arn:aws:ecs:")
+            .and_then(|r| r.split(':').nth(i))
+            .map(str::to_string)
+    };
     let region = query_param(query, "region")
-        .or_else(|| {
-            task.strip_prefix("arn:aws:ecs:")
-                .and_then(|r| r.split(':').next())
-                .map(str::to_string)
-        })
+        .or_else(|| arn_part(0))
         .unwrap_or_else(|| api.control.settings.default_region.clone());
+    let account = query_param(query, "account")
+        .or_else(|| arn_part(1))
+        .unwrap_or_else(|| api.control.settings.account_id.clone());
+    if !model::cloud::is_account_id(&account) {
+        return error(&model::ecs::err::invalid_parameter(format!(
+            "account {account} is not an AWS account id (12 digits)."
+        )));
+    }
     let r = api
         .control
-        .read(move |w| -> Result<Value, ApiError> {
+        .read(&account, move |w| -> Result<Value, ApiError> {
             let r = w.region(&region)?;
             let name = model::ecs::cluster::cluster_name(&cluster).to_string();
             r.ecs.clusters.get(&name).ok_or_else(model::ecs::err::cluster_not_found)?;
@@ -141,14 +161,21 @@ async fn explain_plan(api: &Api, query: &str, body: &[u8]) -> HttpResponse {
                 .map(str::to_string)
         })
         .unwrap_or_else(|| api.control.settings.default_region.clone());
-    let principal = model::ecs::settings::root_arn(&api.control.settings.account_id);
+    let account =
+        query_param(query, "account").unwrap_or_else(|| api.control.settings.account_id.clone());
+    if !model::cloud::is_account_id(&account) {
+        return error(&model::ecs::err::invalid_parameter(format!(
+            "account {account} is not an AWS account id (12 digits)."
+        )));
+    }
+    let principal = model::ecs::settings::root_arn(&account);
     let req = match api::ecs::run_task_request(&input, principal) {
         Ok(r) => r,
         Err(e) => return error(&e),
     };
     let r = api
         .control
-        .read(move |w| -> Result<Value, ApiError> {
+        .read(&account, move |w| -> Result<Value, ApiError> {
             let inline = input.get("taskDefinition").filter(|v| v.is_object());
             let plans = w.explain_plan(&region, &req, inline)?;
             Ok(json!({ "region": region, "subnets": plans }))

@@ -147,7 +147,7 @@ pub(crate) async fn read<R: Send>(
     f: impl FnOnce(&Region) -> Result<R>,
 ) -> Result<R> {
     let region = call.region.clone();
-    call.control.read(move |w| f(w.region(&region)?)).await?
+    call.read(move |w| f(w.region(&region)?)).await?
 }
 
 /// Run `f` on the request's Region as one committed transaction.
@@ -156,8 +156,7 @@ pub(crate) async fn write<R>(
     f: impl FnOnce(&mut Region, Millis) -> Result<R>,
 ) -> Result<R> {
     let region = call.region.clone();
-    call.control
-        .write(move |w, now| f(w.region_mut(&region)?, now))
+    call.write(move |w, now| f(w.region_mut(&region)?, now))
         .await
 }
 

@@ -7,7 +7,7 @@ use super::types::*;
 use crate::error::{ApiError, Result};
 use crate::filter::{bool_str, Filterable};
 use crate::ids;
-use crate::ipam::ClaimError;
+use crate::ipam::{ClaimError, Ipv6Ipam};
 use crate::time::Millis;
 use crate::world::Region;
 use std::net::{Ipv4Addr, Ipv6Addr};
@@ -239,7 +239,9 @@ impl Region {
         let Some(block) = subnet.ipv6_cidr() else {
             return Ok(());
         };
-        let ipam = self.ipam6.entry(subnet.id.clone()).or_default();
+        let ipam = self
+            .ipam6
+            .get_or_insert_with(subnet.id.clone(), Ipv6Ipam::default);
         for ip in given {
             ipam.claim(&block, *ip).map_err(|e| match e {
                 ClaimError::InUse => err::address_in_use(),

@@ -226,17 +226,21 @@ impl Region {
         self.subnets.remove(id);
         self.ipam.remove(id);
         self.ipam6.remove(id);
-        self.route_tables.update_where(|rt| {
-            let n = rt.associations.len();
-            rt.associations
-                .retain(|a| a.subnet_id.as_deref() != Some(id));
-            n != rt.associations.len()
-        });
-        self.network_acls.update_where(|a| {
-            let n = a.associations.len();
-            a.associations.retain(|x| x.subnet_id != id);
-            n != a.associations.len()
-        });
+        self.route_tables.update_where(
+            |rt| {
+                rt.associations
+                    .iter()
+                    .any(|a| a.subnet_id.as_deref() == Some(id))
+            },
+            |rt| {
+                rt.associations
+                    .retain(|a| a.subnet_id.as_deref() != Some(id))
+            },
+        );
+        self.network_acls.update_where(
+            |a| a.associations.iter().any(|x| x.subnet_id == id),
+            |a| a.associations.retain(|x| x.subnet_id != id),
+        );
         Ok(())
     }
 

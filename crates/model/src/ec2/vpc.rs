@@ -410,17 +410,16 @@ impl Region {
     }
 
     fn add_local_route(&mut self, vpc_id: &str, dest: RouteDest) {
-        self.route_tables.update_where(|rt| {
-            if rt.vpc_id != vpc_id {
-                return false;
-            }
-            rt.routes.push(Route {
-                dest: dest.clone(),
-                target: RouteTarget::Local,
-                origin: "CreateRouteTable".into(),
-            });
-            true
-        });
+        self.route_tables.update_where(
+            |rt| rt.vpc_id == vpc_id,
+            |rt| {
+                rt.routes.push(Route {
+                    dest: dest.clone(),
+                    target: RouteTarget::Local,
+                    origin: "CreateRouteTable".into(),
+                })
+            },
+        );
     }
 
     /// DisassociateVpcCidrBlock. Returns (vpc id, block) for the response.
@@ -487,15 +486,11 @@ impl Region {
     }
 
     fn remove_local_route(&mut self, vpc_id: &str, dest: &RouteDest) {
-        self.route_tables.update_where(|rt| {
-            if rt.vpc_id != vpc_id {
-                return false;
-            }
-            let before = rt.routes.len();
-            rt.routes
-                .retain(|r| !(r.target == RouteTarget::Local && r.dest == *dest));
-            rt.routes.len() != before
-        });
+        let local = |r: &Route| r.target == RouteTarget::Local && r.dest == *dest;
+        self.route_tables.update_where(
+            |rt| rt.vpc_id == vpc_id && rt.routes.iter().any(local),
+            |rt| rt.routes.retain(|r| !local(r)),
+        );
     }
 }
 

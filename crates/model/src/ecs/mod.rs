@@ -12,8 +12,7 @@ pub mod types;
 
 use crate::table::{Change, Table};
 use crate::time::Millis;
-use rustc_hash::FxHashMap;
-use std::collections::BTreeSet;
+use crate::undo::{UndoMap, UndoSet};
 use types::*;
 
 /// How long each lifecycle phase takes (N20). Defaults are fast; `realistic`
@@ -68,14 +67,14 @@ pub struct EcsState {
     pub tasks: Table<Task>,
     pub settings: Table<AccountSetting>,
     /// Derived: (due time, task id) for the reconciler.
-    pub(crate) schedule: BTreeSet<(Millis, String)>,
+    pub(crate) schedule: UndoSet<(Millis, String)>,
     /// Derived: latest revision per family.
-    pub(crate) revisions: FxHashMap<String, u32>,
+    pub(crate) revisions: UndoMap<String, u32>,
     /// Derived: RunTask client tokens → tasks they launched.
-    pub(crate) client_tokens: FxHashMap<String, Vec<String>>,
+    pub(crate) client_tokens: UndoMap<String, Vec<String>>,
     /// Derived: live (desired RUNNING) tasks per (cluster, group, AZ), for
     /// spreading placement (N10) without scanning every task.
-    pub(crate) placement: FxHashMap<(String, String, String), usize>,
+    pub(crate) placement: UndoMap<(String, String, String), usize>,
 }
 
 impl EcsState {
@@ -86,29 +85,68 @@ impl EcsState {
         self.tasks.drain_changes(out);
     }
 
+    pub(crate) fn commit(&mut self) {
+        self.clusters.commit();
+        self.task_definitions.commit();
+        self.settings.commit();
+        self.tasks.commit();
+        self.commit_derived();
+    }
+
+    pub(crate) fn fingerprint_into(&self, out: &mut String) {
+        use std::fmt::Write;
+        let _ = writeln!(
+            out,
+            "schedule {:?}\nrevisions {:?}\ntokens {:?}\nplacement {:?}",
+            self.schedule.iter().collect::<Vec<_>>(),
+            self.revisions.sorted(),
+            self.client_tokens.sorted(),
+            self.placement.sorted()
+        );
+    }
+
+    pub(crate) fn commit_derived(&mut self) {
+        self.schedule.commit();
+        self.revisions.commit();
+        self.client_tokens.commit();
+        self.placement.commit();
+    }
+
+    /// Undo every change since the last commit (see `crate::undo`).
+    pub(crate) fn rollback(&mut self) {
+        self.clusters.rollback();
+        self.task_definitions.rollback();
+        self.settings.rollback();
+        self.tasks.rollback();
+        self.schedule.rollback();
+        self.revisions.rollback();
+        self.client_tokens.rollback();
+        self.placement.rollback();
+    }
+
     pub(crate) fn rebuild_derived(&mut self) {
-        self.schedule.clear();
-        self.revisions.clear();
-        self.client_tokens.clear();
-        self.placement.clear();
+        self.schedule.reset();
+        self.revisions.reset();
+        self.client_tokens.reset();
+        self.placement.reset();
         for t in self.tasks.iter() {
             if t.desired_status == "RUNNING" {
-                *self.placement.entry(placement_key(t)).or_insert(0) += 1;
+                *self.placement.get_or_insert_with(placement_key(t), || 0) += 1;
             }
             if let Some(at) = t.next_at {
                 self.schedule.insert((at, t.id.clone()));
             }
             if let Some(tok) = &t.client_token {
                 self.client_tokens
-                    .entry(tok.clone())
-                    .or_default()
+                    .get_or_insert_with(tok.clone(), Vec::new)
                     .push(t.id.clone());
             }
         }
         for d in self.task_definitions.iter() {
-            let r = self.revisions.entry(d.family.clone()).or_insert(0);
+            let r = self.revisions.get_or_insert_with(d.family.clone(), || 0);
             *r = (*r).max(d.revision);
         }
+        self.commit_derived();
     }
 
     /// Change when the reconciler next acts on a task.
@@ -127,7 +165,7 @@ impl EcsState {
 
     /// A new task with desired status RUNNING.
     pub(crate) fn insert_task(&mut self, t: Task) {
-        *self.placement.entry(placement_key(&t)).or_insert(0) += 1;
+        *self.placement.get_or_insert_with(placement_key(&t), || 0) += 1;
         self.tasks.insert(t);
     }
 

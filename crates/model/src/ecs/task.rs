@@ -278,8 +278,7 @@ impl Region {
             if let Some(tok) = &req.client_token {
                 self.ecs
                     .client_tokens
-                    .entry(tok.clone())
-                    .or_default()
+                    .get_or_insert_with(tok.clone(), Vec::new)
                     .push(id.clone());
             }
             out.tasks.push(id);

@@ -143,7 +143,10 @@ impl Region {
         now: Millis,
     ) -> Result<String> {
         let mut td = self.build_task_definition(req, principal, now)?;
-        let rev = self.ecs.revisions.entry(td.family.clone()).or_insert(0);
+        let rev = self
+            .ecs
+            .revisions
+            .get_or_insert_with(td.family.clone(), || 0);
         *rev += 1;
         td.revision = *rev;
         td.key = TaskDefinition::key_of(&td.family, td.revision);
