@@ -107,7 +107,8 @@ fn to_writes(c: Change, out: &mut Vec<Write>) {
     }
 }
 
-fn to_store(changes: Vec<Change>) -> Vec<Write> {
+/// The store writes of drained changes, as the committer commits them.
+pub fn to_store(changes: Vec<Change>) -> Vec<Write> {
     let mut out = Vec::with_capacity(changes.len() + 1);
     for c in changes {
         to_writes(c, &mut out);

@@ -5,6 +5,47 @@
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
+/// A stored shape with a format version. Every stored row starts with its
+/// version (a postcard varint; rows written before versions existed were
+/// given version 1 when their store was upgraded, see `store`). When a
+/// record's shape changes, bump `VERSION` and teach `upgrade` to turn the
+/// older bytes into the new shape: a data directory of any earlier release
+/// keeps loading.
+pub trait Versioned: Serialize + DeserializeOwned {
+    const VERSION: u32 = 1;
+    /// Decode a row written as `version` (older than `VERSION`).
+    fn upgrade(version: u32, body: &[u8]) -> Result<Self, String> {
+        let _ = body;
+        Err(format!(
+            "format version {version} is not one this tasknet can read (it reads {})",
+            Self::VERSION
+        ))
+    }
+}
+
+/// A stored row: the format version, then the value.
+pub fn encode_versioned<T: Versioned>(v: &T) -> Vec<u8> {
+    let mut out = Vec::with_capacity(1024);
+    out = postcard::to_extend(&T::VERSION, out).unwrap_or_default();
+    postcard::to_extend(v, out).unwrap_or_default()
+}
+
+/// Read a stored row of any version this build knows.
+pub fn decode_versioned<T: Versioned>(b: &[u8]) -> Result<T, String> {
+    let (version, body) =
+        postcard::take_from_bytes::<u32>(b).map_err(|e| format!("format version: {e}"))?;
+    if version == T::VERSION {
+        decode(body)
+    } else if version > T::VERSION {
+        Err(format!(
+            "written in format version {version} by a newer tasknet (this one reads up to {})",
+            T::VERSION
+        ))
+    } else {
+        T::upgrade(version, body)
+    }
+}
+
 pub fn encode<T: Serialize>(v: &T) -> Vec<u8> {
     // Serialising our own plain-data structs into a Vec cannot fail. Records
     // are a few hundred bytes; one allocation up front avoids regrowing.
@@ -56,6 +97,68 @@ mod tests {
         #[serde(with = "json_text")]
         j: serde_json::Value,
         e: Vec<(u32, bool)>,
+    }
+
+    /// A record as an earlier release stored it, and as it is now: it gained
+    /// a field.
+    #[derive(Serialize, Deserialize, PartialEq, Debug)]
+    struct GateV1 {
+        id: String,
+        open: bool,
+    }
+    impl Versioned for GateV1 {}
+
+    #[derive(Serialize, Deserialize, PartialEq, Debug)]
+    struct Gate {
+        id: String,
+        open: bool,
+        /// New in version 2; rows of version 1 get the default.
+        width: u32,
+    }
+    impl Versioned for Gate {
+        const VERSION: u32 = 2;
+        fn upgrade(version: u32, body: &[u8]) -> Result<Self, String> {
+            match version {
+                1 => {
+                    let old: GateV1 = decode(body)?;
+                    Ok(Gate {
+                        id: old.id,
+                        open: old.open,
+                        width: 1,
+                    })
+                }
+                v => Err(format!("unknown version {v}")),
+            }
+        }
+    }
+
+    #[test]
+    fn a_record_that_gained_a_field_reads_rows_written_before() {
+        let old = encode_versioned(&GateV1 {
+            id: "g1".into(),
+            open: true,
+        });
+        assert_eq!(old[0], 1, "the version comes first");
+        assert_eq!(
+            decode_versioned::<Gate>(&old).unwrap(),
+            Gate {
+                id: "g1".into(),
+                open: true,
+                width: 1
+            }
+        );
+        let new = Gate {
+            id: "g2".into(),
+            open: false,
+            width: 3,
+        };
+        assert_eq!(
+            decode_versioned::<Gate>(&encode_versioned(&new)).unwrap(),
+            new
+        );
+        // A row from a newer release is refused with a clear reason, never misread.
+        let err = decode_versioned::<GateV1>(&encode_versioned(&new)).unwrap_err();
+        assert!(err.contains("newer tasknet"), "{err}");
     }
 
     #[test]

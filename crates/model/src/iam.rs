@@ -21,6 +21,8 @@ pub struct Role {
     pub service_linked: Option<String>,
 }
 
+impl crate::codec::Versioned for Role {}
+
 impl Record for Role {
     const KIND: &'static str = "role";
     fn id(&self) -> &str {

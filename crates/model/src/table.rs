@@ -2,15 +2,13 @@
 //! can persist exactly the records a request touched.
 
 use rustc_hash::{FxHashMap, FxHashSet};
-use serde::de::DeserializeOwned;
-use serde::Serialize;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
 /// A persisted resource: one row in the store, keyed by (`KIND`, id).
 /// Records are shared (`Arc`) with the changes drained from their table and
 /// copied only if changed again before those are encoded.
-pub trait Record: Serialize + DeserializeOwned + Clone + Send + Sync + 'static {
+pub trait Record: crate::codec::Versioned + Clone + Send + Sync + 'static {
     const KIND: &'static str;
     fn id(&self) -> &str;
     /// The Region the record lives in (`""` for global records such as IAM roles).
@@ -55,7 +53,7 @@ trait Encode: Send + Sync {
 
 impl<T: Record> Encode for T {
     fn encode(&self) -> Vec<u8> {
-        crate::codec::encode(self)
+        crate::codec::encode_versioned(self)
     }
     fn encode_fixed(&self) -> Option<(&'static str, Vec<u8>)> {
         Some((T::FIXED_KIND?, Record::encode_fixed(self)?))
@@ -352,13 +350,14 @@ impl<T: Record> Table<T> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde::Deserialize;
+    use serde::{Deserialize, Serialize};
 
     #[derive(Serialize, Deserialize, Debug, PartialEq, Clone)]
     struct R {
         id: String,
         v: u32,
     }
+    impl crate::codec::Versioned for R {}
     impl Record for R {
         const KIND: &'static str = "r";
         fn id(&self) -> &str {

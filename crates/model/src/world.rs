@@ -347,7 +347,7 @@ impl World {
             ($($kind:literal => $($field:ident).+),* $(,)?) => {
                 match kind {
                     $($kind => {
-                        let mut rec = crate::codec::decode(body)?;
+                        let mut rec = crate::codec::decode_versioned(body)?;
                         join(&mut rec, region, seq, fixed)?;
                         Record::after_load(&mut rec);
                         let region = self.region_for_record(&rec)?;
@@ -367,7 +367,7 @@ impl World {
             "ecs-task" => ecs.tasks, "ecs-setting" => ecs.settings,
         );
         if kind == "role" {
-            let rec: Role = crate::codec::decode(body)?;
+            let rec: Role = crate::codec::decode_versioned(body)?;
             self.roles.load(seq, rec);
             return Ok(());
         }

@@ -34,7 +34,7 @@ pub enum StoreError {
     Sqlite(#[from] rusqlite::Error),
     #[error("state directory {0}: {1}")]
     Dir(String, std::io::Error),
-    #[error("the state in {0} was written by another tasknet version (schema {1}); use a fresh --data-dir")]
+    #[error("the state in {0} was written by a newer tasknet (store schema {1}; this one reads up to {SCHEMA_VERSION}); use that release or a fresh --data-dir")]
     Schema(String, i64),
     #[error("cannot start the checkpointer thread: {0}")]
     Thread(std::io::Error),
@@ -83,8 +83,11 @@ pub trait Store: Send {
 
 /// 3: an append-only log of record versions. 4: a task is two records, its
 /// launch (`ecs-launch`, written once) and its state (`ecs-task`). 5: young
-/// tables for short-lived versions.
-const SCHEMA_VERSION: i64 = 5;
+/// tables for short-lived versions. 6: every body starts with its record's
+/// format version (a varint); a schema-5 store is upgraded in place when it
+/// is opened, its bodies becoming version 1 (`upgrade_5_to_6`). Stores older
+/// than 5 were never released.
+pub const SCHEMA_VERSION: i64 = 6;
 
 /// How often the WAL is folded back into the database. Under full load this
 /// is about 20 MB of WAL. Shorter rounds mean smaller bursts of database
@@ -500,10 +503,14 @@ impl SqliteStore {
         Ok(())
     }
 
-    /// Open (creating if needed) `<dir>/tasknet.db`.
+    /// Open (creating if needed) `<dir>/tasknet.db`. The state is private:
+    /// a new directory is made 0700 and the database files are 0600 (SQLite
+    /// gives the WAL and shared-memory files the database file's mode).
     pub fn open(dir: &Path) -> Result<Self, StoreError> {
-        std::fs::create_dir_all(dir).map_err(|e| StoreError::Dir(dir.display().to_string(), e))?;
+        let dir_err = |e| StoreError::Dir(dir.display().to_string(), e);
+        private_dir(dir).map_err(dir_err)?;
         let path = dir.join("tasknet.db");
+        private_files(dir).map_err(dir_err)?;
         let conn = Connection::open(&path)?;
         let mut s = Self::init(conn, &path.display().to_string())?;
         s.checkpointer = Some(Checkpointer::start(&path, s.last_pass.clone())?);
@@ -516,7 +523,7 @@ impl SqliteStore {
         Self::init(Connection::open_in_memory()?, ":memory:")
     }
 
-    fn init(conn: Connection, name: &str) -> Result<Self, StoreError> {
+    fn init(mut conn: Connection, name: &str) -> Result<Self, StoreError> {
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "synchronous", "FULL")?;
         // No automatic checkpoints: the `Checkpointer` thread does the bulk,
@@ -533,7 +540,10 @@ impl SqliteStore {
             })
             .optional()?;
         match version.and_then(|v| v.parse::<i64>().ok()) {
-            Some(v) if v != SCHEMA_VERSION => return Err(StoreError::Schema(name.to_string(), v)),
+            Some(v) if v > SCHEMA_VERSION || v < 5 => {
+                return Err(StoreError::Schema(name.to_string(), v))
+            }
+            Some(5) => upgrade_5_to_6(&mut conn)?,
             Some(_) => {}
             None => {
                 conn.execute(
@@ -558,6 +568,91 @@ impl SqliteStore {
             commits: 0,
         })
     }
+}
+
+/// Make `dir` (and its parents) if missing, the state directory itself 0700.
+/// An existing directory is left as it is, with a warning if others can
+/// read it.
+fn private_dir(dir: &Path) -> std::io::Result<()> {
+    use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
+    if dir.is_dir() {
+        let mode = std::fs::metadata(dir)?.permissions().mode();
+        if mode & 0o077 != 0 {
+            tracing::warn!(
+                dir = %dir.display(),
+                mode = format!("{:o}", mode & 0o777),
+                "the state directory is open to other users; its files are not"
+            );
+        }
+        return Ok(());
+    }
+    if let Some(parent) = dir.parent() {
+        if !parent.as_os_str().is_empty() {
+            std::fs::create_dir_all(parent)?;
+        }
+    }
+    std::fs::DirBuilder::new().mode(0o700).create(dir)
+}
+
+/// The database files 0600, created so if missing (SQLite then creates the
+/// WAL and shared-memory files with the same mode), tightened if an earlier
+/// release left them readable by others.
+fn private_files(dir: &Path) -> std::io::Result<()> {
+    use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+    let db = dir.join("tasknet.db");
+    std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .mode(0o600)
+        .open(&db)?;
+    for name in ["tasknet.db", "tasknet.db-wal", "tasknet.db-shm"] {
+        let p = dir.join(name);
+        if let Ok(m) = std::fs::metadata(&p) {
+            if m.permissions().mode() & 0o077 != 0 {
+                std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o600))?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Schema 5 to 6: every body gains its record's format version. Bodies of
+/// schema 5 were written before records had versions: they are version 1
+/// (the varint `0x01`). One transaction: a crash leaves schema 5 intact.
+fn upgrade_5_to_6(conn: &mut Connection) -> Result<(), StoreError> {
+    let tx = conn.transaction()?;
+    let tables: Vec<String> = {
+        let mut st = tx.prepare(
+            "SELECT name FROM sqlite_schema WHERE type = 'table' AND (name = 'log' OR name GLOB 'young_*')",
+        )?;
+        let names = st.query_map([], |r| r.get::<_, String>(0))?;
+        names.collect::<Result<_, _>>()?
+    };
+    for t in &tables {
+        // In Rust, not SQL: `||` would turn the blobs into text.
+        let rows: Vec<(i64, Vec<u8>)> = {
+            let mut st = tx.prepare(&format!("SELECT v, body FROM {t} WHERE body IS NOT NULL"))?;
+            let rows = st.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+            rows.collect::<Result<_, _>>()?
+        };
+        let mut put = tx.prepare(&format!("UPDATE {t} SET body = ?1 WHERE v = ?2"))?;
+        for (v, body) in rows {
+            let mut versioned = Vec::with_capacity(body.len() + 1);
+            versioned.push(1u8);
+            versioned.extend_from_slice(&body);
+            put.execute(params![versioned, v])?;
+        }
+    }
+    tx.execute(
+        "INSERT OR REPLACE INTO meta (key, value) VALUES ('schema', ?1)",
+        params![SCHEMA_VERSION.to_string()],
+    )?;
+    tx.commit()?;
+    tracing::info!(
+        tables = tables.len(),
+        "upgraded the store from schema 5 to {SCHEMA_VERSION}"
+    );
+    Ok(())
 }
 
 /// Append one version (or, with no body, a tombstone) to `home`.

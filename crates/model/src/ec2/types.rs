@@ -16,6 +16,7 @@ pub struct Tag {
 
 macro_rules! record {
     ($t:ty, $kind:literal, $id:ident) => {
+        impl crate::codec::Versioned for $t {}
         impl Record for $t {
             const KIND: &'static str = $kind;
             fn id(&self) -> &str {

@@ -25,6 +25,8 @@ pub struct Cluster {
     pub created: Millis,
 }
 
+impl crate::codec::Versioned for Cluster {}
+
 impl Record for Cluster {
     const KIND: &'static str = "ecs-cluster";
     fn id(&self) -> &str {
@@ -103,6 +105,8 @@ impl TaskDefinition {
         self.network_mode == "awsvpc"
     }
 }
+
+impl crate::codec::Versioned for TaskDefinition {}
 
 impl Record for TaskDefinition {
     const KIND: &'static str = "ecs-taskdef";
@@ -233,6 +237,8 @@ pub struct TaskLaunch {
     pub principal: String,
 }
 
+impl crate::codec::Versioned for TaskLaunch {}
+
 /// A task: its launch (shared, fixed) and its state.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Task {
@@ -292,6 +298,8 @@ impl Task {
     }
 }
 
+impl crate::codec::Versioned for Task {}
+
 impl Record for Task {
     const KIND: &'static str = "ecs-task";
     const FIXED_KIND: Option<&'static str> = Some("ecs-launch");
@@ -302,10 +310,10 @@ impl Record for Task {
         &self.launch.region
     }
     fn encode_fixed(&self) -> Option<Vec<u8>> {
-        Some(crate::codec::encode(&*self.launch))
+        Some(crate::codec::encode_versioned(&*self.launch))
     }
     fn attach_fixed(&mut self, fixed: &[u8]) -> Result<(), String> {
-        self.launch = std::sync::Arc::new(crate::codec::decode(fixed)?);
+        self.launch = std::sync::Arc::new(crate::codec::decode_versioned(fixed)?);
         Ok(())
     }
     /// A running task may run for days and a stopped one stays describable
@@ -332,6 +340,8 @@ impl AccountSetting {
         format!("{}/{name}", principal.unwrap_or("default"))
     }
 }
+
+impl crate::codec::Versioned for AccountSetting {}
 
 impl Record for AccountSetting {
     const KIND: &'static str = "ecs-setting";

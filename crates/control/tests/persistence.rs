@@ -1,50 +1,39 @@
-//! Records written as the control plane writes them (drained changes applied
-//! to a table of rows, as the store does) load back into the same world. A
-//! task is two rows: its launch, written once, and its state, rewritten at
-//! every lifecycle step.
+//! Records written as the control plane writes them (drained changes
+//! encoded by `control::to_store` and committed to a real SQLite store) load
+//! back into the same world. A task is two rows: its launch, written once,
+//! and its state, rewritten at every lifecycle step.
 
 use model::ecs::cluster::CreateCluster;
 use model::ecs::task::RunTask;
 use model::ecs::Lifecycle;
 use model::rules::awsvpc::AwsVpcConfig;
-use model::table::Change;
 use model::{Millis, World};
 use std::collections::BTreeMap;
+use store::{SqliteStore, Store, Write};
 
-type Rows = BTreeMap<(String, String, u64), Vec<u8>>;
-
-/// Apply the world's pending changes to `rows`; count the rows written per kind.
-fn persist(w: &mut World, rows: &mut Rows, written: &mut BTreeMap<&'static str, usize>) {
-    for c in w.drain_changes() {
-        match c {
-            Change::Wipe => rows.clear(),
-            Change::Put {
-                kind,
-                region,
-                seq,
-                body,
-            } => {
-                for row in body.rows(kind) {
-                    *written.entry(row.kind).or_default() += 1;
-                    rows.insert((row.kind.to_string(), region.clone(), seq), row.bytes);
-                }
-            }
-            Change::Delete { kind, region, seq } => {
-                rows.remove(&(kind.to_string(), region, seq));
-            }
+/// Commit the world's pending changes as the control plane does; count the
+/// rows written per kind.
+fn persist(w: &mut World, store: &mut SqliteStore, written: &mut BTreeMap<&'static str, usize>) {
+    let writes = control::to_store(w.drain_changes());
+    for wr in &writes {
+        if let Write::Put { kind, .. } = wr {
+            *written.entry(kind).or_default() += 1;
         }
     }
+    store.commit(&writes).expect("commit");
 }
 
-fn reload(rows: &Rows, now: Millis) -> World {
-    World::load(
-        "123456789012",
-        7,
-        now,
-        rows.iter()
-            .map(|((k, r, s), b)| (k.clone(), r.clone(), *s, b.clone())),
-    )
-    .expect("the rows load")
+fn rows(store: &mut SqliteStore) -> Vec<(String, String, u64, Vec<u8>)> {
+    store
+        .load()
+        .expect("load")
+        .into_iter()
+        .map(|r| (r.kind, r.region, r.seq, r.body))
+        .collect()
+}
+
+fn reload(store: &mut SqliteStore, now: Millis) -> World {
+    World::load("123456789012", 7, now, rows(store)).expect("the rows load")
 }
 
 fn task_debug(w: &World, id: &str) -> Option<String> {
@@ -111,11 +100,11 @@ fn tasks_survive_reload_at_every_step_and_launch_rows_are_written_once() {
     let mut now = Millis(1_700_000_000_000);
     let lc = Lifecycle::fast();
     let (mut w, tasks) = launch(now, 2);
-    let mut rows = Rows::new();
+    let mut store = SqliteStore::in_memory().unwrap();
     let mut written = BTreeMap::new();
     assert_eq!(tasks.len(), 2);
     let id = tasks[0].clone();
-    persist(&mut w, &mut rows, &mut written);
+    persist(&mut w, &mut store, &mut written);
     written.clear();
 
     // Every step of the lifecycle, then a stop, then the retention expiry.
@@ -130,8 +119,8 @@ fn tasks_survive_reload_at_every_step_and_launch_rows_are_written_once() {
         }
         now = now.plus_ms(if step == 10 { lc.retention_ms } else { 100 });
         w.advance_tasks(now, &lc, 100);
-        persist(&mut w, &mut rows, &mut written);
-        let loaded = reload(&rows, now);
+        persist(&mut w, &mut store, &mut written);
+        let loaded = reload(&mut store, now);
         assert_eq!(
             task_debug(&loaded, &id),
             task_debug(&w, &id),
@@ -151,8 +140,9 @@ fn tasks_survive_reload_at_every_step_and_launch_rows_are_written_once() {
     assert_eq!(written.get("ecs-launch"), None, "{written:?}");
     // Expired: both of the task's rows are gone, the other task's remain.
     assert_eq!(task_debug(&w, &id), None);
-    let kinds: Vec<&str> = rows
-        .keys()
+    let all = rows(&mut store);
+    let kinds: Vec<&str> = all
+        .iter()
         .filter(|(k, ..)| k == "ecs-task" || k == "ecs-launch")
         .map(|(k, ..)| k.as_str())
         .collect();
@@ -167,20 +157,15 @@ fn tasks_survive_reload_at_every_step_and_launch_rows_are_written_once() {
 fn a_task_without_its_launch_row_is_reported() {
     let now = Millis(1_700_000_000_000);
     let (mut w, _) = launch(now, 1);
-    let mut rows = Rows::new();
+    let mut store = SqliteStore::in_memory().unwrap();
     let mut written = BTreeMap::new();
-    persist(&mut w, &mut rows, &mut written);
+    persist(&mut w, &mut store, &mut written);
     assert_eq!(written.get("ecs-launch"), Some(&1));
-    rows.retain(|(k, ..), _| k != "ecs-launch");
-    let err = World::load(
-        "123456789012",
-        7,
-        now,
-        rows.iter()
-            .map(|((k, r, s), b)| (k.clone(), r.clone(), *s, b.clone())),
-    )
-    .err()
-    .expect("a task without its launch does not load");
+    let mut all = rows(&mut store);
+    all.retain(|(k, ..)| k != "ecs-launch");
+    let err = World::load("123456789012", 7, now, all)
+        .err()
+        .expect("a task without its launch does not load");
     assert!(err.contains("ecs-launch row is missing"), "{err}");
 }
 
@@ -194,12 +179,10 @@ fn launch_rows_and_settled_states_are_marked_lasting() {
     let (mut w, tasks) = launch(now, 1);
     let mut seen = Vec::new();
     for step in 0..10 {
-        for c in w.drain_changes() {
-            if let Change::Put { kind, body, .. } = c {
-                for row in body.rows(kind) {
-                    if row.kind == "ecs-launch" {
-                        assert!(row.lasting, "a launch row is lasting");
-                    }
+        for wr in control::to_store(w.drain_changes()) {
+            if let Write::Put { kind, lasting, .. } = wr {
+                if kind == "ecs-launch" {
+                    assert!(lasting, "a launch row is lasting");
                 }
             }
         }
