@@ -1,15 +1,24 @@
 //! The control plane. It owns the world, runs each request as one transaction
 //! against it, and answers only after the transaction's changes are durable.
 //!
-//! Writes: under the world lock the operation runs and its changed records are
-//! drained and queued to a single committer thread; the lock is released and the
-//! request waits until the committer reports its batch durable. The committer
-//! groups every queued batch into one SQLite transaction (group commit), so one
-//! fsync serves many requests.
+//! Writes: under the world lock the operation runs; if it fails, everything
+//! it changed is rolled back (a request is all or nothing). Its changed
+//! records are drained and queued to a single committer thread
+//! (`committer`); the lock is released and the request waits until the
+//! committer reports its batch durable. The committer groups every queued
+//! batch into one SQLite transaction (group commit), so one fsync serves many
+//! requests, and then publishes the batch on the change feed (`subscribe`),
+//! in commit order, for whatever acts on committed state.
 //!
 //! Reads: run under a shared lock, and also wait until everything they could
 //! have observed is durable, so no client ever sees state that a crash could
 //! take back.
+//!
+//! When the store cannot be written (full or read-only disk), writes are
+//! refused with a retryable 503 and change nothing; the world is put back to
+//! what the store holds, reads go on, health says `degraded`, and the
+//! `store` job tries a write every few seconds until one succeeds
+//! (`recover`).
 //!
 //! The world lock is tokio's fair (first come, first served) lock: requests
 //! and reconciler batches take turns in arrival order, and a request waiting
@@ -18,16 +27,22 @@
 //! and requests queued behind several of its batches (RunTask p99 at 5,000/s
 //! offered: 13-24 ms with it, 8-9 ms without).
 
+mod committer;
+pub mod jobs;
+mod reconcile;
+
+use committer::{Batch, Command, Durable};
+use jobs::{Faults, Health};
 use model::cloud::Cloud;
 use model::ecs::Lifecycle;
 use model::table::Change;
 use model::{ApiError, Millis, World};
 use std::path::Path;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use store::{SqliteStore, Store, StoreError, Write};
-use tokio::sync::watch;
+use tokio::sync::{broadcast, watch};
 
 /// Tuning of the control plane, from the command line.
 #[derive(Debug, Clone)]
@@ -38,22 +53,22 @@ pub struct Settings {
     pub lifecycle: Lifecycle,
 }
 
-/// Progress of the committer: batches durable so far, and whether it failed.
-#[derive(Debug, Clone, Copy, Default)]
-struct Durable {
-    seq: u64,
-    failed: bool,
-}
-
-struct Batch {
-    seq: u64,
-    writes: Vec<Write>,
+/// What the change feed carries, in commit order.
+#[derive(Debug)]
+pub enum Committed {
+    /// Batches up to `seq` are durable; these are their changes, in order.
+    Changes { seq: u64, changes: Vec<Change> },
+    /// The world was put back to what the store holds (after a failed
+    /// write): whatever a follower derived must be derived again.
+    Reloaded,
 }
 
 struct Queue {
     /// Sequence number of the last batch handed to the committer.
     submitted: u64,
-    tx: Option<std::sync::mpsc::Sender<Batch>>,
+    /// Bumped at each reload; older batches are dropped.
+    generation: u64,
+    tx: Option<std::sync::mpsc::Sender<Command>>,
 }
 
 pub struct Control {
@@ -62,6 +77,11 @@ pub struct Control {
     queue: Mutex<Queue>,
     durable: watch::Receiver<Durable>,
     committer: Mutex<Option<JoinHandle<()>>>,
+    feed: broadcast::Sender<Arc<Committed>>,
+    /// Problems of the store and of background jobs (`/_tasknet/health`).
+    pub health: Arc<Health>,
+    /// Faults tests inject into background jobs (`--fault-injection`).
+    pub faults: Faults,
     pub settings: Settings,
 }
 
@@ -84,7 +104,7 @@ pub fn now() -> Millis {
 
 /// The store rows of one change: a record's fixed row (if written) before
 /// its main row.
-fn to_writes(c: Change, out: &mut Vec<Write>) {
+fn to_writes(c: &Change, out: &mut Vec<Write>) {
     match c {
         Change::Wipe => out.push(Write::Wipe),
         Change::Put {
@@ -97,18 +117,24 @@ fn to_writes(c: Change, out: &mut Vec<Write>) {
                 out.push(Write::Put {
                     kind: row.kind,
                     region: region.clone(),
-                    seq,
+                    seq: *seq,
                     body: row.bytes,
                     lasting: row.lasting,
                 });
             }
         }
-        Change::Delete { kind, region, seq } => out.push(Write::Delete { kind, region, seq }),
+        Change::Delete {
+            kind, region, seq, ..
+        } => out.push(Write::Delete {
+            kind,
+            region: region.clone(),
+            seq: *seq,
+        }),
     }
 }
 
 /// The store writes of drained changes, as the committer commits them.
-pub fn to_store(changes: Vec<Change>) -> Vec<Write> {
+pub fn to_store(changes: &[Change]) -> Vec<Write> {
     let mut out = Vec::with_capacity(changes.len() + 1);
     for c in changes {
         to_writes(c, &mut out);
@@ -116,12 +142,11 @@ pub fn to_store(changes: Vec<Change>) -> Vec<Write> {
     out
 }
 
-fn persist_failed() -> ApiError {
-    ApiError::new(
-        "ServiceUnavailable",
-        "tasknet could not persist its state; see its log.",
-    )
-    .with_status(503)
+/// Writes cannot be made durable right now; nothing was changed.
+fn unavailable(reason: &str) -> ApiError {
+    ApiError::unavailable(format!(
+        "tasknet cannot write its state right now ({reason}); the request was not applied. Retry later."
+    ))
 }
 
 impl Control {
@@ -130,7 +155,8 @@ impl Control {
         Self::start(Box::new(SqliteStore::open(data_dir)?), settings)
     }
 
-    /// Start on any store (tests use an in-memory SQLite).
+    /// Start on any store (tests use an in-memory SQLite). A store that
+    /// loads but cannot be written starts degraded: reads are served.
     pub fn start(mut store: Box<dyn Store>, settings: Settings) -> Result<Self, StartError> {
         let now = now();
         let seed = fastrand_seed();
@@ -150,33 +176,77 @@ impl Control {
             tracing::info!(records = n, "state restored");
             w
         };
-        let initial = to_store(world.drain_changes());
+        let initial = to_store(&world.drain_changes());
         if !initial.is_empty() {
             store.commit(&initial)?;
         }
-        if let Some(prev) = store.get_meta("account_id")? {
-            if prev != settings.account_id {
-                tracing::warn!(previous = %prev, now = %settings.account_id, "account id changed; ARNs and owner ids now use the new one");
+        let mut failed = None;
+        match store.get_meta("account_id") {
+            Ok(Some(prev)) if prev == settings.account_id => {}
+            Ok(prev) => {
+                if let Some(prev) = prev {
+                    tracing::warn!(previous = %prev, now = %settings.account_id, "default account id changed; the stored default account's ARNs and owner ids now use the new one");
+                }
+                if let Err(e) = store.set_meta("account_id", &settings.account_id) {
+                    failed = Some(e.to_string());
+                }
+            }
+            Err(e) => failed = Some(e.to_string()),
+        }
+        if failed.is_none() {
+            // A trial write: a store that cannot take one starts degraded.
+            if let Err(e) = store.set_meta("probe", &now.0.to_string()) {
+                failed = Some(e.to_string());
             }
         }
-        store.set_meta("account_id", &settings.account_id)?;
+        let health = Arc::new(Health::default());
+        let durable = Durable {
+            seq: 0,
+            failed: failed.map(|e| {
+                let reason = format!("cannot write the state: {e}");
+                tracing::error!(%reason, "starting read-only");
+                health.degraded(
+                    "store",
+                    format!("{reason}; reads are served, writes refused"),
+                );
+                Arc::from(reason)
+            }),
+        };
 
-        let (tx, rx) = std::sync::mpsc::channel::<Batch>();
-        let (dtx, drx) = watch::channel(Durable::default());
+        let (tx, rx) = std::sync::mpsc::channel::<Command>();
+        let (dtx, drx) = watch::channel(durable);
+        let (feed, _) = broadcast::channel(1024);
+        let feed_tx = feed.clone();
         let handle = std::thread::Builder::new()
             .name("committer".into())
-            .spawn(move || committer(store, rx, dtx))
+            .spawn(move || committer::run(store, rx, dtx, feed_tx))
             .map_err(|e| StartError::Corrupt(format!("cannot start committer: {e}")))?;
         Ok(Control {
             world: tokio::sync::RwLock::new(world),
             queue: Mutex::new(Queue {
                 submitted: 0,
+                generation: 0,
                 tx: Some(tx),
             }),
             durable: drx,
             committer: Mutex::new(Some(handle)),
+            feed,
+            health,
+            faults: Faults::default(),
             settings,
         })
+    }
+
+    /// Committed changes, in commit order, from now on. A follower that
+    /// lags more than 1,024 batches behind gets `RecvError::Lagged` and must
+    /// derive its view from the world again, as after `Committed::Reloaded`.
+    pub fn subscribe(&self) -> broadcast::Receiver<Arc<Committed>> {
+        self.feed.subscribe()
+    }
+
+    /// Why writes are refused, if they are.
+    pub fn write_refused(&self) -> Option<Arc<str>> {
+        self.durable.borrow().failed.clone()
     }
 
     /// Run a mutating operation in `account` as one transaction; answer
@@ -212,6 +282,9 @@ impl Control {
     ) -> Result<(Result<R, ApiError>, Option<u64>), ApiError> {
         let (result, changes, seq) = {
             let mut w = self.world.write().await;
+            if let Some(reason) = self.write_refused() {
+                return Err(unavailable(&reason));
+            }
             let result = f(&mut w, now());
             if result.is_err() {
                 // All or nothing: a failed operation leaves no trace.
@@ -226,10 +299,17 @@ impl Control {
         // Encoded after the lock is released. Nothing may await between the
         // reservation and the send: a cancelled request would leave a gap
         // that the committer waits for forever.
-        if let Some(seq) = seq {
-            self.submit(seq, to_store(changes))?;
+        if let Some((seq, generation)) = seq {
+            let writes = to_store(&changes);
+            self.send(Command::Batch(Batch {
+                seq,
+                generation,
+                writes,
+                changes,
+            }))?;
+            return Ok((result, Some(seq)));
         }
-        Ok((result, seq))
+        Ok((result, None))
     }
 
     /// Run a read-only operation in `account`; answer once everything it
@@ -252,121 +332,133 @@ impl Control {
         let (r, seq) = {
             let w = self.world.read().await;
             let r = f(&w);
-            let seq = self
-                .queue
-                .lock()
-                .unwrap_or_else(|p| p.into_inner())
-                .submitted;
+            let seq = self.lock_queue().submitted;
             (r, seq)
         };
         self.wait_durable(seq).await?;
         Ok(r)
     }
 
-    /// The next batch's sequence number. Called with the world write lock held.
-    fn reserve(&self) -> u64 {
-        let mut q = self.queue.lock().unwrap_or_else(|p| p.into_inner());
-        q.submitted += 1;
-        q.submitted
+    fn lock_queue(&self) -> std::sync::MutexGuard<'_, Queue> {
+        self.queue.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    /// Hand batch `seq` to the committer, which commits batches in sequence
-    /// order whatever order they arrive in.
-    fn submit(&self, seq: u64, writes: Vec<Write>) -> Result<(), ApiError> {
-        let q = self.queue.lock().unwrap_or_else(|p| p.into_inner());
+    /// The next batch's (sequence number, generation). Called with the
+    /// world write lock held.
+    fn reserve(&self) -> (u64, u64) {
+        let mut q = self.lock_queue();
+        q.submitted += 1;
+        (q.submitted, q.generation)
+    }
+
+    /// Hand a command to the committer (which commits batches in sequence
+    /// order whatever order they arrive in).
+    fn send(&self, cmd: Command) -> Result<(), ApiError> {
+        let q = self.lock_queue();
         match &q.tx {
-            Some(tx) if tx.send(Batch { seq, writes }).is_ok() => Ok(()),
-            _ => Err(persist_failed()),
+            Some(tx) if tx.send(cmd).is_ok() => Ok(()),
+            _ => Err(unavailable("tasknet is shutting down")),
         }
     }
 
     async fn wait_durable(&self, seq: u64) -> Result<(), ApiError> {
-        let d = *self.durable.borrow();
-        if d.seq >= seq {
-            return Ok(());
-        }
-        if d.failed {
-            return Err(persist_failed());
-        }
         let mut rx = self.durable.clone();
-        let ok = match rx.wait_for(|d| d.seq >= seq || d.failed).await {
-            Ok(d) => d.seq >= seq,
-            Err(_) => false,
+        let d = match rx.wait_for(|d| d.seq >= seq || d.failed.is_some()).await {
+            Ok(d) => d.clone(),
+            Err(_) => return Err(unavailable("tasknet is shutting down")),
         };
-        if ok {
-            Ok(())
-        } else {
-            Err(persist_failed())
+        match d.failed {
+            _ if d.seq >= seq => Ok(()),
+            Some(reason) => Err(unavailable(&reason)),
+            None => Ok(()),
         }
     }
 
-    /// Drive task lifecycles (N20) forever. Due transitions are applied in
-    /// small transactions so that API requests get the world lock between
-    /// them; the reconciler waits for its own commits only to keep at most
-    /// `IN_FLIGHT` of them queued (the commit queue keeps them in order).
-    pub async fn reconcile(self: std::sync::Arc<Self>) {
-        // Batches small enough that lock holds and commits stay short, and
-        // large enough that the lifecycle keeps pace with the request load
-        // (tasknet-load reports the overdue transitions after a run).
-        const BATCH: usize = 32;
-        // At most this many reconciler batches in the commit queue: commits
-        // stay small, so requests queued behind them are answered quickly.
-        const IN_FLIGHT: usize = 2;
-        let lc = self.settings.lifecycle;
-        let mut last_sweep = now();
-        let mut in_flight: std::collections::VecDeque<u64> = std::collections::VecDeque::new();
+    /// Put the world back to what the store holds after a failed write:
+    /// under the world lock, the committer forgets queued batches and reads
+    /// the store back, and the world is loaded from it.
+    async fn reload(&self) -> Result<(), String> {
+        let mut w = self.world.write().await;
+        let generation = {
+            let mut q = self.lock_queue();
+            q.generation += 1;
+            q.generation
+        };
+        let (reply, rows) = tokio::sync::oneshot::channel();
+        self.send(Command::Reload { generation, reply })
+            .map_err(|e| e.message)?;
+        // The committer answers after one read of the store.
+        let rows = rows
+            .await
+            .map_err(|_| "the committer stopped".to_string())??;
+        let fresh = Cloud::load(
+            &self.settings.account_id,
+            fastrand_seed(),
+            now(),
+            rows.into_iter().map(|r| (r.kind, r.region, r.seq, r.body)),
+        )?;
+        // Anything the load had to add (a Region the store never held)
+        // stays pending and goes with the next write.
+        *w = fresh;
+        self.lock_queue().submitted = self.durable.borrow().seq;
+        let _ = self.feed.send(Arc::new(Committed::Reloaded));
+        Ok(())
+    }
+
+    /// A trial write through the committer.
+    async fn probe(&self) -> Result<(), String> {
+        let (reply, rx) = tokio::sync::oneshot::channel();
+        self.send(Command::Probe { reply }).map_err(|e| e.message)?;
+        rx.await.map_err(|_| "the committer stopped".to_string())?
+    }
+
+    /// The `store` job: when writes fail, reload the world from the store
+    /// and try a write every few seconds until one works.
+    pub async fn recover(self: Arc<Self>, job: jobs::Job) -> Result<(), String> {
+        let mut rx = self.durable.clone();
         loop {
-            if in_flight.len() >= IN_FLIGHT {
-                let Some(seq) = in_flight.pop_front() else {
-                    continue;
-                };
-                if let Err(e) = self.wait_durable(seq).await {
-                    tracing::error!(error = %e, "reconciler stopped");
-                    return;
-                }
-            }
-            let sweep = now().0 - last_sweep.0 > 10_000;
-            if sweep {
-                last_sweep = now();
-            }
-            let t0 = std::time::Instant::now();
-            let r = self
-                .apply(move |w, now| {
-                    let moved = w.advance_tasks(now, &lc, BATCH);
-                    if sweep {
-                        w.sweep(now);
+            let reason = match rx.wait_for(|d| d.failed.is_some()).await {
+                Ok(d) => d.failed.clone().unwrap_or_else(|| "".into()),
+                Err(_) => return Ok(()),
+            };
+            self.health.degraded(
+                job.name,
+                format!("{reason}; reads are served, writes refused"),
+            );
+            self.reload().await?;
+            let mut wait = Duration::from_millis(250);
+            loop {
+                tokio::time::sleep(wait).await;
+                match self.probe().await {
+                    Ok(()) => break,
+                    Err(e) => {
+                        tracing::debug!(error = %e, "the store still cannot be written");
+                        wait = (wait * 2).min(Duration::from_secs(2));
                     }
-                    Ok((moved >= BATCH, w.next_due()))
-                })
-                .await;
-            tracing::trace!(micros = t0.elapsed().as_micros() as u64, "reconcile batch");
-            let (more, next) = match r {
-                Ok((Ok(x), seq)) => {
-                    in_flight.extend(seq);
-                    x
                 }
-                Ok((Err(e), _)) | Err(e) => {
-                    tracing::error!(error = %e, "reconciler stopped");
-                    return;
-                }
-            };
-            if more {
-                tokio::task::yield_now().await;
-                continue;
             }
-            let t = now();
-            let wait = match next {
-                Some(due) if due <= t => 1,
-                Some(due) => (due.0 - t.0).clamp(1, 25),
-                None => 25,
-            };
-            tokio::time::sleep(std::time::Duration::from_millis(wait as u64)).await;
+            tracing::info!("the store can be written again; accepting writes");
+            job.ok();
         }
+    }
+
+    /// Start the background jobs (the task lifecycle, the store's recovery)
+    /// under supervision. Abort the handles to stop them.
+    pub fn start_jobs(self: &Arc<Self>) -> Vec<tokio::task::JoinHandle<()>> {
+        let c = self.clone();
+        let reconciler = jobs::supervise("reconciler", self.health.clone(), move |job| {
+            Box::pin(c.clone().reconcile(job))
+        });
+        let c = self.clone();
+        let store = jobs::supervise("store", self.health.clone(), move |job| {
+            Box::pin(c.clone().recover(job))
+        });
+        vec![reconciler, store]
     }
 
     /// Stop accepting writes, let the committer flush, and wait for it.
     pub fn shutdown(&self) {
-        self.queue.lock().unwrap_or_else(|p| p.into_inner()).tx = None;
+        self.lock_queue().tx = None;
         if let Some(h) = self
             .committer
             .lock()
@@ -384,62 +476,6 @@ fn fastrand_seed() -> u64 {
         .map(|d| d.as_nanos() as u64)
         .unwrap_or(0);
     t ^ (std::process::id() as u64).rotate_left(32)
-}
-
-/// The committer thread: take every queued batch, commit them as one
-/// transaction, then report the highest sequence number durable.
-fn committer(
-    mut store: Box<dyn Store>,
-    rx: std::sync::mpsc::Receiver<Batch>,
-    durable: watch::Sender<Durable>,
-) {
-    let mut failed = false;
-    // Batches that arrived ahead of an earlier one still being encoded.
-    let mut early: std::collections::BTreeMap<u64, Vec<Write>> = Default::default();
-    let mut next = 1 + durable.borrow().seq;
-    loop {
-        if !early.contains_key(&next) {
-            match rx.recv() {
-                Ok(b) => early.insert(b.seq, b.writes),
-                Err(_) => break,
-            };
-        }
-        while let Ok(b) = rx.try_recv() {
-            early.insert(b.seq, b.writes);
-        }
-        // Everything ready in sequence order, as one transaction.
-        let first = next;
-        let mut writes = Vec::new();
-        while writes.len() < 50_000 {
-            match early.remove(&next) {
-                Some(w) => {
-                    writes.extend(w);
-                    next += 1;
-                }
-                None => break,
-            }
-        }
-        if next == first || failed {
-            continue;
-        }
-        let last = next - 1;
-        let started = std::time::Instant::now();
-        match store.commit(&writes) {
-            Ok(()) => {
-                tracing::debug!(
-                    rows = writes.len(),
-                    micros = started.elapsed().as_micros() as u64,
-                    "committed"
-                );
-                durable.send_modify(|d| d.seq = last);
-            }
-            Err(e) => {
-                tracing::error!(error = %e, "commit failed; refusing further writes");
-                failed = true;
-                durable.send_modify(|d| d.failed = true);
-            }
-        }
-    }
 }
 
 #[cfg(test)]

@@ -14,7 +14,7 @@ use store::{SqliteStore, Store, Write};
 /// Commit the world's pending changes as the control plane does; count the
 /// rows written per kind.
 fn persist(w: &mut World, store: &mut SqliteStore, written: &mut BTreeMap<&'static str, usize>) {
-    let writes = control::to_store(w.drain_changes());
+    let writes = control::to_store(&w.drain_changes());
     for wr in &writes {
         if let Write::Put { kind, .. } = wr {
             *written.entry(kind).or_default() += 1;
@@ -179,7 +179,7 @@ fn launch_rows_and_settled_states_are_marked_lasting() {
     let (mut w, tasks) = launch(now, 1);
     let mut seen = Vec::new();
     for step in 0..10 {
-        for wr in control::to_store(w.drain_changes()) {
+        for wr in control::to_store(&w.drain_changes()) {
             if let Write::Put { kind, lasting, .. } = wr {
                 if kind == "ecs-launch" {
                     assert!(lasting, "a launch row is lasting");

@@ -22,6 +22,13 @@ impl ApiError {
             status: 400,
         }
     }
+    /// The state cannot be written right now (a full or read-only disk):
+    /// a retryable server error that changed nothing. Each protocol renders
+    /// it with its own code (see the api crate's envelopes).
+    pub fn unavailable(message: impl Into<String>) -> Self {
+        ApiError::new(Self::UNAVAILABLE, message).with_status(503)
+    }
+    pub const UNAVAILABLE: &'static str = "ServiceUnavailable";
     pub fn with_status(mut self, status: u16) -> Self {
         self.status = status;
         self

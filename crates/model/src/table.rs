@@ -46,12 +46,16 @@ pub struct Body {
 }
 
 trait Encode: Send + Sync {
+    fn as_any(&self) -> &dyn std::any::Any;
     fn encode(&self) -> Vec<u8>;
     fn encode_fixed(&self) -> Option<(&'static str, Vec<u8>)>;
     fn lasting(&self) -> bool;
 }
 
 impl<T: Record> Encode for T {
+    fn as_any(&self) -> &dyn std::any::Any {
+        self
+    }
     fn encode(&self) -> Vec<u8> {
         crate::codec::encode_versioned(self)
     }
@@ -73,6 +77,11 @@ pub struct EncodedRow {
 }
 
 impl Body {
+    /// The record, if it is a `T` (consumers of the change feed look at
+    /// the records of the kinds they follow).
+    pub fn get<T: Record>(&self) -> Option<&T> {
+        self.rec.as_any().downcast_ref()
+    }
     /// The main row's bytes.
     pub fn encode(&self) -> Vec<u8> {
         self.rec.encode()
@@ -136,10 +145,13 @@ pub enum Change {
         seq: u64,
         body: Body,
     },
+    /// A record is gone; `body` is the record as it was (for the change
+    /// feed; the store needs only the key).
     Delete {
         kind: &'static str,
         region: String,
         seq: u64,
+        body: Body,
     },
 }
 
@@ -157,8 +169,8 @@ pub struct Table<T> {
     /// Of those, records inserted since the last drain: their fixed row
     /// (`Record::FIXED_KIND`) is written too.
     inserted: FxHashSet<u64>,
-    /// (region, seq) of removed records.
-    deleted: Vec<(String, u64)>,
+    /// Removed records, with their (region, seq).
+    deleted: Vec<(String, u64, Arc<T>)>,
     /// Each record touched since the last commit, as it was before (`None`:
     /// it did not exist), so that a failed request can be undone.
     journal: FxHashMap<u64, Option<Arc<T>>>,
@@ -235,7 +247,8 @@ impl<T: Record> Table<T> {
         self.dirty.remove(&seq);
         self.inserted.remove(&seq);
         let rec = self.rows.remove(&seq)?;
-        self.deleted.push((rec.region().to_string(), seq));
+        self.deleted
+            .push((rec.region().to_string(), seq, rec.clone()));
         Some(rec)
     }
     /// Records in creation order.
@@ -300,7 +313,7 @@ impl<T: Record> Table<T> {
             }
             self.dirty.remove(&seq);
             self.inserted.remove(&seq);
-            self.deleted.retain(|(_, s)| *s != seq);
+            self.deleted.retain(|(_, s, _)| *s != seq);
             if let Some(rec) = before {
                 self.index.insert(rec.id().to_string(), seq);
                 self.rows.insert(seq, rec);
@@ -312,18 +325,24 @@ impl<T: Record> Table<T> {
     /// Move pending changes into `out`; this commits them.
     pub fn drain_changes(&mut self, out: &mut Vec<Change>) {
         self.commit();
-        for (region, seq) in self.deleted.drain(..) {
+        for (region, seq, rec) in self.deleted.drain(..) {
+            let body = Body {
+                rec,
+                with_fixed: false,
+            };
             if let Some(kind) = T::FIXED_KIND {
                 out.push(Change::Delete {
                     kind,
                     region: region.clone(),
                     seq,
+                    body: body.clone(),
                 });
             }
             out.push(Change::Delete {
                 kind: T::KIND,
                 region,
                 seq,
+                body,
             });
         }
         for seq in self.dirty.drain() {
@@ -389,14 +408,10 @@ mod tests {
         t.remove("b");
         out.clear();
         t.drain_changes(&mut out);
-        assert_eq!(
-            out[0],
-            Change::Delete {
-                kind: "r",
-                region: String::new(),
-                seq: 1
-            }
-        );
+        assert!(matches!(
+            &out[0],
+            Change::Delete { kind: "r", seq: 1, body, .. } if body.get::<R>().is_some_and(|r| r.id == "b")
+        ));
         assert!(matches!(&out[1], Change::Put { seq: 2, .. }));
     }
 

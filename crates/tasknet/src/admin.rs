@@ -31,9 +31,57 @@ fn query_param(query: &str, name: &str) -> Option<String> {
         .map(|(_, v)| v.into_owned())
 }
 
+/// Whether `POST /_tasknet/faults` is served (`--fault-injection`).
+pub static FAULT_INJECTION: std::sync::atomic::AtomicBool =
+    std::sync::atomic::AtomicBool::new(false);
+
+/// `GET /_tasknet/health`: `ok`, or `degraded` with each problem (a store
+/// that cannot be written, a background job that failed and is restarting).
+/// Served with 200 either way: a degraded tasknet still answers.
+fn health(api: &Api) -> HttpResponse {
+    let problems = api.control.health.problems();
+    let status = if problems.is_empty() {
+        "ok"
+    } else {
+        "degraded"
+    };
+    json(
+        200,
+        json!({
+            "status": status,
+            "writable": api.control.write_refused().is_none(),
+            "problems": problems,
+        }),
+    )
+}
+
+/// `POST /_tasknet/faults {"job": "reconciler", "fault": "error"|"panic"}`.
+fn inject_fault(api: &Api, body: &[u8]) -> HttpResponse {
+    if !FAULT_INJECTION.load(std::sync::atomic::Ordering::Relaxed) {
+        return not_found("fault injection is off (start tasknet with --fault-injection)");
+    }
+    let v: Value = serde_json::from_slice(body).unwrap_or(Value::Null);
+    let job = v.get("job").and_then(Value::as_str);
+    let fault = v
+        .get("fault")
+        .and_then(Value::as_str)
+        .and_then(control::jobs::Fault::parse);
+    match (job, fault) {
+        (Some(job), Some(f)) => {
+            api.control.faults.inject(job, f);
+            json(200, json!({"injected": {"job": job, "fault": v["fault"]}}))
+        }
+        _ => error(&ApiError::new(
+            "ValidationException",
+            "The body must be {\"job\": <name>, \"fault\": \"error\"|\"panic\"}.",
+        )),
+    }
+}
+
 pub async fn route(api: &Api, method: &str, path: &str, query: &str, body: &[u8]) -> HttpResponse {
     match (method, path) {
-        ("GET", "health") => json(200, json!({"status": "ok"})),
+        ("GET", "health") => health(api),
+        ("POST", "faults") => inject_fault(api, body),
         ("POST", "reset") => match api
             .control
             .write_cloud(|c, now| {

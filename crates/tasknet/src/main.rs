@@ -73,6 +73,10 @@ pub struct ServeArgs {
         default_value_t = 3600
     )]
     pub stopped_task_retention_secs: i64,
+    /// Let tests inject faults into background jobs
+    /// (`POST /_tasknet/faults`); never on in normal use.
+    #[arg(long, env = "TASKNET_FAULT_INJECTION", hide = true)]
+    pub fault_injection: bool,
 }
 
 impl ServeArgs {

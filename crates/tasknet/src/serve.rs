@@ -51,7 +51,8 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
         .map_err(|e| e.to_string())?
         .map_err(|e| format!("cannot open state in {}: {e}", args.data_dir.display()))?;
     let control = Arc::new(control);
-    let reconciler = tokio::spawn(control.clone().reconcile());
+    crate::admin::FAULT_INJECTION.store(args.fault_injection, Ordering::Relaxed);
+    let jobs = control.start_jobs();
     let api = Arc::new(Api::new(control.clone()));
     let listener = TcpListener::bind(args.listen)
         .await
@@ -96,7 +97,9 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
     }
     tracing::info!("shutting down");
     drop(listener);
-    reconciler.abort();
+    for j in &jobs {
+        j.abort();
+    }
     for _ in 0..100 {
         if inflight.load(Ordering::SeqCst) == 0 {
             break;
