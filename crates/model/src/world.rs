@@ -124,9 +124,9 @@ impl Region {
         use std::fmt::Write;
         fn table<T: Record>(out: &mut String, t: &Table<T>) {
             for (seq, r) in t.iter_seq() {
-                let _ = writeln!(out, "{} {seq} {:?}", T::KIND, crate::codec::encode(r));
+                let _ = writeln!(out, "{} {seq} {}", T::KIND, hex(&crate::codec::encode(r)));
                 if let Some(f) = r.encode_fixed() {
-                    let _ = writeln!(out, "  fixed {f:?}");
+                    let _ = writeln!(out, "  fixed {}", hex(&f));
                 }
             }
         }
@@ -249,6 +249,16 @@ impl Region {
         }
         self.ecs.rebuild_derived();
     }
+}
+
+/// Bytes as hex, for fingerprints.
+fn hex(b: &[u8]) -> String {
+    use std::fmt::Write;
+    let mut s = String::with_capacity(b.len() * 2);
+    for x in b {
+        let _ = write!(s, "{x:02x}");
+    }
+    s
 }
 
 /// The kinds of every record's fixed row (`Record::FIXED_KIND`), loaded
@@ -435,7 +445,7 @@ impl World {
     pub fn fingerprint_into(&self, out: &mut String) {
         use std::fmt::Write;
         for (seq, r) in self.roles.iter_seq() {
-            let _ = writeln!(out, "role {seq} {:?}", crate::codec::encode(r));
+            let _ = writeln!(out, "role {seq} {}", hex(&crate::codec::encode(r)));
         }
         for r in self.regions.values() {
             r.fingerprint_into(out);
