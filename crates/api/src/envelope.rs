@@ -6,11 +6,23 @@ use model::ApiError;
 
 pub const EC2_NS: &str = "http://ec2.amazonaws.com/doc/2016-11-15/";
 
+/// The code a protocol uses when the state cannot be written right now
+/// (`ApiError::unavailable`): each service's own retryable server error.
+/// SDKs retry HTTP 503 whatever the code; the code is what users read.
+fn code_of<'a>(e: &'a ApiError, unavailable: &'a str) -> &'a str {
+    if e.code == ApiError::UNAVAILABLE {
+        unavailable
+    } else {
+        &e.code
+    }
+}
+
 /// EC2 query error: `<Response><Errors><Error>…</Error></Errors><RequestID>`.
 pub fn ec2_error(e: &ApiError, request_id: String) -> Response {
     let mut b =
         String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Response><Errors><Error><Code>");
-    escape_into(&mut b, &e.code);
+    // EC2's server error for an overloaded or unavailable service.
+    escape_into(&mut b, code_of(e, "Unavailable"));
     b.push_str("</Code><Message>");
     escape_into(&mut b, &e.message);
     b.push_str("</Message></Error></Errors><RequestID>");
@@ -93,7 +105,8 @@ pub fn query_ok(ns: &str, action: &str, inner: &str, request_id: String) -> Resp
 
 /// awsJson1_1 error: `{"__type": code, "message": text}`.
 pub fn json_error(e: &ApiError, request_id: String) -> Response {
-    let body = serde_json::json!({ "__type": e.code, "message": e.message });
+    // ECS models one server fault, `ServerException`.
+    let body = serde_json::json!({ "__type": code_of(e, "ServerException"), "message": e.message });
     Response {
         status: e.status,
         content_type: "application/x-amz-json-1.1",

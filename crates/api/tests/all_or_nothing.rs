@@ -19,20 +19,46 @@ const ACCOUNT: &str = "123456789012";
 #[derive(Debug, Clone)]
 enum Op {
     CreateVpc(u8),
-    CreateSubnet { vpc: usize, block: u8 },
+    CreateSubnet {
+        vpc: usize,
+        block: u8,
+    },
     DeleteVpc(usize),
     DeleteSubnet(usize),
-    CreateSecurityGroup { vpc: usize, name: u8 },
-    Authorize { sg: usize, port: i32 },
-    CreateTags { resource: usize, n: usize },
-    CreateEni { subnet: usize, ips: u8 },
+    CreateSecurityGroup {
+        vpc: usize,
+        name: u8,
+    },
+    Authorize {
+        sg: usize,
+        port: i32,
+    },
+    CreateTags {
+        resource: usize,
+        n: usize,
+    },
+    CreateEni {
+        subnet: usize,
+        ips: u8,
+    },
     AllocateAddress,
     CreateCluster(u8),
-    RegisterTaskDefinition { bad: bool },
-    RunTask { subnet: usize, count: u8, public: bool },
+    RegisterTaskDefinition {
+        bad: bool,
+    },
+    RunTask {
+        subnet: usize,
+        count: u8,
+        public: bool,
+    },
     StopTask(usize),
-    TagResource { target: usize, n: usize },
-    PutAccountSetting { value: u8 },
+    TagResource {
+        target: usize,
+        n: usize,
+    },
+    PutAccountSetting {
+        value: u8,
+    },
     DeleteCluster(u8),
 }
 
@@ -49,8 +75,11 @@ fn op() -> impl Strategy<Value = Op> {
         Just(Op::AllocateAddress),
         (0u8..3).prop_map(Op::CreateCluster),
         any::<bool>().prop_map(|bad| Op::RegisterTaskDefinition { bad }),
-        (any::<usize>(), 0u8..12, any::<bool>())
-            .prop_map(|(subnet, count, public)| Op::RunTask { subnet, count, public }),
+        (any::<usize>(), 0u8..12, any::<bool>()).prop_map(|(subnet, count, public)| Op::RunTask {
+            subnet,
+            count,
+            public
+        }),
         any::<usize>().prop_map(Op::StopTask),
         (any::<usize>(), 40usize..56).prop_map(|(target, n)| Op::TagResource { target, n }),
         (0u8..3).prop_map(|value| Op::PutAccountSetting { value }),
@@ -154,10 +183,19 @@ fn request(op: &Op, k: &Known) -> Request {
             ("IpPermissions.1.IpRanges.1.CidrIp", "10.0.0.0/16".into()),
         ]),
         Op::CreateTags { resource, n } => {
-            let all: Vec<String> = k.vpcs.iter().chain(&k.subnets).chain(&k.sgs).cloned().collect();
+            let all: Vec<String> = k
+                .vpcs
+                .iter()
+                .chain(&k.subnets)
+                .chain(&k.sgs)
+                .cloned()
+                .collect();
             let mut p = vec![
                 ("Action", "CreateTags".to_string()),
-                ("ResourceId.1", pick(&all, *resource, "vpc-0000000000000000a")),
+                (
+                    "ResourceId.1",
+                    pick(&all, *resource, "vpc-0000000000000000a"),
+                ),
             ];
             let t = tags(*n);
             let keys: Vec<String> = (1..=t.len()).map(|i| format!("Tag.{i}.Key")).collect();
@@ -174,14 +212,20 @@ fn request(op: &Op, k: &Known) -> Request {
         }
         Op::CreateEni { subnet, ips } => ec2(&[
             ("Action", "CreateNetworkInterface".into()),
-            ("SubnetId", pick(&k.subnets, *subnet, "subnet-0000000000000000a")),
+            (
+                "SubnetId",
+                pick(&k.subnets, *subnet, "subnet-0000000000000000a"),
+            ),
             ("SecondaryPrivateIpAddressCount", ips.to_string()),
         ]),
         Op::AllocateAddress => ec2(&[
             ("Action", "AllocateAddress".into()),
             ("Domain", "vpc".into()),
         ]),
-        Op::CreateCluster(n) => ecs("CreateCluster", serde_json::json!({"clusterName": format!("c{n}")})),
+        Op::CreateCluster(n) => ecs(
+            "CreateCluster",
+            serde_json::json!({"clusterName": format!("c{n}")}),
+        ),
         Op::RegisterTaskDefinition { bad } => ecs(
             "RegisterTaskDefinition",
             serde_json::json!({
@@ -230,7 +274,10 @@ fn request(op: &Op, k: &Known) -> Request {
                 .into_iter()
                 .map(|(k, v)| serde_json::json!({"key": k, "value": v}))
                 .collect();
-            ecs("TagResource", serde_json::json!({"resourceArn": arn, "tags": t}))
+            ecs(
+                "TagResource",
+                serde_json::json!({"resourceArn": arn, "tags": t}),
+            )
         }
         Op::PutAccountSetting { value } => {
             let v = ["enabled", "disabled", "sometimes"][*value as usize % 3];
@@ -239,7 +286,10 @@ fn request(op: &Op, k: &Known) -> Request {
                 serde_json::json!({"name": "dualStackIPv6", "value": v}),
             )
         }
-        Op::DeleteCluster(n) => ecs("DeleteCluster", serde_json::json!({"cluster": format!("c{n}")})),
+        Op::DeleteCluster(n) => ecs(
+            "DeleteCluster",
+            serde_json::json!({"cluster": format!("c{n}")}),
+        ),
     }
 }
 
@@ -283,9 +333,8 @@ async fn fingerprint(c: &Control) -> String {
 
 /// Run `ops`; return how many failed (each checked to have changed nothing).
 async fn run(ops: &[Op]) -> (usize, usize) {
-    let control = Arc::new(
-        Control::start(Box::new(SqliteStore::in_memory().unwrap()), settings()).unwrap(),
-    );
+    let control =
+        Arc::new(Control::start(Box::new(SqliteStore::in_memory().unwrap()), settings()).unwrap());
     let api = Api::new(control.clone());
     let mut k = Known::default();
     let (mut failed, mut ok) = (0, 0);
@@ -360,8 +409,16 @@ fn sequences_fail_often_enough_to_matter() {
             Op::CreateCluster(0),
             Op::RegisterTaskDefinition { bad: true },
             Op::RegisterTaskDefinition { bad: false },
-            Op::RunTask { subnet: 0, count: 11, public: true },
-            Op::RunTask { subnet: 0, count: 3, public: true },
+            Op::RunTask {
+                subnet: 0,
+                count: 11,
+                public: true,
+            },
+            Op::RunTask {
+                subnet: 0,
+                count: 3,
+                public: true,
+            },
             Op::PutAccountSetting { value: 2 },
         ];
         let (failed, ok) = run(&ops).await;

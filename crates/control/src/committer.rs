@@ -80,9 +80,7 @@ pub(crate) fn run(
                     continue;
                 }
                 Command::Probe { reply } => {
-                    let r = store
-                        .set_meta("probe", &crate::now().0.to_string())
-                        .map_err(|e| e.to_string());
+                    let r = store.probe().map_err(|e| e.to_string());
                     if r.is_ok() {
                         durable.send_modify(|d| d.failed = None);
                     }

@@ -195,7 +195,7 @@ impl Control {
         }
         if failed.is_none() {
             // A trial write: a store that cannot take one starts degraded.
-            if let Err(e) = store.set_meta("probe", &now.0.to_string()) {
+            if let Err(e) = store.probe() {
                 failed = Some(e.to_string());
             }
         }

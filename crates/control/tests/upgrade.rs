@@ -126,10 +126,15 @@ async fn release_0_1_0_data_directory_loads_with_every_record() {
     assert_eq!(checked, 3);
     // The store was upgraded in place and its files are private now.
     c.shutdown();
-    for f in ["tasknet.db"] {
-        let mode = std::fs::metadata(dir.join(f)).unwrap().permissions().mode();
-        assert_eq!(mode & 0o777, 0o600, "{f}");
-    }
+    let mode = std::fs::metadata(dir.join("tasknet.db"))
+        .unwrap()
+        .permissions()
+        .mode();
+    assert_eq!(
+        mode & 0o777,
+        0o600,
+        "the fixture's 0644 file is made private"
+    );
     // And it opens again as a current store, with the same content.
     let c = Control::open(&dir, settings()).expect("reopens after the upgrade");
     let n = c

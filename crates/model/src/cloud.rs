@@ -15,6 +15,9 @@ use crate::time::Millis;
 use crate::world::World;
 use std::collections::{BTreeMap, BTreeSet};
 
+/// A persisted row: (kind, scope, seq, body).
+type StoredRow = (String, String, u64, Vec<u8>);
+
 pub struct Cloud {
     default_account: String,
     accounts: BTreeMap<String, World>,
@@ -62,10 +65,10 @@ impl Cloud {
         default_account: &str,
         seed: u64,
         now: Millis,
-        rows: impl IntoIterator<Item = (String, String, u64, Vec<u8>)>,
+        rows: impl IntoIterator<Item = StoredRow>,
     ) -> Result<Self, String> {
         let mut rng = fastrand::Rng::with_seed(seed);
-        let mut by_account: BTreeMap<String, Vec<(String, String, u64, Vec<u8>)>> = BTreeMap::new();
+        let mut by_account: BTreeMap<String, Vec<StoredRow>> = BTreeMap::new();
         by_account.entry(default_account.to_string()).or_default();
         for (kind, scope, seq, body) in rows {
             let (account, region) = match scope.split_once(':') {

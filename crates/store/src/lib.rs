@@ -79,6 +79,10 @@ pub trait Store: Send {
     fn commit(&mut self, writes: &[Write]) -> Result<(), StoreError>;
     fn get_meta(&mut self, key: &str) -> Result<Option<String>, StoreError>;
     fn set_meta(&mut self, key: &str, value: &str) -> Result<(), StoreError>;
+    /// A trial write: does the store accept writes (again)?
+    fn probe(&mut self) -> Result<(), StoreError> {
+        self.set_meta("probe", "ok")
+    }
 }
 
 /// 3: an append-only log of record versions. 4: a task is two records, its
@@ -330,6 +334,9 @@ pub struct SqliteStore {
     /// The WAL file, and the size at which the writer checkpoints itself.
     wal: Option<(PathBuf, u64)>,
     commits: u64,
+    /// Opened read-only because the directory could not be written (a
+    /// full or read-only disk at start): `probe` opens it properly once it can.
+    read_only: Option<PathBuf>,
 }
 
 /// Folds the WAL back into the database on its own thread and connection,
@@ -507,6 +514,58 @@ impl SqliteStore {
     /// a new directory is made 0700 and the database files are 0600 (SQLite
     /// gives the WAL and shared-memory files the database file's mode).
     pub fn open(dir: &Path) -> Result<Self, StoreError> {
+        match Self::open_writable(dir) {
+            Ok(s) => Ok(s),
+            Err(e) => Self::open_read_only(dir).map_err(|_| e),
+        }
+    }
+
+    /// The state of a directory that cannot be written, as it was left by a
+    /// clean shutdown (no WAL content, which only a writable open can
+    /// recover): readable, not writable, until `probe` succeeds.
+    fn open_read_only(dir: &Path) -> Result<Self, StoreError> {
+        let path = dir.join("tasknet.db");
+        let wal = dir.join("tasknet.db-wal");
+        if std::fs::metadata(&wal).is_ok_and(|m| m.len() > 0) || !path.is_file() {
+            return Err(StoreError::Dir(
+                dir.display().to_string(),
+                std::io::Error::other("cannot be opened read-only"),
+            ));
+        }
+        // Immutable: SQLite takes no locks and creates no files.
+        let uri = format!("file:{}?immutable=1", path.display());
+        let conn = Connection::open_with_flags(
+            uri,
+            rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY | rusqlite::OpenFlags::SQLITE_OPEN_URI,
+        )?;
+        let version: Option<String> = conn
+            .query_row("SELECT value FROM meta WHERE key='schema'", [], |r| {
+                r.get(0)
+            })
+            .optional()?;
+        if version.and_then(|v| v.parse::<i64>().ok()) != Some(SCHEMA_VERSION) {
+            return Err(StoreError::Schema(path.display().to_string(), 0));
+        }
+        tracing::warn!(dir = %dir.display(), "the state directory cannot be written; serving it read-only");
+        Ok(SqliteStore {
+            conn,
+            index: Index {
+                next_v: 1,
+                next_epoch: 1,
+                ..Index::default()
+            },
+            last_pass: Arc::new(AtomicBool::new(false)),
+            gc_lag: GC_LAG,
+            epoch_len: EPOCH_LEN,
+            epoch_lag: EPOCH_LAG,
+            checkpointer: None,
+            wal: None,
+            commits: 0,
+            read_only: Some(dir.to_path_buf()),
+        })
+    }
+
+    fn open_writable(dir: &Path) -> Result<Self, StoreError> {
         let dir_err = |e| StoreError::Dir(dir.display().to_string(), e);
         private_dir(dir).map_err(dir_err)?;
         let path = dir.join("tasknet.db");
@@ -540,7 +599,7 @@ impl SqliteStore {
             })
             .optional()?;
         match version.and_then(|v| v.parse::<i64>().ok()) {
-            Some(v) if v > SCHEMA_VERSION || v < 5 => {
+            Some(v) if !(5..=SCHEMA_VERSION).contains(&v) => {
                 return Err(StoreError::Schema(name.to_string(), v))
             }
             Some(5) => upgrade_5_to_6(&mut conn)?,
@@ -566,6 +625,7 @@ impl SqliteStore {
             checkpointer: None,
             wal: None,
             commits: 0,
+            read_only: None,
         })
     }
 }
@@ -924,6 +984,16 @@ impl Store for SqliteStore {
                 r.get(0)
             })
             .optional()?)
+    }
+
+    fn probe(&mut self) -> Result<(), StoreError> {
+        if let Some(dir) = self.read_only.clone() {
+            let mut writable = Self::open_writable(&dir)?;
+            writable.load()?;
+            *self = writable;
+            tracing::info!(dir = %dir.display(), "the state directory can be written again");
+        }
+        self.set_meta("probe", "ok")
     }
 
     fn set_meta(&mut self, key: &str, value: &str) -> Result<(), StoreError> {
