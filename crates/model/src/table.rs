@@ -366,6 +366,127 @@ impl<T: Record> Table<T> {
     }
 }
 
+/// Something done to each table of a state, whatever its record type: the
+/// bookkeeping every table shares (drain, commit, rollback, load) is
+/// written once, and a state lists its tables once (`visit_tables`).
+pub trait TableVisitor {
+    fn visit<T: Record>(&mut self, t: &mut Table<T>);
+}
+
+/// The same, reading.
+pub trait TableReader {
+    fn read<T: Record>(&mut self, t: &Table<T>);
+}
+
+/// Move each table's pending changes into the vector (this commits them).
+pub struct Drain<'a>(pub &'a mut Vec<Change>);
+impl TableVisitor for Drain<'_> {
+    fn visit<T: Record>(&mut self, t: &mut Table<T>) {
+        t.drain_changes(self.0)
+    }
+}
+
+/// Keep each table's changes (they stay pending for the drain).
+pub struct Commit;
+impl TableVisitor for Commit {
+    fn visit<T: Record>(&mut self, t: &mut Table<T>) {
+        t.commit()
+    }
+}
+
+/// Undo each table's changes since the last commit.
+pub struct Rollback;
+impl TableVisitor for Rollback {
+    fn visit<T: Record>(&mut self, t: &mut Table<T>) {
+        t.rollback()
+    }
+}
+
+/// Fixed rows (`Record::FIXED_KIND`) by (kind, scope, seq), waiting for the
+/// records that join them.
+pub type FixedRows = std::collections::HashMap<(String, String, u64), Vec<u8>>;
+
+/// Load one stored row into the table of its kind, joining its fixed row.
+pub struct Load<'a> {
+    pub kind: &'a str,
+    pub scope: &'a str,
+    pub seq: u64,
+    pub body: &'a [u8],
+    pub fixed: &'a mut FixedRows,
+    /// Set once a table of the row's kind took it.
+    pub result: Option<Result<(), String>>,
+}
+
+impl Load<'_> {
+    fn load<T: Record>(&mut self, t: &mut Table<T>) -> Result<(), String> {
+        let mut rec: T = crate::codec::decode_versioned(self.body)?;
+        if let Some(kind) = T::FIXED_KIND {
+            let key = (kind.to_string(), self.scope.to_string(), self.seq);
+            let body = self
+                .fixed
+                .remove(&key)
+                .ok_or_else(|| format!("its {kind} row is missing"))?;
+            rec.attach_fixed(&body)
+                .map_err(|e| format!("its {kind} row: {e}"))?;
+        }
+        rec.after_load();
+        t.load(self.seq, rec);
+        Ok(())
+    }
+}
+
+impl TableVisitor for Load<'_> {
+    fn visit<T: Record>(&mut self, t: &mut Table<T>) {
+        if self.result.is_none() && self.kind == T::KIND {
+            self.result = Some(self.load(t));
+        }
+    }
+}
+
+/// Every record as hex, in creation order per table (see `Cloud::fingerprint`).
+pub struct Fingerprint<'a>(pub &'a mut String);
+impl TableReader for Fingerprint<'_> {
+    fn read<T: Record>(&mut self, t: &Table<T>) {
+        use std::fmt::Write;
+        for (seq, r) in t.iter_seq() {
+            let _ = writeln!(
+                self.0,
+                "{} {seq} {}",
+                T::KIND,
+                hex(&crate::codec::encode(r))
+            );
+            if let Some(f) = r.encode_fixed() {
+                let _ = writeln!(self.0, "  fixed {}", hex(&f));
+            }
+        }
+    }
+}
+
+fn hex(b: &[u8]) -> String {
+    use std::fmt::Write;
+    let mut s = String::with_capacity(b.len() * 2);
+    for x in b {
+        let _ = write!(s, "{x:02x}");
+    }
+    s
+}
+
+/// `visit_tables` and `read_tables` for a state from one list of its table
+/// fields: registering a record kind is adding its table to the list.
+#[macro_export]
+macro_rules! tables {
+    ($ty:ty { $($($field:ident).+),* $(,)? }) => {
+        impl $ty {
+            pub fn visit_tables(&mut self, v: &mut impl $crate::table::TableVisitor) {
+                $( v.visit(&mut self.$($field).+); )*
+            }
+            pub fn read_tables(&self, v: &mut impl $crate::table::TableReader) {
+                $( v.read(&self.$($field).+); )*
+            }
+        }
+    };
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -9,10 +9,10 @@ use crate::iam::Role;
 use crate::ipam::{Ipv6Ipam, PublicPool, SubnetIpam};
 use crate::net::Ipv4Cidr;
 use crate::regions::{self, RegionInfo};
-use crate::table::{Change, Record, Table};
+use crate::table::{Change, Commit, Drain, Fingerprint, FixedRows, Load, Record, Rollback, Table};
 use crate::time::Millis;
 use crate::undo::{UndoCell, UndoMap};
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
 pub struct World {
     pub account_id: String,
@@ -84,70 +84,20 @@ impl Region {
     }
 
     fn drain_changes(&mut self, out: &mut Vec<Change>) {
-        self.meta.drain_changes(out);
-        self.vpcs.drain_changes(out);
-        self.dhcp_options.drain_changes(out);
-        self.subnets.drain_changes(out);
-        self.internet_gateways.drain_changes(out);
-        self.egress_only_gateways.drain_changes(out);
-        self.addresses.drain_changes(out);
-        self.route_tables.drain_changes(out);
-        self.security_groups.drain_changes(out);
-        self.network_acls.drain_changes(out);
-        self.enis.drain_changes(out);
-        self.nat_gateways.drain_changes(out);
-        self.vpc_endpoints.drain_changes(out);
-        self.ecs.drain_changes(out);
+        self.visit_tables(&mut Drain(out));
         self.commit_derived();
     }
 
     /// Keep this transaction's changes (they stay pending for the drain).
     fn commit(&mut self) {
-        self.meta.commit();
-        self.vpcs.commit();
-        self.dhcp_options.commit();
-        self.subnets.commit();
-        self.internet_gateways.commit();
-        self.egress_only_gateways.commit();
-        self.addresses.commit();
-        self.route_tables.commit();
-        self.security_groups.commit();
-        self.network_acls.commit();
-        self.enis.commit();
-        self.nat_gateways.commit();
-        self.vpc_endpoints.commit();
-        self.ecs.commit();
+        self.visit_tables(&mut Commit);
         self.commit_derived();
     }
 
     fn fingerprint_into(&self, out: &mut String) {
         use std::fmt::Write;
-        fn table<T: Record>(out: &mut String, t: &Table<T>) {
-            for (seq, r) in t.iter_seq() {
-                let _ = writeln!(out, "{} {seq} {}", T::KIND, hex(&crate::codec::encode(r)));
-                if let Some(f) = r.encode_fixed() {
-                    let _ = writeln!(out, "  fixed {}", hex(&f));
-                }
-            }
-        }
         let _ = writeln!(out, "region {}", self.info.name);
-        table(out, &self.meta);
-        table(out, &self.vpcs);
-        table(out, &self.dhcp_options);
-        table(out, &self.subnets);
-        table(out, &self.internet_gateways);
-        table(out, &self.egress_only_gateways);
-        table(out, &self.addresses);
-        table(out, &self.route_tables);
-        table(out, &self.security_groups);
-        table(out, &self.network_acls);
-        table(out, &self.enis);
-        table(out, &self.nat_gateways);
-        table(out, &self.vpc_endpoints);
-        table(out, &self.ecs.clusters);
-        table(out, &self.ecs.task_definitions);
-        table(out, &self.ecs.settings);
-        table(out, &self.ecs.tasks);
+        self.read_tables(&mut Fingerprint(out));
         let _ = writeln!(
             out,
             "ipam {:?}\nipam6 {:?}\npublic {:?}",
@@ -169,20 +119,8 @@ impl Region {
 
     /// Undo every change since the last commit: records and derived state.
     fn rollback(&mut self) {
-        self.meta.rollback();
-        self.vpcs.rollback();
-        self.dhcp_options.rollback();
-        self.subnets.rollback();
-        self.internet_gateways.rollback();
-        self.egress_only_gateways.rollback();
-        self.addresses.rollback();
-        self.route_tables.rollback();
-        self.security_groups.rollback();
-        self.network_acls.rollback();
-        self.enis.rollback();
-        self.nat_gateways.rollback();
-        self.vpc_endpoints.rollback();
-        self.ecs.rollback();
+        self.visit_tables(&mut Rollback);
+        self.ecs.rollback_derived();
         self.ipam.rollback();
         self.ipam6.rollback();
         self.public_pool.rollback();
@@ -251,22 +189,18 @@ impl Region {
     }
 }
 
-/// Bytes as hex, for fingerprints.
-fn hex(b: &[u8]) -> String {
-    use std::fmt::Write;
-    let mut s = String::with_capacity(b.len() * 2);
-    for x in b {
-        let _ = write!(s, "{x:02x}");
-    }
-    s
-}
+// Every table of a Region and of the account, in the order their changes
+// go to the store: registering a record kind is adding its table here.
+crate::tables!(Region {
+    meta, vpcs, dhcp_options, subnets, internet_gateways, egress_only_gateways,
+    addresses, route_tables, security_groups, network_acls, enis, nat_gateways,
+    vpc_endpoints, ecs.clusters, ecs.task_definitions, ecs.settings, ecs.tasks,
+});
+crate::tables!(World { roles });
 
 /// The kinds of every record's fixed row (`Record::FIXED_KIND`), loaded
 /// before the records that join them.
 const FIXED_KINDS: [Option<&str>; 1] = [<crate::ecs::types::Task as Record>::FIXED_KIND];
-
-/// Fixed rows by (kind, region, seq), waiting for their records.
-type FixedRows = HashMap<(String, String, u64), Vec<u8>>;
 
 impl World {
     /// A fresh account: every Region with its default VPC and friends.
@@ -335,59 +269,20 @@ impl World {
         body: &[u8],
         fixed: &mut FixedRows,
     ) -> Result<(), String> {
-        fn put<T: Record>(t: &mut Table<T>, seq: u64, rec: T) {
-            t.load(seq, rec)
+        let mut load = Load {
+            kind,
+            scope: region,
+            seq,
+            body,
+            fixed,
+            result: None,
+        };
+        match self.regions.get_mut(region) {
+            Some(r) => r.visit_tables(&mut load),
+            None => self.visit_tables(&mut load),
         }
-        fn join<T: Record>(
-            rec: &mut T,
-            region: &str,
-            seq: u64,
-            fixed: &mut FixedRows,
-        ) -> Result<(), String> {
-            let Some(kind) = T::FIXED_KIND else {
-                return Ok(());
-            };
-            let body = fixed
-                .remove(&(kind.to_string(), region.to_string(), seq))
-                .ok_or_else(|| format!("its {kind} row is missing"))?;
-            rec.attach_fixed(&body)
-                .map_err(|e| format!("its {kind} row: {e}"))
-        }
-        macro_rules! regional {
-            ($($kind:literal => $($field:ident).+),* $(,)?) => {
-                match kind {
-                    $($kind => {
-                        let mut rec = crate::codec::decode_versioned(body)?;
-                        join(&mut rec, region, seq, fixed)?;
-                        Record::after_load(&mut rec);
-                        let region = self.region_for_record(&rec)?;
-                        put(&mut region.$($field).+, seq, rec);
-                        return Ok(());
-                    })*
-                    _ => {}
-                }
-            };
-        }
-        regional!(
-            "region" => meta, "vpc" => vpcs, "subnet" => subnets, "igw" => internet_gateways,
-            "eigw" => egress_only_gateways, "eip" => addresses, "nat" => nat_gateways,
-            "rtb" => route_tables, "sg" => security_groups, "acl" => network_acls,
-            "dopt" => dhcp_options, "vpce" => vpc_endpoints, "eni" => enis,
-            "ecs-cluster" => ecs.clusters, "ecs-taskdef" => ecs.task_definitions,
-            "ecs-task" => ecs.tasks, "ecs-setting" => ecs.settings,
-        );
-        if kind == "role" {
-            let rec: Role = crate::codec::decode_versioned(body)?;
-            self.roles.load(seq, rec);
-            return Ok(());
-        }
-        Err(format!("unknown record kind {kind}"))
-    }
-
-    fn region_for_record<T: Record>(&mut self, rec: &T) -> Result<&mut Region, String> {
-        self.regions
-            .get_mut(rec.region())
-            .ok_or_else(|| format!("unknown region {}", rec.region()))
+        load.result
+            .unwrap_or_else(|| Err(format!("unknown record kind {kind} in scope {region:?}")))
     }
 
     pub fn region(&self, name: &str) -> Result<&Region, ApiError> {
@@ -421,7 +316,7 @@ impl World {
     }
 
     pub fn drain_changes_into(&mut self, out: &mut Vec<Change>) {
-        self.roles.drain_changes(out);
+        self.visit_tables(&mut Drain(out));
         for name in std::mem::take(&mut self.touched) {
             if let Some(r) = self.regions.get_mut(name) {
                 r.drain_changes(out);
@@ -432,7 +327,7 @@ impl World {
     /// Undo every change since the last commit (a failed request). Changes
     /// committed but not yet drained stay, to be drained.
     pub fn rollback(&mut self) {
-        self.roles.rollback();
+        self.visit_tables(&mut Rollback);
         for name in &self.touched {
             if let Some(r) = self.regions.get_mut(name) {
                 r.rollback();
@@ -443,10 +338,7 @@ impl World {
     /// Every record, in creation order per table, and all derived state, as
     /// text: equal for equal worlds (see `Cloud::fingerprint`).
     pub fn fingerprint_into(&self, out: &mut String) {
-        use std::fmt::Write;
-        for (seq, r) in self.roles.iter_seq() {
-            let _ = writeln!(out, "role {seq} {}", hex(&crate::codec::encode(r)));
-        }
+        self.read_tables(&mut Fingerprint(out));
         for r in self.regions.values() {
             r.fingerprint_into(out);
         }

@@ -10,7 +10,7 @@ pub mod task;
 pub mod taskdef;
 pub mod types;
 
-use crate::table::{Change, Table};
+use crate::table::Table;
 use crate::time::Millis;
 use crate::undo::{UndoMap, UndoSet};
 use types::*;
@@ -78,21 +78,6 @@ pub struct EcsState {
 }
 
 impl EcsState {
-    pub(crate) fn drain_changes(&mut self, out: &mut Vec<Change>) {
-        self.clusters.drain_changes(out);
-        self.task_definitions.drain_changes(out);
-        self.settings.drain_changes(out);
-        self.tasks.drain_changes(out);
-    }
-
-    pub(crate) fn commit(&mut self) {
-        self.clusters.commit();
-        self.task_definitions.commit();
-        self.settings.commit();
-        self.tasks.commit();
-        self.commit_derived();
-    }
-
     pub(crate) fn fingerprint_into(&self, out: &mut String) {
         use std::fmt::Write;
         let _ = writeln!(
@@ -112,12 +97,8 @@ impl EcsState {
         self.placement.commit();
     }
 
-    /// Undo every change since the last commit (see `crate::undo`).
-    pub(crate) fn rollback(&mut self) {
-        self.clusters.rollback();
-        self.task_definitions.rollback();
-        self.settings.rollback();
-        self.tasks.rollback();
+    /// Undo the derived state's changes since the last commit (see `crate::undo`).
+    pub(crate) fn rollback_derived(&mut self) {
         self.schedule.rollback();
         self.revisions.rollback();
         self.client_tokens.rollback();
