@@ -590,6 +590,45 @@ impl Region {
     }
 }
 
+impl Region {
+    /// The source traffic from an existing ENI starts from (a task's, a load
+    /// balancer node's, a user's).
+    pub fn eni_source(&self, eni_id: &str) -> Option<Source<'_>> {
+        let eni = self.enis.get(eni_id)?;
+        let subnet = self.subnets.get(&eni.subnet_id)?;
+        let vpc = self.vpcs.get(&subnet.vpc_id)?;
+        let public_ipv4 = eni
+            .private_ips
+            .iter()
+            .find(|p| p.primary)
+            .and_then(|p| p.association.as_ref())
+            .map(|a| a.public_ip);
+        Some(Source {
+            region: self,
+            vpc,
+            subnet,
+            groups: eni.groups.clone(),
+            ipv4: eni.primary_ip(),
+            ipv6: eni.ipv6_addresses.first().copied(),
+            public_ipv4,
+            ipv6_only: subnet.ipv6_native,
+        })
+    }
+
+    /// Any flow from an ENI to an address, hop by hop (N71, N72): what a
+    /// load balancer's health check, a task talking to another task, or a
+    /// packet of the data plane meets. `None` if the ENI is gone.
+    pub fn trace_flow(
+        &self,
+        eni_id: &str,
+        to: std::net::IpAddr,
+        flow: path::Flow,
+        detail: Detail,
+    ) -> Option<path::PathResult> {
+        Some(path::trace_to(&self.eni_source(eni_id)?, to, flow, detail))
+    }
+}
+
 #[cfg(test)]
 mod tests;
 

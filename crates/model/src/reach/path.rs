@@ -1,9 +1,14 @@
-//! The path from a task ENI to one destination over TCP 443 (N40): DNS
-//! (Route 53 Resolver, interface endpoint private DNS, DNS64), the task's
-//! security-group egress, the subnet's network ACL in both directions (stateless),
-//! the route table (longest prefix: local, internet gateway, egress-only
-//! gateway, NAT gateway with its own subnet and ACL, gateway endpoints via
-//! prefix lists), and at an interface endpoint its security groups and ACL.
+//! The path of one flow from an ENI (N40, N71, N72): to a named service over
+//! TCP 443 (`trace`: DNS through the Route 53 Resolver, interface endpoint
+//! private DNS or DNS64 first), or to an address over any protocol and port
+//! (`trace_to`: another ENI of the VPC, the internet). On the way: the
+//! source's security-group egress, the subnet's network ACL in both
+//! directions (stateless), the route table (longest prefix: local, internet
+//! gateway, egress-only gateway, NAT gateway with its own subnet and ACL,
+//! gateway endpoints via prefix lists), and at a destination ENI of the VPC
+//! its subnet's ACL and its security groups' ingress. The load balancer's
+//! health checks, task-to-task traffic and the data plane's packets are the
+//! same decisions.
 
 use super::endpoints::Destination;
 use crate::ec2::types::*;
@@ -98,7 +103,76 @@ impl Trail {
     }
 }
 
-const PORT: i32 = 443;
+/// An IP protocol a flow uses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Protocol {
+    Tcp,
+    Udp,
+    /// ICMP, or ICMPv6 for IPv6 addresses.
+    Icmp,
+}
+
+/// A flow's protocol and destination port (for ICMP, the message type).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Flow {
+    pub protocol: Protocol,
+    pub port: i32,
+}
+
+impl Flow {
+    /// What a task's platform traffic to AWS services is (N40).
+    pub const HTTPS: Flow = Flow {
+        protocol: Protocol::Tcp,
+        port: 443,
+    };
+
+    pub fn tcp(port: i32) -> Flow {
+        Flow {
+            protocol: Protocol::Tcp,
+            port,
+        }
+    }
+
+    /// `TCP`, `UDP`, `ICMP`.
+    pub fn name(&self) -> &'static str {
+        match self.protocol {
+            Protocol::Tcp => "TCP",
+            Protocol::Udp => "UDP",
+            Protocol::Icmp => "ICMP",
+        }
+    }
+
+    /// `TCP 443`, `ICMP` (as in a hop's note).
+    fn describe(&self) -> String {
+        match self.protocol {
+            Protocol::Icmp => "ICMP".into(),
+            _ => format!("{} {}", self.name(), self.port),
+        }
+    }
+
+    /// Does a rule's protocol (`-1`, a name or a number) cover this flow?
+    fn protocol_matches(&self, p: &str, v6: bool) -> bool {
+        match (self.protocol, p) {
+            (_, "-1") => true,
+            (Protocol::Tcp, "tcp" | "6") => true,
+            (Protocol::Udp, "udp" | "17") => true,
+            (Protocol::Icmp, "icmp" | "1") => !v6,
+            (Protocol::Icmp, "icmpv6" | "58") => v6,
+            _ => false,
+        }
+    }
+
+    /// The reply's "ports" through a stateless ACL: the source's ephemeral
+    /// range for TCP and UDP, the echo reply type for ICMP.
+    fn reply_ports(&self) -> &'static [i32] {
+        match self.protocol {
+            Protocol::Icmp => &[0],
+            _ => &EPHEMERAL,
+        }
+    }
+}
+
 /// Return traffic reaches the task's ephemeral ports; Linux picks them from
 /// 32768–60999, so an ACL must admit both ends of that range.
 const EPHEMERAL: [i32; 2] = [32768, 60999];
@@ -125,23 +199,25 @@ fn in_prefix_list(r: &Region, pl: &str, ip: IpAddr) -> bool {
         .unwrap_or(false)
 }
 
-fn proto_matches_tcp(p: &str) -> bool {
-    p == "-1" || p == "tcp" || p == "6"
-}
-
-/// Does a security-group rule admit TCP `port` with `peer` (an address, or an
+/// Does a security-group rule admit the flow with `peer` (an address, or an
 /// ENI carrying `peer_groups`)?
 fn sg_rule_admits(
     r: &Region,
     rule: &SgRule,
     peer: IpAddr,
     peer_groups: &[String],
-    port: i32,
+    flow: Flow,
 ) -> bool {
-    if !proto_matches_tcp(&rule.protocol) {
+    if !flow.protocol_matches(&rule.protocol, peer.is_ipv6()) {
         return false;
     }
-    if rule.protocol != "-1" && (port < rule.from_port || port > rule.to_port) {
+    let ports_ok = match flow.protocol {
+        _ if rule.protocol == "-1" => true,
+        // ICMP rules carry the type in FromPort (-1: every type).
+        Protocol::Icmp => rule.from_port == -1 || rule.from_port == flow.port,
+        _ => flow.port >= rule.from_port && flow.port <= rule.to_port,
+    };
+    if !ports_ok {
         return false;
     }
     match &rule.peer {
@@ -159,7 +235,7 @@ fn groups_admit(
     egress: bool,
     peer: IpAddr,
     peer_groups: &[String],
-    port: i32,
+    flow: Flow,
 ) -> Option<(String, String)> {
     for g in groups {
         let Some(sg) = r.security_groups.get(g) else {
@@ -168,7 +244,7 @@ fn groups_admit(
         if let Some(rule) = sg
             .rules
             .iter()
-            .find(|x| x.egress == egress && sg_rule_admits(r, x, peer, peer_groups, port))
+            .find(|x| x.egress == egress && sg_rule_admits(r, x, peer, peer_groups, flow))
         {
             return Some((g.clone(), rule.id.clone()));
         }
@@ -176,8 +252,16 @@ fn groups_admit(
     None
 }
 
-/// A network ACL's decision for TCP `port` with `peer`: (allowed, rule number).
-pub fn nacl_decision(acl: &NetworkAcl, egress: bool, peer: IpAddr, port: i32) -> (bool, i32) {
+/// A network ACL's decision for a packet of `protocol` to `port` (ICMP: of
+/// that type) with `peer`: (allowed, rule number; 0 for the final `*` deny).
+pub fn nacl_decision(
+    acl: &NetworkAcl,
+    egress: bool,
+    peer: IpAddr,
+    protocol: Protocol,
+    port: i32,
+) -> (bool, i32) {
+    let flow = Flow { protocol, port };
     let mut entries: Vec<&NaclEntry> = acl.entries.iter().filter(|e| e.egress == egress).collect();
     entries.sort_by_key(|e| e.rule_number);
     for e in entries {
@@ -186,13 +270,24 @@ pub fn nacl_decision(acl: &NetworkAcl, egress: bool, peer: IpAddr, port: i32) ->
             (_, Some(c)) => ip_in_v6(c, peer),
             _ => false,
         };
-        if !fam || !(e.protocol == "-1" || e.protocol == "6") {
+        if !fam || !flow.protocol_matches(&e.protocol, peer.is_ipv6()) {
             continue;
         }
-        if e.protocol == "6" {
-            if let Some((f, t)) = e.port_range {
-                if port < f || port > t {
-                    continue;
+        if e.protocol != "-1" {
+            match protocol {
+                Protocol::Icmp => {
+                    if let Some((t, _)) = e.icmp {
+                        if t != -1 && t != port {
+                            continue;
+                        }
+                    }
+                }
+                _ => {
+                    if let Some((f, t)) = e.port_range {
+                        if port < f || port > t {
+                            continue;
+                        }
+                    }
                 }
             }
         }
@@ -202,11 +297,13 @@ pub fn nacl_decision(acl: &NetworkAcl, egress: bool, peer: IpAddr, port: i32) ->
 }
 
 /// Check a subnet's ACL for one direction; `Err` is the blocked hop.
+#[allow(clippy::too_many_arguments)]
 fn acl_check(
     r: &Region,
     subnet: &str,
     egress: bool,
     peer: IpAddr,
+    protocol: Protocol,
     ports: &[i32],
     what: &str,
     trail: &mut Trail,
@@ -220,8 +317,9 @@ fn acl_check(
         trail.hop(|| hop(step, subnet, "no network ACL"));
         return Ok(());
     };
+    let flow = |port| Flow { protocol, port };
     for p in ports {
-        let (ok, rule) = nacl_decision(acl, egress, peer, *p);
+        let (ok, rule) = nacl_decision(acl, egress, peer, protocol, *p);
         if !ok {
             return Err(trail.block(|| {
                 let dir = if egress { "outbound" } else { "inbound" };
@@ -230,12 +328,20 @@ fn acl_check(
                 } else {
                     format!("rule {rule}")
                 };
+                let what_port = match protocol {
+                    Protocol::Icmp => "ICMP".to_string(),
+                    _ => format!("{} port {p}", flow(*p).name()),
+                };
+                let range = match (protocol, ports.len()) {
+                    (Protocol::Icmp, _) => "ICMP".to_string(),
+                    (_, n) if n > 1 => format!("{} 32768-60999", flow(*p).name()),
+                    _ => flow(*p).describe(),
+                };
                 Blocked {
-                    hop: hop(step, &acl.id, format!("{what}: {dir} TCP port {p} with {peer} is denied ({rule_s})")),
+                    hop: hop(step, &acl.id, format!("{what}: {dir} {what_port} with {peer} is denied ({rule_s})")),
                     fix: format!(
-                        "Add an {dir} allow entry to network ACL {} for TCP {} {} {peer} numbered below {}.",
+                        "Add an {dir} allow entry to network ACL {} for {range} {} {peer} numbered below {}.",
                         acl.id,
-                        if ports.len() > 1 { "32768-60999" } else { "443" },
                         if egress { "to" } else { "from" },
                         if rule == 0 { 32767 } else { rule }
                     ),
@@ -426,17 +532,129 @@ pub fn trace(src: &Source, dest: &Destination, detail: Detail) -> PathResult {
             });
         }
     };
+    let to = Target {
+        label: dest.host.clone(),
+        dest: Some(dest),
+        eni: endpoint_eni,
+        who: "task",
+    };
+    onward(src, addr, source_ip, &to, Flow::HTTPS, trail)
+}
+
+/// What a flow goes to: a named service (`dest`) or a bare address, and the
+/// ENI of the VPC that answers there, if one does.
+struct Target<'a> {
+    /// The name or address, for notes.
+    label: String,
+    dest: Option<&'a Destination>,
+    eni: Option<&'a NetworkInterface>,
+    /// What the source is called in notes ("task", "source").
+    who: &'static str,
+}
+
+/// The ENI of `vpc` holding `addr`, if any.
+fn eni_at<'a>(r: &'a Region, vpc: &str, addr: IpAddr) -> Option<&'a NetworkInterface> {
+    r.enis.iter().find(|e| {
+        e.vpc_id == vpc
+            && match addr {
+                IpAddr::V4(v) => e.private_ips.iter().any(|p| p.ip == v),
+                IpAddr::V6(v) => e.ipv6_addresses.contains(&v),
+            }
+    })
+}
+
+/// Trace a flow from the source to an address (no name resolution): another
+/// ENI of the VPC (a task, an endpoint, a load balancer node), or a place
+/// beyond the VPC's gateways.
+pub fn trace_to(src: &Source, addr: IpAddr, flow: Flow, detail: Detail) -> PathResult {
+    let trail = Trail {
+        detail,
+        hops: Vec::new(),
+    };
+    let source_ip: IpAddr =
+        match (addr, src.ipv4, src.ipv6) {
+            (IpAddr::V6(_), _, Some(v6)) => IpAddr::V6(v6),
+            (IpAddr::V4(_), Some(v4), _) => IpAddr::V4(v4),
+            _ => return trail.blocked(addr, || Blocked {
+                hop: hop(
+                    "network-interface",
+                    &src.subnet.id,
+                    format!(
+                        "the source has no {} address",
+                        if addr.is_ipv6() { "IPv6" } else { "IPv4" }
+                    ),
+                ),
+                fix:
+                    "Give the source an address of the destination's family (a dual-stack subnet)."
+                        .into(),
+            }),
+        };
+    let to = Target {
+        label: addr.to_string(),
+        dest: None,
+        eni: eni_at(src.region, &src.vpc.id, addr),
+        who: "source",
+    };
+    onward(src, addr, source_ip, &to, flow, trail)
+}
+
+/// The `--ip-permissions` of a rule admitting the flow to or from `cidr`.
+fn permission(flow: Flow, cidr: &str) -> String {
+    let ranges = if cidr.contains(':') {
+        format!("Ipv6Ranges=[{{CidrIpv6={cidr}}}]")
+    } else {
+        format!("IpRanges=[{{CidrIp={cidr}}}]")
+    };
+    match flow.protocol {
+        Protocol::Icmp => format!(
+            "IpProtocol={},FromPort=-1,ToPort=-1,{ranges}",
+            if cidr.contains(':') { "icmpv6" } else { "icmp" }
+        ),
+        p => format!(
+            "IpProtocol={},FromPort={},ToPort={},{ranges}",
+            if p == Protocol::Udp { "udp" } else { "tcp" },
+            flow.port,
+            flow.port
+        ),
+    }
+}
+
+/// From the source's security groups on: egress, the route, and what the
+/// route leads to.
+fn onward(
+    src: &Source,
+    addr: IpAddr,
+    source_ip: IpAddr,
+    to: &Target,
+    flow: Flow,
+    mut trail: Trail,
+) -> PathResult {
+    let r = src.region;
+    let what = flow.describe();
+    let who = to.who;
     // Security-group egress (stateful: replies need no rule).
-    let peer_groups: Vec<String> = endpoint_eni.map(|e| e.groups.clone()).unwrap_or_default();
-    match groups_admit(r, &src.groups, true, addr, &peer_groups, PORT) {
-        Some((g, rule)) => trail.hop(|| hop("security-group-egress", g, format!("rule {rule} allows TCP 443 to {addr}"))),
+    let peer_groups: Vec<String> = to.eni.map(|e| e.groups.clone()).unwrap_or_default();
+    match groups_admit(r, &src.groups, true, addr, &peer_groups, flow) {
+        Some((g, rule)) => trail.hop(|| {
+            hop(
+                "security-group-egress",
+                g,
+                format!("rule {rule} allows {what} to {addr}"),
+            )
+        }),
         None => {
             return trail.blocked(addr, || Blocked {
-                hop: hop("security-group-egress", src.groups.join(","), format!("no egress rule of the task's security groups allows TCP 443 to {addr}")),
+                hop: hop(
+                    "security-group-egress",
+                    src.groups.join(","),
+                    format!(
+                        "no egress rule of the {who}'s security groups allows {what} to {addr}"
+                    ),
+                ),
                 fix: format!(
-                    "aws ec2 authorize-security-group-egress --group-id {} --ip-permissions IpProtocol=tcp,FromPort=443,ToPort=443,{}",
+                    "aws ec2 authorize-security-group-egress --group-id {} --ip-permissions {}",
                     src.groups.first().cloned().unwrap_or_default(),
-                    if addr.is_ipv6() { "Ipv6Ranges=[{CidrIpv6=::/0}]" } else { "IpRanges=[{CidrIp=0.0.0.0/0}]" }
+                    permission(flow, if addr.is_ipv6() { "::/0" } else { "0.0.0.0/0" })
                 ),
             })
         }
@@ -452,7 +670,7 @@ pub fn trace(src: &Source, dest: &Destination, detail: Detail) -> PathResult {
     let Some(route) = route else {
         return trail.blocked(addr, || Blocked {
             hop: hop("route", &rt.id, format!("no route to {addr}")),
-            fix: no_route_fix(src, dest, rt),
+            fix: no_route_fix(src, to.dest, rt),
         });
     };
     if r.route_state(rt, route) != "active" {
@@ -494,87 +712,21 @@ pub fn trace(src: &Source, dest: &Destination, detail: Detail) -> PathResult {
             ),
         });
     }
+    let subnet_label = format!("{who} subnet");
     match &route.target {
-        RouteTarget::Local => {
-            // Inside the VPC: an interface endpoint's ENI.
-            let Some(eni) = endpoint_eni else {
-                return trail.blocked(addr, || Blocked {
-                    hop: hop(
-                        "route",
-                        &rt.id,
-                        format!("{addr} is inside the VPC but no endpoint answers there"),
-                    ),
-                    fix: "Route the destination out of the VPC.".into(),
-                });
-            };
-            let crosses = eni.subnet_id != src.subnet.id;
-            if crosses {
-                for (sub, egress, peer, what) in [
-                    (&src.subnet.id, true, addr, "task subnet to endpoint"),
-                    (
-                        &eni.subnet_id,
-                        false,
-                        source_ip,
-                        "endpoint subnet from task",
-                    ),
-                ] {
-                    match acl_check(r, sub, egress, peer, &[PORT], what, &mut trail) {
-                        Ok(()) => {}
-                        Err(b) => return trail.end(addr, Some(b)),
-                    }
-                }
-            }
-            match groups_admit(r, &eni.groups, false, source_ip, &src.groups, PORT) {
-                Some((g, rule)) => trail.hop(|| {
-                    hop(
-                        "endpoint-security-group",
-                        g,
-                        format!("rule {rule} admits TCP 443 from {source_ip}"),
-                    )
-                }),
-                None => {
-                    let ep = match &eni.owner {
-                        EniOwner::VpcEndpoint(id) => id.clone(),
-                        _ => eni.id.clone(),
-                    };
-                    return trail.blocked(addr, || Blocked {
-                        hop: hop("endpoint-security-group", eni.groups.join(","), format!("the security groups of {ep} do not admit TCP 443 from {source_ip}")),
-                        fix: format!(
-                            "aws ec2 authorize-security-group-ingress --group-id {} --protocol tcp --port 443 --cidr {}",
-                            eni.groups.first().cloned().unwrap_or_default(),
-                            vpc_cidr_of(src)
-                        ),
-                    });
-                }
-            }
-            if crosses {
-                for (sub, egress, peer, what) in [
-                    (&eni.subnet_id, true, source_ip, "endpoint subnet reply"),
-                    (&src.subnet.id, false, addr, "reply to task subnet"),
-                ] {
-                    match acl_check(r, sub, egress, peer, &EPHEMERAL, what, &mut trail) {
-                        Ok(()) => {}
-                        Err(b) => return trail.end(addr, Some(b)),
-                    }
-                }
-            }
-            trail.hop(|| {
-                hop(
-                    "endpoint",
-                    eni.id.clone(),
-                    format!("{} answers on {addr}", dest.host),
-                )
-            });
-            return trail.end(addr, None);
-        }
+        RouteTarget::Local => return local(src, addr, source_ip, to, flow, trail),
         RouteTarget::InternetGateway(g) => {
             if addr.is_ipv4() && src.public_ipv4.is_none() {
                 return trail.blocked(addr, || Blocked {
-                    hop: hop("internet-gateway", g, "the task has no public IPv4 address, so the internet gateway drops its traffic"),
-                    fix: "Run the task with assignPublicIp=ENABLED, or route 0.0.0.0/0 to a NAT gateway in a public subnet.".into(),
+                    hop: hop("internet-gateway", g, format!("the {who} has no public IPv4 address, so the internet gateway drops its traffic")),
+                    fix: if who == "task" {
+                        "Run the task with assignPublicIp=ENABLED, or route 0.0.0.0/0 to a NAT gateway in a public subnet.".into()
+                    } else {
+                        "Give the source a public IPv4 address (an Elastic IP), or route 0.0.0.0/0 to a NAT gateway in a public subnet.".into()
+                    },
                 });
             }
-            if let Err(b) = acl_pair(r, &src.subnet.id, addr, "task subnet", &mut trail) {
+            if let Err(b) = acl_pair(r, &src.subnet.id, addr, flow, &subnet_label, &mut trail) {
                 return trail.end(addr, Some(b));
             }
             let via = match src.public_ipv4 {
@@ -588,7 +740,7 @@ pub fn trace(src: &Source, dest: &Destination, detail: Detail) -> PathResult {
             trail.hop(|| hop("internet-gateway", g, format!("to the internet {via}")));
         }
         RouteTarget::EgressOnlyInternetGateway(g) => {
-            if let Err(b) = acl_pair(r, &src.subnet.id, addr, "task subnet", &mut trail) {
+            if let Err(b) = acl_pair(r, &src.subnet.id, addr, flow, &subnet_label, &mut trail) {
                 return trail.end(addr, Some(b));
             }
             trail.hop(|| {
@@ -600,7 +752,7 @@ pub fn trace(src: &Source, dest: &Destination, detail: Detail) -> PathResult {
             });
         }
         RouteTarget::NatGateway(n) => {
-            if let Err(b) = acl_pair(r, &src.subnet.id, addr, "task subnet", &mut trail) {
+            if let Err(b) = acl_pair(r, &src.subnet.id, addr, flow, &subnet_label, &mut trail) {
                 return trail.end(addr, Some(b));
             }
             let Some(nat) = r.nat_gateways.get(n) else {
@@ -620,17 +772,20 @@ pub fn trace(src: &Source, dest: &Destination, detail: Detail) -> PathResult {
                 });
             }
             let nat_ip = nat.private_ip.map(IpAddr::V4).unwrap_or(source_ip);
-            // Task → NAT crosses into the NAT's subnet; NAT → internet leaves it.
+            // Source → NAT crosses into the NAT's subnet; NAT → internet leaves it.
             if nat.subnet_id != src.subnet.id {
+                let from = format!("NAT subnet from {who}");
+                let reply = format!("NAT subnet reply to {who}");
                 for (egress, ports, what) in [
-                    (false, &[PORT][..], "NAT subnet from task"),
-                    (true, &EPHEMERAL[..], "NAT subnet reply to task"),
+                    (false, &[flow.port][..], from.as_str()),
+                    (true, flow.reply_ports(), reply.as_str()),
                 ] {
                     match acl_check(
                         r,
                         &nat.subnet_id,
                         egress,
                         source_ip,
+                        flow.protocol,
                         ports,
                         what,
                         &mut trail,
@@ -661,7 +816,7 @@ pub fn trace(src: &Source, dest: &Destination, detail: Detail) -> PathResult {
                     fix: format!("Create the NAT gateway in a public subnet, or route 0.0.0.0/0 of {}'s route table to the VPC's internet gateway.", nat.subnet_id),
                 });
             };
-            if let Err(b) = acl_pair(r, &nat.subnet_id, out_addr, "NAT subnet", &mut trail) {
+            if let Err(b) = acl_pair(r, &nat.subnet_id, out_addr, flow, "NAT subnet", &mut trail) {
                 return trail.end(addr, Some(b));
             }
             let v64 = if out_addr != addr { " (NAT64)" } else { "" };
@@ -682,14 +837,14 @@ pub fn trace(src: &Source, dest: &Destination, detail: Detail) -> PathResult {
         RouteTarget::VpcEndpoint(v) => {
             let ep = r.vpc_endpoints.get(v);
             if ep.is_some_and(|e| e.endpoint_type == "Gateway") {
-                if let Err(b) = acl_pair(r, &src.subnet.id, addr, "task subnet", &mut trail) {
+                if let Err(b) = acl_pair(r, &src.subnet.id, addr, flow, &subnet_label, &mut trail) {
                     return trail.end(addr, Some(b));
                 }
                 trail.hop(|| {
                     hop(
                         "gateway-endpoint",
                         v,
-                        format!("{} reached privately", dest.host),
+                        format!("{} reached privately", to.label),
                     )
                 });
             } else {
@@ -714,7 +869,165 @@ pub fn trace(src: &Source, dest: &Destination, detail: Detail) -> PathResult {
             });
         }
     }
-    trail.hop(|| hop("service", dest.host.clone(), format!("{addr}:443")));
+    match to.dest {
+        Some(d) => trail.hop(|| hop("service", d.host.clone(), format!("{addr}:443"))),
+        None => trail.hop(|| hop("destination", addr.to_string(), what.clone())),
+    }
+    trail.end(addr, None)
+}
+
+/// A flow that stays in the VPC: the ENI at the address, its subnet's ACL
+/// (when the subnets differ) and its security groups' ingress, and the
+/// reply back through both ACLs.
+fn local(
+    src: &Source,
+    addr: IpAddr,
+    source_ip: IpAddr,
+    to: &Target,
+    flow: Flow,
+    mut trail: Trail,
+) -> PathResult {
+    let r = src.region;
+    let Some(eni) = to.eni else {
+        let rt = r
+            .route_table_for_subnet(&src.subnet.id)
+            .map(|t| t.id.clone())
+            .unwrap_or_default();
+        return trail.blocked(addr, || match to.dest {
+            Some(_) => Blocked {
+                hop: hop(
+                    "route",
+                    &rt,
+                    format!("{addr} is inside the VPC but no endpoint answers there"),
+                ),
+                fix: "Route the destination out of the VPC.".into(),
+            },
+            None => Blocked {
+                hop: hop(
+                    "network-interface",
+                    &src.vpc.id,
+                    format!(
+                        "no network interface of {} has the address {addr}",
+                        src.vpc.id
+                    ),
+                ),
+                fix: format!(
+                    "Use the private address of a running task or network interface of {}.",
+                    src.vpc.id
+                ),
+            },
+        });
+    };
+    let endpoint = match &eni.owner {
+        EniOwner::VpcEndpoint(id) if to.dest.is_some() => Some(id.clone()),
+        _ => None,
+    };
+    let who = to.who;
+    let what = flow.describe();
+    let crosses = eni.subnet_id != src.subnet.id;
+    let (forward_out, forward_in, reply_out, reply_in) = match &endpoint {
+        Some(_) => (
+            "task subnet to endpoint".to_string(),
+            "endpoint subnet from task".to_string(),
+            "endpoint subnet reply".to_string(),
+            "reply to task subnet".to_string(),
+        ),
+        None => (
+            format!("{who} subnet to {}", eni.id),
+            format!("{} subnet from {who}", eni.id),
+            format!("{} subnet reply", eni.id),
+            format!("reply to {who} subnet"),
+        ),
+    };
+    if crosses {
+        for (sub, egress, peer, label) in [
+            (&src.subnet.id, true, addr, forward_out.as_str()),
+            (&eni.subnet_id, false, source_ip, forward_in.as_str()),
+        ] {
+            if let Err(b) = acl_check(
+                r,
+                sub,
+                egress,
+                peer,
+                flow.protocol,
+                &[flow.port],
+                label,
+                &mut trail,
+            ) {
+                return trail.end(addr, Some(b));
+            }
+        }
+    }
+    // NAT gateways have no security groups.
+    let guarded = !matches!(eni.owner, EniOwner::NatGateway(_));
+    if guarded {
+        let step = if endpoint.is_some() {
+            "endpoint-security-group"
+        } else {
+            "security-group-ingress"
+        };
+        match groups_admit(r, &eni.groups, false, source_ip, &src.groups, flow) {
+            Some((g, rule)) => trail.hop(|| {
+                hop(
+                    step,
+                    g,
+                    format!("rule {rule} admits {what} from {source_ip}"),
+                )
+            }),
+            None => {
+                let owner = endpoint.clone().unwrap_or_else(|| eni.id.clone());
+                let cidr = match source_ip {
+                    IpAddr::V4(_) => vpc_cidr_of(src),
+                    IpAddr::V6(v) => format!("{v}/128"),
+                };
+                return trail.blocked(addr, || Blocked {
+                    hop: hop(
+                        step,
+                        eni.groups.join(","),
+                        format!(
+                            "the security groups of {owner} do not admit {what} from {source_ip}"
+                        ),
+                    ),
+                    fix: ingress_fix(eni, src, flow, &cidr, endpoint.is_some()),
+                });
+            }
+        }
+    }
+    if crosses {
+        for (sub, egress, peer, label) in [
+            (&eni.subnet_id, true, source_ip, reply_out.as_str()),
+            (&src.subnet.id, false, addr, reply_in.as_str()),
+        ] {
+            if let Err(b) = acl_check(
+                r,
+                sub,
+                egress,
+                peer,
+                flow.protocol,
+                flow.reply_ports(),
+                label,
+                &mut trail,
+            ) {
+                return trail.end(addr, Some(b));
+            }
+        }
+    }
+    match (&endpoint, to.dest) {
+        (Some(_), Some(d)) => trail.hop(|| {
+            hop(
+                "endpoint",
+                eni.id.clone(),
+                format!("{} answers on {addr}", d.host),
+            )
+        }),
+        _ => trail.hop(|| {
+            hop(
+                "network-interface",
+                eni.id.clone(),
+                format!("{what} reaches {addr}"),
+            )
+        }),
+    }
     trail.end(addr, None)
 }
 
@@ -723,16 +1036,62 @@ fn is_nat64(v: Ipv6Addr) -> bool {
     u128::from(v) >> 32 == 0x0064_ff9b_u128 << 64
 }
 
-/// Outbound TCP 443 and the reply to ephemeral ports through a subnet's ACL.
+/// The command that admits the flow at the destination ENI: from the
+/// source's security group for ENIs of the VPC, from the VPC's CIDR for an
+/// interface endpoint (any task of the VPC may use it).
+fn ingress_fix(
+    eni: &NetworkInterface,
+    src: &Source,
+    flow: Flow,
+    cidr: &str,
+    endpoint: bool,
+) -> String {
+    let group = eni.groups.first().cloned().unwrap_or_default();
+    match (flow.protocol, src.groups.first()) {
+        (Protocol::Tcp, Some(sg)) if !endpoint => format!(
+            "aws ec2 authorize-security-group-ingress --group-id {group} --protocol tcp --port {} --source-group {sg}",
+            flow.port
+        ),
+        (Protocol::Tcp, _) => format!(
+            "aws ec2 authorize-security-group-ingress --group-id {group} --protocol tcp --port {} --cidr {cidr}",
+            flow.port
+        ),
+        _ => format!(
+            "aws ec2 authorize-security-group-ingress --group-id {group} --ip-permissions {}",
+            permission(flow, cidr)
+        ),
+    }
+}
+
+/// The flow out and its reply (to ephemeral ports) through a subnet's ACL.
 fn acl_pair(
     r: &Region,
     subnet: &str,
     peer: IpAddr,
+    flow: Flow,
     what: &str,
     trail: &mut Trail,
 ) -> Result<(), Blocked> {
-    acl_check(r, subnet, true, peer, &[PORT], what, trail)?;
-    acl_check(r, subnet, false, peer, &EPHEMERAL, what, trail)
+    acl_check(
+        r,
+        subnet,
+        true,
+        peer,
+        flow.protocol,
+        &[flow.port],
+        what,
+        trail,
+    )?;
+    acl_check(
+        r,
+        subnet,
+        false,
+        peer,
+        flow.protocol,
+        flow.reply_ports(),
+        what,
+        trail,
+    )
 }
 
 fn vpc_cidr_of(src: &Source) -> String {
@@ -753,7 +1112,7 @@ fn target_name(t: &RouteTarget) -> String {
     }
 }
 
-fn no_route_fix(src: &Source, dest: &Destination, rt: &RouteTable) -> String {
+fn no_route_fix(src: &Source, dest: Option<&Destination>, rt: &RouteTable) -> String {
     let mut options = Vec::new();
     if src.ipv6_only {
         options.push(format!(
@@ -767,7 +1126,10 @@ fn no_route_fix(src: &Source, dest: &Destination, rt: &RouteTable) -> String {
         ));
         options.push("or to an internet gateway with assignPublicIp=ENABLED".into());
     }
-    match (dest.endpoint_service, &dest.prefix_list) {
+    match (
+        dest.and_then(|d| d.endpoint_service),
+        dest.and_then(|d| d.prefix_list.as_ref()),
+    ) {
         (Some("s3"), Some(_)) => options.push(format!(
             "or add an S3 gateway endpoint (com.amazonaws.{}.s3) on {}",
             src.region.info.name, rt.id

@@ -990,3 +990,191 @@ fn plan_in_a_full_subnet_fails_at_the_network_interface() {
         "route"
     );
 }
+
+// ---- flows from an ENI to an address (trace_flow) ----
+
+fn eni(r: &mut Region, subnet: &str, groups: Vec<String>) -> String {
+    let mut n = crate::ec2::eni::NewEni::new(subnet, crate::ec2::types::EniOwner::User);
+    n.groups = groups;
+    r.create_eni(n, NOW).unwrap()
+}
+
+fn ip_of(r: &Region, eni: &str) -> std::net::IpAddr {
+    std::net::IpAddr::V4(r.enis.get(eni).unwrap().primary_ip().unwrap())
+}
+
+fn group(r: &mut Region, vpc: &str, name: &str) -> String {
+    r.create_security_group(name, "flow test", Some(vpc), Vec::new())
+        .unwrap()
+}
+
+fn admit(
+    r: &mut Region,
+    sg: &str,
+    proto: &str,
+    port: i32,
+    from_group: Option<&str>,
+    cidr: Option<&str>,
+) {
+    r.authorize(
+        sg,
+        false,
+        &[IpPermission {
+            ip_protocol: proto.into(),
+            from_port: Some(port),
+            to_port: Some(port),
+            ipv4: cidr
+                .map(|c| vec![(c.to_string(), None)])
+                .unwrap_or_default(),
+            groups: from_group
+                .map(|g| vec![(g.to_string(), None, None)])
+                .unwrap_or_default(),
+            ..Default::default()
+        }],
+        Vec::new(),
+    )
+    .unwrap();
+}
+
+fn flow(r: &Region, from: &str, to: std::net::IpAddr, f: path::Flow) -> path::PathResult {
+    let full = r.trace_flow(from, to, f, Detail::Full).unwrap();
+    let quick = r.trace_flow(from, to, f, Detail::Verdict).unwrap();
+    assert_eq!(
+        full.blocked.is_some(),
+        quick.blocked.is_some(),
+        "both details agree"
+    );
+    full
+}
+
+#[test]
+fn task_to_task_follows_the_destination_security_group() {
+    let mut w = world();
+    let r = r(&mut w);
+    let n = net(r);
+    let web = group(r, &n.vpc, "web");
+    let db = group(r, &n.vpc, "db");
+    let a = eni(r, &n.private, vec![web.clone()]);
+    let b = eni(r, &n.private_b, vec![db.clone()]);
+    let to_b = ip_of(r, &b);
+    // New groups allow all egress but no ingress: blocked at b's groups.
+    let res = flow(r, &a, to_b, path::Flow::tcp(5432));
+    let blk = res.blocked.unwrap();
+    assert_eq!(blk.hop.step, "security-group-ingress");
+    assert!(
+        blk.hop.note.contains("do not admit TCP 5432"),
+        "{}",
+        blk.hop.note
+    );
+    assert!(
+        blk.fix.contains(&format!(
+            "--group-id {db} --protocol tcp --port 5432 --source-group {web}"
+        )),
+        "{}",
+        blk.fix
+    );
+    // Admit members of `web`: open, through both subnets' (default) ACLs.
+    admit(r, &db, "tcp", 5432, Some(&web), None);
+    let res = flow(r, &a, to_b, path::Flow::tcp(5432));
+    assert!(res.blocked.is_none(), "{:?}", res.blocked);
+    let steps: Vec<_> = res.hops.iter().map(|h| h.step).collect();
+    assert_eq!(
+        steps,
+        [
+            "security-group-egress",
+            "route",
+            "network-acl-out",
+            "network-acl-in",
+            "security-group-ingress",
+            "network-acl-out",
+            "network-acl-in",
+            "network-interface"
+        ]
+    );
+    // Another port, or UDP, stays blocked; ICMP needs its own rule.
+    assert!(flow(r, &a, to_b, path::Flow::tcp(5433)).blocked.is_some());
+    let udp = path::Flow {
+        protocol: path::Protocol::Udp,
+        port: 5432,
+    };
+    assert!(flow(r, &a, to_b, udp).blocked.is_some());
+    let ping = path::Flow {
+        protocol: path::Protocol::Icmp,
+        port: 8,
+    };
+    assert!(flow(r, &a, to_b, ping).blocked.is_some());
+    admit(r, &db, "icmp", -1, None, Some("10.0.0.0/16"));
+    assert!(flow(r, &a, to_b, ping).blocked.is_none());
+    // Nobody at an address of the VPC: nothing answers.
+    let nobody = std::net::IpAddr::V4(std::net::Ipv4Addr::new(10, 0, 2, 200));
+    let blk = flow(r, &a, nobody, path::Flow::tcp(80)).blocked.unwrap();
+    assert_eq!(blk.hop.step, "network-interface");
+}
+
+#[test]
+fn flows_between_subnets_meet_both_acls_statelessly() {
+    let mut w = world();
+    let r = r(&mut w);
+    let n = net(r);
+    let a = eni(r, &n.private, vec![n.sg.clone()]);
+    let b = eni(r, &n.private_b, vec![n.sg.clone()]);
+    let to_b = ip_of(r, &b);
+    // The default group admits its own members.
+    assert!(flow(r, &a, to_b, path::Flow::tcp(8080)).blocked.is_none());
+    // b's subnet gets an ACL that admits 8080 in but no replies out.
+    let acl = r.create_network_acl(&n.vpc, Vec::new()).unwrap();
+    let assoc = r
+        .network_acl_for_subnet(&n.private_b)
+        .unwrap()
+        .associations
+        .iter()
+        .find(|x| x.subnet_id == n.private_b)
+        .unwrap()
+        .id
+        .clone();
+    r.replace_network_acl_association(&assoc, &acl).unwrap();
+    let entry = |rule, egress, from, to| NaclEntryArgs {
+        rule_number: Some(rule),
+        protocol: Some("6".into()),
+        rule_action: Some("allow".into()),
+        egress,
+        cidr_block: Some("10.0.0.0/16".into()),
+        port_from: Some(from),
+        port_to: Some(to),
+        ..Default::default()
+    };
+    r.create_network_acl_entry(&acl, &entry(100, false, 8080, 8080))
+        .unwrap();
+    let blk = flow(r, &a, to_b, path::Flow::tcp(8080)).blocked.unwrap();
+    assert_eq!(
+        (blk.hop.step, blk.hop.resource.as_str()),
+        ("network-acl-out", acl.as_str())
+    );
+    assert!(blk.fix.contains("TCP 32768-60999"), "{}", blk.fix);
+    r.create_network_acl_entry(&acl, &entry(110, true, 1024, 65535))
+        .unwrap();
+    assert!(flow(r, &a, to_b, path::Flow::tcp(8080)).blocked.is_none());
+    // Same subnet: no ACL is crossed.
+    let c = eni(r, &n.private_b, vec![n.sg.clone()]);
+    let res = flow(r, &b, ip_of(r, &c), path::Flow::tcp(9999));
+    assert!(res.blocked.is_none());
+    assert!(!res.hops.iter().any(|h| h.step.starts_with("network-acl")));
+}
+
+#[test]
+fn flows_to_the_internet_need_a_public_address_or_a_nat_gateway() {
+    let mut w = world();
+    let r = r(&mut w);
+    let n = net(r);
+    let out = std::net::IpAddr::V4(std::net::Ipv4Addr::new(93, 184, 215, 14));
+    let public = eni(r, &n.public, vec![n.sg.clone()]);
+    let blk = flow(r, &public, out, path::Flow::tcp(443)).blocked.unwrap();
+    assert_eq!(blk.hop.step, "internet-gateway");
+    let private = eni(r, &n.private, vec![n.sg.clone()]);
+    let blk = flow(r, &private, out, path::Flow::tcp(80)).blocked.unwrap();
+    assert_eq!(blk.hop.step, "route");
+    add_nat(r, &n.public, &n.private_rt);
+    let res = flow(r, &private, out, path::Flow::tcp(80));
+    assert!(res.blocked.is_none(), "{:?}", res.blocked);
+    assert_eq!(res.hops.last().unwrap().note, "TCP 80");
+}
