@@ -1,5 +1,5 @@
 //! Golden wire tests: the JSON tasknet sends for a Fargate task has the keys
-//! (recursively) that real AWS responses in `../shared/reference/samples/` have,
+//! (recursively) that real AWS responses in `tests/samples/` (sources in its SOURCES.md) have,
 //! phase by phase (aws-behavior §1.2), and the TMDS v4 task document has the
 //! keys of the real capture (N61).
 

@@ -1,5 +1,5 @@
 //! ECS exceptions and their texts, written once. Sources:
-//! `../shared/spec/fargate-networking.md` (N-rules), `docs/reference/ecs-error-texts.md`.
+//! `docs/rules.md` (N-rules), `docs/reference/ecs-error-texts.md`.
 
 use crate::error::ApiError;
 

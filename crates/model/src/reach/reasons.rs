@@ -1,6 +1,6 @@
 //! The stopped reasons AWS gives when a task cannot reach what it needs (N41),
 //! filled in with the Region, registry, image and emulated address. Texts are
-//! byte-exact with `../shared/reference/aws-behavior.md` §3.
+//! byte-exact (sources: `docs/reference/ecs-error-texts.md`; rules N41, N42 in `docs/rules.md`).
 
 use super::{Need, Traffic};
 use crate::services::fnv;
