@@ -62,6 +62,12 @@ pub fn ec2_ok(action: &str, inner: &str, request_id: String) -> Response {
 
 /// awsQuery error (IAM, STS, ELBv2).
 pub fn query_error(ns: &str, e: &ApiError, request_id: String) -> Response {
+    // IAM's server fault is `ServiceFailure`; STS and ELBv2 use `InternalFailure`.
+    let unavailable = if ns.contains("iam.amazonaws.com") {
+        "ServiceFailure"
+    } else {
+        "InternalFailure"
+    };
     let mut b = format!("<ErrorResponse xmlns=\"{ns}\"><Error><Type>");
     b.push_str(if e.is_server_fault() {
         "Receiver"
@@ -69,7 +75,7 @@ pub fn query_error(ns: &str, e: &ApiError, request_id: String) -> Response {
         "Sender"
     });
     b.push_str("</Type><Code>");
-    escape_into(&mut b, &e.code);
+    escape_into(&mut b, code_of(e, unavailable));
     b.push_str("</Code><Message>");
     escape_into(&mut b, &e.message);
     b.push_str("</Message></Error><RequestId>");

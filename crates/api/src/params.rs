@@ -34,6 +34,29 @@ impl Params {
         self.map.extend(other.map);
     }
 
+    /// The first parameter whose name is malformed, if any. A name is
+    /// segments joined by dots; after the first, each is a list position
+    /// (a positive integer written plainly: `1`, not `01`, `0`, `-1` or one
+    /// past 2^32 - 1) or a member name (EC2's start with a capital letter;
+    /// awsQuery's lists use `member`, `entry`, `key`, `value`). Anything
+    /// else (`SubnetId.a`) would otherwise be ignored and a filter or id
+    /// silently dropped.
+    pub fn malformed_name(&self) -> Option<&str> {
+        fn ok(seg: &str) -> bool {
+            match seg.as_bytes().first() {
+                Some(b'1'..=b'9') => {
+                    seg.bytes().all(|b| b.is_ascii_digit()) && seg.parse::<u32>().is_ok()
+                }
+                Some(b'A'..=b'Z') => seg.bytes().all(|b| b.is_ascii_alphanumeric()),
+                _ => matches!(seg, "member" | "entry" | "key" | "value"),
+            }
+        }
+        self.map
+            .keys()
+            .find(|k| k.split('.').skip(1).any(|seg| !ok(seg)))
+            .map(String::as_str)
+    }
+
     pub fn get(&self, k: &str) -> Option<&str> {
         self.map.get(k).map(String::as_str)
     }
@@ -55,7 +78,7 @@ impl Params {
             Some(v) if v.eq_ignore_ascii_case("true") => Ok(Some(true)),
             Some(v) if v.eq_ignore_ascii_case("false") => Ok(Some(false)),
             Some(v) => Err(err::invalid_value(format!(
-                "Value ({v}) for parameter {} is invalid. Expected: 'true' or 'false'.",
+                "Value ({v}) for parameter {} is invalid. Expecting 'true' or 'false'.",
                 lower_first(k)
             ))),
         }
@@ -70,7 +93,7 @@ impl Params {
             None => Ok(None),
             Some(v) => v.trim().parse::<i64>().map(Some).map_err(|_| {
                 err::invalid_value(format!(
-                    "Value ({v}) for parameter {} is invalid. Expected an integer.",
+                    "Value ({v}) for parameter {} is invalid. Expecting an integer.",
                     lower_first(k)
                 ))
             }),
@@ -200,6 +223,33 @@ mod tests {
         assert_eq!(f[0].name, "tag:Name");
         assert_eq!(f[0].values, ["web", "db"]);
         assert!(p.req("Missing").is_err());
+    }
+
+    #[test]
+    fn malformed_list_positions_are_found() {
+        for bad in [
+            "SubnetId.a",
+            "SubnetId.0",
+            "SubnetId.-1",
+            "SubnetId.4294967296",
+            "SubnetId.01",
+            "Filter.1.name",
+            "Filter..Name",
+        ] {
+            let p = Params::parse(format!("Action=DescribeSubnets&{bad}=x").as_bytes());
+            assert_eq!(p.malformed_name(), Some(bad), "{bad}");
+        }
+        for good in [
+            "SubnetId.1",
+            "SubnetId.4294967295",
+            "Filter.10.Value.2",
+            "Tags.member.1.Key",
+            "Attributes.entry.1.value",
+            "IpPermissions.1.IpRanges.1.CidrIp",
+        ] {
+            let p = Params::parse(format!("Action=X&{good}=x").as_bytes());
+            assert_eq!(p.malformed_name(), None, "{good}");
+        }
     }
 
     #[test]

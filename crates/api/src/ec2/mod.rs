@@ -19,6 +19,13 @@ pub type Result<T = String> = std::result::Result<T, ApiError>;
 
 pub async fn handle(call: &Call<'_>, action: &str, p: &Params) -> Response {
     let rid = call.request_id.clone();
+    if let Some(name) = p.malformed_name() {
+        let e = ApiError::new(
+            "UnknownParameter",
+            format!("The parameter {name} is not recognized"),
+        );
+        return ec2_error(&e, rid);
+    }
     let result = match p.flag("DryRun") {
         Err(e) => Err(e),
         Ok(true) if implemented(action) => Err(ApiError::new(
