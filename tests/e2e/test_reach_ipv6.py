@@ -10,6 +10,8 @@ from reach_support import (APP, ASM, AUTH, LAYERS, MANIFEST, SECRET_ARN, Net, as
                            assert_starts, ecr_auth_reason, explain_task, hop, launch, steps, taskdef, verdict)
 
 ACCOUNT = "123456789012"
+# The same repository by its dual-stack URI (N40: IPv6-only tasks must use it).
+DUAL_IMAGE = f"{ACCOUNT}.dkr-ecr.us-east-1.on.aws/app/web:1.2"
 
 
 def v6_net(ec2):
@@ -32,8 +34,9 @@ def test_ipv6_only_task_ecr_through_dual_stack_endpoints_and_secrets_through_nat
     # IPv6-only needs no dualStackIPv6 setting (N14): it stays disabled here
     eff = ecs.list_account_settings(name="dualStackIPv6", effectiveSettings=True)["settings"]
     assert [s["value"] for s in eff] == ["disabled"]
-    # ECR alone: the dual-stack ECR endpoints over the egress-only gateway
-    t = launch(ecs, "c1", taskdef(ecs, family="plain"), only)
+    # ECR alone, by its dual-stack image URI: the dual-stack ECR endpoints
+    # over the egress-only gateway
+    t = launch(ecs, "c1", taskdef(ecs, image=DUAL_IMAGE, family="plain"), only)
     e = explain_task(fresh, "c1", t["taskArn"])
     assert_starts(t, e)
     n = e["network"]
@@ -50,7 +53,7 @@ def test_ipv6_only_task_ecr_through_dual_stack_endpoints_and_secrets_through_nat
         assert hop(v, "route")["note"] == f"::/0 → {eigw}"
         assert hop(v, "egress-only-internet-gateway")["resource"] == eigw
     # a Secrets Manager secret: IPv4-only service, DNS64 off
-    td = taskdef(ecs, secrets=[{"name": "DB", "valueFrom": SECRET_ARN}])
+    td = taskdef(ecs, image=DUAL_IMAGE, secrets=[{"name": "DB", "valueFrom": SECRET_ARN}])
     t = launch(ecs, "c1", td, only)
     e = explain_task(fresh, "c1", t["taskArn"])
     v = assert_fails(t, e, ASM, "dns64", only, fix_mentions=f"--subnet-id {only} --enable-dns64",
@@ -81,6 +84,37 @@ def test_ipv6_only_task_ecr_through_dual_stack_endpoints_and_secrets_through_nat
     v4 = ipaddress.IPv4Address(int(ipaddress.IPv6Address(v["address"])) & 0xffffffff)
     assert f"has only IPv4 {v4}" in hop(v, "dns64")["note"]
     assert verdict(e, APP)["status"] == "not evaluated"
+
+
+def test_ipv6_only_task_with_a_classic_ecr_uri_needs_dns64_and_nat64(fresh, aws):
+    """N40: classic ECR hosts (`<acct>.dkr.ecr.<region>.amazonaws.com`,
+    `api.ecr.<region>.amazonaws.com`) are IPv4-only; an IPv6-only task reaches
+    them only through DNS64 + NAT64, and explain names the dual-stack URI."""
+    ec2, ecs = aws.ec2(), aws.ecs()
+    net, eigw, only = v6_net(ec2)
+    setup_cluster(ecs)
+    td = taskdef(ecs, family="classic")
+    t = launch(ecs, "c1", td, only)
+    e = explain_task(fresh, "c1", t["taskArn"])
+    auth = verdict(e, AUTH)
+    assert auth["destination"] == "api.ecr.us-east-1.amazonaws.com"
+    v = assert_fails(t, e, AUTH, "dns64", only,
+                     fix_mentions=f"use the dual-stack image URI {DUAL_IMAGE}",
+                     reason=ecr_auth_reason("api.ecr.us-east-1.amazonaws.com", auth["address"]))
+    assert "interface endpoint" not in v["blocked"]["fix"]
+    assert "has no IPv6 address and DNS64 is off" in v["blocked"]["hop"]["note"]
+    # DNS64 and NAT64 through a public NAT gateway: the classic URI works.
+    ec2.modify_subnet_attribute(SubnetId=only, EnableDns64={"Value": True})
+    nat = net.nat(net.public)
+    net.route(net.private_rt, "64:ff9b::/96", NatGatewayId=nat)
+    t = launch(ecs, "c1", td, only)
+    e = explain_task(fresh, "c1", t["taskArn"])
+    assert_starts(t, e)
+    for traffic in (AUTH, MANIFEST, LAYERS):
+        v = verdict(e, traffic)
+        assert ipaddress.IPv6Address(v["address"]) in ipaddress.IPv6Network("64:ff9b::/96"), v
+        assert "NAT64" in hop(v, "nat-gateway")["note"]
+    assert verdict(e, LAYERS)["destination"] == "prod-us-east-1-starport-layer-bucket.s3.us-east-1.amazonaws.com"
 
 
 def test_dual_stack_task_needs_an_ipv4_default_route(fresh, aws):

@@ -91,10 +91,14 @@ fn value_froms(list: Option<&Value>) -> Vec<String> {
         .unwrap_or_default()
 }
 
-/// Does an image come from a private ECR registry (`<acct>.dkr.ecr.<region>.amazonaws.com/…`)?
+/// Does an image come from a private ECR registry
+/// (`<acct>.dkr.ecr.<region>.amazonaws.com/…`, or its dual-stack URI
+/// `<acct>.dkr-ecr.<region>.on.aws/…`)?
 pub fn is_private_ecr(image: &str) -> bool {
     let host = image.split('/').next().unwrap_or("");
-    image.contains('/') && host.contains(".dkr.ecr.") && host.contains(".amazonaws.com")
+    image.contains('/')
+        && ((host.contains(".dkr.ecr.") && host.contains(".amazonaws.com"))
+            || (host.contains(".dkr-ecr.") && host.ends_with(".on.aws")))
 }
 
 /// N31: what in a task definition needs the task execution role, if anything.
@@ -656,6 +660,9 @@ mod tests {
     fn private_ecr_detection() {
         assert!(is_private_ecr(
             "123456789012.dkr.ecr.us-east-1.amazonaws.com/app:1"
+        ));
+        assert!(is_private_ecr(
+            "123456789012.dkr-ecr.us-east-1.on.aws/app:1"
         ));
         assert!(!is_private_ecr("public.ecr.aws/nginx/nginx:latest"));
         assert!(!is_private_ecr("nginx"));

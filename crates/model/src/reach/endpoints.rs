@@ -20,6 +20,10 @@ pub struct Destination {
     pub ipv4: Ipv4Addr,
     /// Present when the public endpoint is dual-stack.
     pub ipv6: Option<Ipv6Addr>,
+    /// For an IPv4-only ECR host: the dual-stack image URI that would reach
+    /// the same repository over IPv6 (what `explain` suggests to IPv6-only
+    /// tasks, N40).
+    pub dual_stack_uri: Option<String>,
 }
 
 fn v6_for(info: &RegionInfo, host: &str) -> Ipv6Addr {
@@ -40,16 +44,22 @@ pub fn aws(info: &RegionInfo, host: String, service: &'static str, dual: bool) -
         ipv6: dual.then(|| v6_for(info, &host)),
         endpoint_service: Some(service),
         prefix_list: None,
+        dual_stack_uri: None,
         host,
     }
 }
 
-/// The ECR API host a task uses: IPv4 `api.ecr.<region>.amazonaws.com`, or the
-/// dual-stack `ecr.<region>.api.aws` for IPv6-only tasks (N40).
-pub fn ecr_api(info: &RegionInfo, ipv6_only: bool) -> Destination {
-    if ipv6_only {
+/// The ECR API host a task uses for the registry auth token. The image URI
+/// decides (N40): a dual-stack image URI (`<acct>.dkr-ecr.<region>.on.aws`)
+/// uses the dual-stack API `ecr.<region>.api.aws`; a classic one
+/// (`<acct>.dkr.ecr.<region>.amazonaws.com`) the IPv4-only
+/// `api.ecr.<region>.amazonaws.com`. ECR's dual-stack endpoints take no
+/// PrivateLink traffic, so only the IPv4 ones have interface endpoints
+/// (docs/reference/ecr-dual-stack.md).
+pub fn ecr_api(info: &RegionInfo, dual_stack: bool) -> Destination {
+    if dual_stack {
         let mut d = aws(info, format!("ecr.{}.api.aws", info.name), "ecr.api", true);
-        d.endpoint_service = None; // ECR has no dual-stack interface endpoints
+        d.endpoint_service = None;
         d
     } else {
         aws(
@@ -61,14 +71,15 @@ pub fn ecr_api(info: &RegionInfo, ipv6_only: bool) -> Destination {
     }
 }
 
-/// The ECR registry host for `<acct>.dkr.ecr.<region>.amazonaws.com` images.
+/// The ECR registry host of an image: `<acct>.dkr-ecr.<region>.on.aws`
+/// (dual-stack) or `<acct>.dkr.ecr.<region>.amazonaws.com` (IPv4 only).
 pub fn ecr_registry(
     info: &RegionInfo,
     account: &str,
     same_region: bool,
-    ipv6_only: bool,
+    dual_stack: bool,
 ) -> Destination {
-    if ipv6_only {
+    if dual_stack {
         let mut d = aws(
             info,
             format!("{account}.dkr-ecr.{}.on.aws", info.name),
@@ -91,12 +102,14 @@ pub fn ecr_registry(
     }
 }
 
-/// The S3 bucket ECR serves image layers from; covered by the S3 prefix list.
-pub fn ecr_layers(info: &RegionInfo, ipv6_only: bool) -> Destination {
+/// The S3 bucket ECR serves image layers from; covered by the S3 prefix
+/// list. Images of a dual-stack URI get their layers from S3's dual-stack
+/// name (IPv4 and IPv6); classic images from the regional name, IPv4 only.
+pub fn ecr_layers(info: &RegionInfo, dual_stack: bool) -> Destination {
     let pl = services::managed_prefix_lists(info)
         .into_iter()
         .find(|p| p.name.ends_with(".s3"));
-    let host = if ipv6_only {
+    let host = if dual_stack {
         format!(
             "prod-{0}-starport-layer-bucket.s3.dualstack.{0}.amazonaws.com",
             info.name
@@ -113,12 +126,32 @@ pub fn ecr_layers(info: &RegionInfo, ipv6_only: bool) -> Destination {
         .and_then(|c| c.nth(1 + services::fnv(&host) % (c.size().saturating_sub(2).max(1))))
         .unwrap_or_else(|| services::endpoint_address(info, &host));
     Destination {
-        ipv6: Some(v6_for(info, &host)),
+        ipv6: dual_stack.then(|| v6_for(info, &host)),
         endpoint_service: Some("s3"),
         prefix_list: pl.map(|p| p.id),
+        dual_stack_uri: None,
         ipv4,
         host,
     }
+}
+
+/// The dual-stack URI of a classic ECR image
+/// (`<acct>.dkr.ecr.<region>.amazonaws.com/<repo>:<tag>` →
+/// `<acct>.dkr-ecr.<region>.on.aws/<repo>:<tag>`).
+pub fn ecr_dual_stack_uri(image: &ImageRef) -> Option<String> {
+    let (acct, region) = image.ecr.as_ref()?;
+    if image.ecr_dual_stack {
+        return None;
+    }
+    let sep = if image.reference.starts_with("sha256:") {
+        '@'
+    } else {
+        ':'
+    };
+    Some(format!(
+        "{acct}.dkr-ecr.{region}.on.aws/{}{sep}{}",
+        image.repository, image.reference
+    ))
 }
 
 /// Public registries outside AWS: (registry host, host serving its layers).
@@ -178,6 +211,7 @@ pub fn public_registry(host: &str) -> Destination {
         prefix_list: None,
         ipv4,
         ipv6,
+        dual_stack_uri: None,
     }
 }
 
@@ -194,6 +228,8 @@ pub struct ImageRef {
     pub full: String,
     /// For ECR: (account, region).
     pub ecr: Option<(String, String)>,
+    /// An ECR image named by its dual-stack URI (`…dkr-ecr.<region>.on.aws`).
+    pub ecr_dual_stack: bool,
 }
 
 pub fn parse_image(image: &str) -> ImageRef {
@@ -226,12 +262,18 @@ pub fn parse_image(image: &str) -> ImageRef {
     } else {
         host.clone()
     };
-    let ecr = if host.contains(".dkr.ecr.") && host.ends_with(".amazonaws.com") {
-        let parts: Vec<&str> = host.split('.').collect();
+    let parts: Vec<&str> = host.split('.').collect();
+    let (ecr, ecr_dual_stack) = if host.contains(".dkr.ecr.") && host.ends_with(".amazonaws.com") {
         // <acct>.dkr.ecr.<region>.amazonaws.com
-        (parts.len() >= 6).then(|| (parts[0].to_string(), parts[3].to_string()))
+        (
+            (parts.len() >= 6).then(|| (parts[0].to_string(), parts[3].to_string())),
+            false,
+        )
+    } else if parts.len() == 5 && parts[1] == "dkr-ecr" && host.ends_with(".on.aws") {
+        // <acct>.dkr-ecr.<region>.on.aws
+        (Some((parts[0].to_string(), parts[2].to_string())), true)
     } else {
-        None
+        (None, false)
     };
     let full = format!("{host}/{repo}{sep}{reference}");
     ImageRef {
@@ -240,6 +282,7 @@ pub fn parse_image(image: &str) -> ImageRef {
         reference,
         full,
         ecr,
+        ecr_dual_stack,
     }
 }
 
@@ -266,6 +309,16 @@ mod tests {
         assert_eq!(i.ecr, Some(("123456789012".into(), "us-east-1".into())));
         assert_eq!(i.repository, "app/web");
         assert_eq!(i.reference, "1.2");
+        assert!(!i.ecr_dual_stack);
+        assert_eq!(
+            ecr_dual_stack_uri(&i).as_deref(),
+            Some("123456789012.dkr-ecr.us-east-1.on.aws/app/web:1.2")
+        );
+        let d = parse_image("123456789012.dkr-ecr.eu-west-1.on.aws/app/web:1.2");
+        assert_eq!(d.ecr, Some(("123456789012".into(), "eu-west-1".into())));
+        assert!(d.ecr_dual_stack);
+        assert_eq!(d.registry, "123456789012.dkr-ecr.eu-west-1.on.aws");
+        assert_eq!(ecr_dual_stack_uri(&d), None);
         let i = parse_image("public.ecr.aws/nginx/nginx@sha256:abc");
         assert_eq!(i.registry, "public.ecr.aws");
         assert_eq!(i.reference, "sha256:abc");

@@ -179,10 +179,11 @@ pub fn needs(r: &Region, td: &TaskDefinition, ipv6_only: bool) -> Vec<Need> {
         if let Some((_, reg)) = &img.ecr {
             if seen.insert(format!("auth/{reg}")) {
                 let ri = crate::regions::find(reg).unwrap_or(info);
-                let mut d = endpoints::ecr_api(ri, ipv6_only);
+                let mut d = endpoints::ecr_api(ri, img.ecr_dual_stack);
                 if ri.name != info.name {
                     d.endpoint_service = None;
                 }
+                d.dual_stack_uri = endpoints::ecr_dual_stack_uri(&img);
                 out.push(Need {
                     traffic: Traffic::EcrAuthorization,
                     container: None,
@@ -213,12 +214,16 @@ pub fn needs(r: &Region, td: &TaskDefinition, ipv6_only: bool) -> Vec<Need> {
             Some((acct, reg)) => {
                 let ri = crate::regions::find(reg).unwrap_or(info);
                 let same = ri.name == info.name;
-                let mut l = endpoints::ecr_layers(ri, ipv6_only);
+                let dual = img.ecr_dual_stack;
+                let mut l = endpoints::ecr_layers(ri, dual);
                 if !same {
                     l.endpoint_service = None;
                     l.prefix_list = None;
                 }
-                (endpoints::ecr_registry(ri, acct, same, ipv6_only), l)
+                let mut m = endpoints::ecr_registry(ri, acct, same, dual);
+                m.dual_stack_uri = endpoints::ecr_dual_stack_uri(&img);
+                l.dual_stack_uri = m.dual_stack_uri.clone();
+                (m, l)
             }
             None => {
                 let m = endpoints::public_registry(&img.registry);

@@ -488,12 +488,27 @@ pub fn trace(src: &Source, dest: &Destination, detail: Detail) -> PathResult {
         match dest.ipv6 {
             Some(v6) => {
                 addr = IpAddr::V6(v6);
-                trail.hop(|| hop("dns", &src.vpc.id, format!("{} → {addr} (public, dual-stack)", dest.host)));
+                trail.hop(|| {
+                    hop(
+                        "dns",
+                        &src.vpc.id,
+                        format!("{} → {addr} (public, dual-stack)", dest.host),
+                    )
+                });
             }
             None if src.subnet.enable_dns64 => {
                 let synth = Ipv6Addr::from((0x0064_ff9b_u128 << 96) | u32::from(dest.ipv4) as u128);
                 addr = IpAddr::V6(synth);
-                trail.hop(|| hop("dns64", &src.subnet.id, format!("{} has only IPv4 {}; DNS64 answers {addr}", dest.host, dest.ipv4)));
+                trail.hop(|| {
+                    hop(
+                        "dns64",
+                        &src.subnet.id,
+                        format!(
+                            "{} has only IPv4 {}; DNS64 answers {addr}",
+                            dest.host, dest.ipv4
+                        ),
+                    )
+                });
             }
             None => {
                 return trail.blocked(IpAddr::V4(dest.ipv4), || Blocked {
@@ -502,9 +517,14 @@ pub fn trace(src: &Source, dest: &Destination, detail: Detail) -> PathResult {
                         "Enable DNS64 on {} (aws ec2 modify-subnet-attribute --subnet-id {} --enable-dns64) and route 64:ff9b::/96 to a NAT gateway in a public subnet (NAT64){}",
                         src.subnet.id,
                         src.subnet.id,
-                        dest.endpoint_service.map(|s| format!(", or add a dual-stack interface endpoint for {s}")).unwrap_or_default()
+                        match (&dest.dual_stack_uri, dest.endpoint_service) {
+                            // ECR's dual-stack endpoints take no PrivateLink traffic.
+                            (Some(uri), _) => format!(", or use the dual-stack image URI {uri}"),
+                            (None, Some(s)) if !s.starts_with("ecr.") => format!(", or add a dual-stack interface endpoint for {s}"),
+                            _ => String::new(),
+                        }
                     ),
-                })
+                });
             }
         }
     } else {

@@ -708,12 +708,14 @@ fn ipv6_only_needs_dns64_and_nat64_for_ipv4_only_services() {
     )
     .unwrap();
     let sg = r.vpc(&vpc).unwrap().default_security_group_id.clone();
-    let td = taskdef(
+    let secrets = serde_json::json!([{"name": "S", "valueFrom": "arn:aws:secretsmanager:us-east-1:123456789012:secret:s"}]);
+    let classic = taskdef(r, serde_json::json!({"secrets": secrets}));
+    let dual = taskdef(
         r,
-        serde_json::json!({"secrets": [{"name": "S", "valueFrom": "arn:aws:secretsmanager:us-east-1:123456789012:secret:s"}]}),
+        serde_json::json!({"secrets": secrets, "image": "123456789012.dkr-ecr.us-east-1.on.aws/app:1"}),
     );
-    let run = |r: &Region| {
-        let td = r.ecs.task_definitions.get(&td).unwrap();
+    let run = |r: &Region, td: &str| {
+        let td = r.ecs.task_definitions.get(td).unwrap();
         let source = r
             .launch_source(
                 &only,
@@ -734,17 +736,59 @@ fn ipv6_only_needs_dns64_and_nat64_for_ipv4_only_services() {
             dual_stack: false,
         })
     };
-    let e = run(r);
-    // ECR uses its dual-stack endpoints over IPv6 via the egress-only gateway.
+    // A classic ECR image URI names IPv4-only hosts (N40): without DNS64 an
+    // IPv6-only task gets no auth token, and explain names the dual-stack URI.
+    let e = run(r, &classic);
+    let auth = verdict(&e, Traffic::EcrAuthorization);
+    assert_eq!(
+        auth.destination.as_deref(),
+        Some("api.ecr.us-east-1.amazonaws.com")
+    );
+    let b = auth.blocked.as_ref().unwrap();
+    assert_eq!(b.hop.step, "dns64");
+    assert!(
+        b.fix
+            .contains("use the dual-stack image URI 123456789012.dkr-ecr.us-east-1.on.aws/app:1"),
+        "{}",
+        b.fix
+    );
+    assert!(
+        !b.fix.contains("interface endpoint"),
+        "ECR has no dual-stack ones: {}",
+        b.fix
+    );
+    assert!(e
+        .stopped_reason
+        .as_deref()
+        .unwrap()
+        .starts_with("ResourceInitializationError: unable to pull secrets or registry auth: The task cannot pull registry auth from Amazon ECR"));
+    // The dual-stack URI reaches ECR (API, registry, S3 layers) over IPv6
+    // through the egress-only gateway.
+    let e = run(r, &dual);
+    for t in [
+        Traffic::EcrAuthorization,
+        Traffic::ImageManifest,
+        Traffic::ImageLayers,
+    ] {
+        assert_eq!(
+            verdict(&e, t).status,
+            "reachable",
+            "{t:?}: {:#?}",
+            verdict(&e, t)
+        );
+    }
     let auth = verdict(&e, Traffic::EcrAuthorization);
     assert_eq!(auth.destination.as_deref(), Some("ecr.us-east-1.api.aws"));
-    assert_eq!(auth.status, "reachable", "{auth:#?}");
+    assert_eq!(
+        verdict(&e, Traffic::ImageManifest).destination.as_deref(),
+        Some("123456789012.dkr-ecr.us-east-1.on.aws")
+    );
     // Secrets Manager is IPv4-only: DNS64 is off.
     let sm = verdict(&e, Traffic::SecretsManager);
     assert_eq!(sm.blocked.as_ref().unwrap().hop.step, "dns64");
     r.modify_subnet_attribute(&only, SubnetAttr::EnableDns64(true))
         .unwrap();
-    let e = run(r);
+    let e = run(r, &dual);
     let sm = verdict(&e, Traffic::SecretsManager);
     assert!(
         sm.blocked
@@ -772,13 +816,20 @@ fn ipv6_only_needs_dns64_and_nat64_for_ipv4_only_services() {
         },
     )
     .unwrap();
-    let e = run(r);
+    let e = run(r, &dual);
     assert_eq!(e.outcome, "starts", "{:#?}", e.verdicts);
     assert!(verdict(&e, Traffic::SecretsManager)
         .path
         .iter()
         .any(|h| h.note.contains("NAT64")));
     assert_eq!(e.network.mode, "IPv6-only");
+    // With DNS64 and NAT64 the classic URI works too, through the NAT gateway.
+    let e = run(r, &classic);
+    assert_eq!(e.outcome, "starts", "{:#?}", e.verdicts);
+    assert!(verdict(&e, Traffic::ImageLayers)
+        .path
+        .iter()
+        .any(|h| h.note.contains("NAT64")));
 }
 
 #[test]
