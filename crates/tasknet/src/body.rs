@@ -4,9 +4,9 @@
 
 use http_body_util::BodyExt;
 use hyper::body::{Body, Incoming};
-use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
-use tokio::sync::{OwnedSemaphorePermit, Semaphore, TryAcquireError};
+use tokio::sync::Notify;
 use tokio::time::Instant;
 
 pub struct BodyLimits {
@@ -15,28 +15,90 @@ pub struct BodyLimits {
     pub budget_wait: Duration,
 }
 
-/// The global budget: one semaphore permit per byte of body in memory.
+/// The first bytes of every body never wait for the budget (they still
+/// count in it). Requests from SDKs are a few KiB, so a burst of large
+/// bodies that fills the budget does not hold up ordinary calls; what this
+/// lets past the budget is at most this much per connection, the size of
+/// hyper's read buffer (serve.rs) that every connection may hold anyway.
+pub const UNBUDGETED_PREFIX: u64 = 64 * 1024;
+
+/// The global budget of body bytes in memory.
 pub struct BodyBudget {
-    sem: Arc<Semaphore>,
     total: u64,
+    in_flight: AtomicU64,
+    /// Woken when bytes are released.
+    room: Notify,
+    /// The most bytes in flight since the last look (memory.rs).
+    peak: AtomicU64,
 }
 
-/// Bytes reserved for one request's body; released when dropped.
-pub type Reservation = Option<OwnedSemaphorePermit>;
+/// Bytes held for one request's body; given back when dropped.
+pub struct Reservation<'a> {
+    budget: &'a BodyBudget,
+    bytes: u64,
+}
+
+impl Drop for Reservation<'_> {
+    fn drop(&mut self) {
+        if self.bytes > 0 {
+            self.budget
+                .in_flight
+                .fetch_sub(self.bytes, Ordering::SeqCst);
+            self.budget.room.notify_waiters();
+        }
+    }
+}
 
 impl BodyBudget {
     pub fn new(total: u64) -> Self {
-        let permits = usize::try_from(total)
-            .unwrap_or(usize::MAX)
-            .min(Semaphore::MAX_PERMITS);
         BodyBudget {
-            sem: Arc::new(Semaphore::new(permits)),
-            total: permits as u64,
+            total,
+            in_flight: AtomicU64::new(0),
+            room: Notify::new(),
+            peak: AtomicU64::new(0),
         }
     }
 
     pub fn in_flight(&self) -> u64 {
-        self.total - self.sem.available_permits() as u64
+        self.in_flight.load(Ordering::SeqCst)
+    }
+
+    /// The peak in flight since the last call, if nothing is in flight now.
+    pub fn take_peak_if_drained(&self) -> Option<u64> {
+        (self.in_flight() == 0).then(|| self.peak.swap(0, Ordering::Relaxed))
+    }
+
+    fn try_take(&self, n: u64) -> bool {
+        self.in_flight
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |cur| {
+                (cur + n <= self.total).then_some(cur + n)
+            })
+            .is_ok()
+    }
+
+    /// Take `n` bytes into `r`, waiting until `until` for room; or, with
+    /// `force`, at once whatever the room.
+    async fn take(&self, r: &mut Reservation<'_>, n: u64, force: bool, until: Instant) -> bool {
+        if force {
+            self.in_flight.fetch_add(n, Ordering::SeqCst);
+        } else {
+            loop {
+                // Registered before the check, so a release in between is
+                // not missed.
+                let room = self.room.notified();
+                tokio::pin!(room);
+                room.as_mut().enable();
+                if self.try_take(n) {
+                    break;
+                }
+                if tokio::time::timeout_at(until, room).await.is_err() {
+                    return false;
+                }
+            }
+        }
+        r.bytes += n;
+        self.peak.fetch_max(self.in_flight(), Ordering::Relaxed);
+        true
     }
 }
 
@@ -53,22 +115,25 @@ pub enum BodyError {
 }
 
 /// Read the whole body, reserving budget for each chunk before keeping it.
-pub async fn read(
+pub async fn read<'a>(
     mut body: Incoming,
     limits: &BodyLimits,
-    budget: &BodyBudget,
-) -> Result<(Vec<u8>, Reservation), BodyError> {
+    budget: &'a BodyBudget,
+) -> Result<(Vec<u8>, Reservation<'a>), BodyError> {
     let deadline = Instant::now() + limits.timeout;
     let mut wait_left = limits.budget_wait;
-    let declared = body.size_hint().exact();
-    if declared.is_some_and(|n| n > limits.max_bytes) {
+    if body
+        .size_hint()
+        .exact()
+        .is_some_and(|n| n > limits.max_bytes)
+    {
         return Err(BodyError::TooLarge);
     }
+    let mut held = Reservation { budget, bytes: 0 };
     // Grown as bytes arrive, not sized by Content-Length up front: glibc
     // hands out 1 MB blocks from memory already touched, so a buffer sized
     // for a body that has not arrived (or never will) costs its full size.
     let mut buf = Vec::new();
-    let mut held: Reservation = None;
     loop {
         let frame = match tokio::time::timeout_at(deadline, body.frame()).await {
             Err(_) => return Err(BodyError::Timeout),
@@ -79,31 +144,21 @@ pub async fn read(
         let Ok(data) = frame.into_data() else {
             continue; // trailers
         };
-        if buf.len() as u64 + data.len() as u64 > limits.max_bytes {
+        let n = data.len() as u64;
+        if buf.len() as u64 + n > limits.max_bytes {
             return Err(BodyError::TooLarge);
         }
-        let n = u32::try_from(data.len()).map_err(|_| BodyError::TooLarge)?;
-        let permit = match budget.sem.clone().try_acquire_many_owned(n) {
-            Ok(p) => p,
-            Err(TryAcquireError::Closed) => return Err(BodyError::Busy),
-            Err(TryAcquireError::NoPermits) => {
-                let started = Instant::now();
-                let until = deadline.min(started + wait_left);
-                let r =
-                    tokio::time::timeout_at(until, budget.sem.clone().acquire_many_owned(n)).await;
-                wait_left = wait_left.saturating_sub(started.elapsed());
-                match r {
-                    Ok(Ok(p)) => p,
-                    Ok(Err(_)) => return Err(BodyError::Busy),
-                    Err(_) if until == deadline => return Err(BodyError::Timeout),
-                    Err(_) => return Err(BodyError::Busy),
-                }
-            }
-        };
-        match &mut held {
-            Some(h) => h.merge(permit),
-            None => held = Some(permit),
+        let force = buf.len() as u64 + n <= UNBUDGETED_PREFIX;
+        let started = Instant::now();
+        let until = deadline.min(started + wait_left);
+        if !budget.take(&mut held, n, force, until).await {
+            return Err(if until == deadline {
+                BodyError::Timeout
+            } else {
+                BodyError::Busy
+            });
         }
+        wait_left = wait_left.saturating_sub(started.elapsed());
         buf.extend_from_slice(&data);
     }
     Ok((buf, held))
@@ -113,14 +168,71 @@ pub async fn read(
 mod tests {
     use super::*;
 
-    #[test]
-    fn budget_counts_bytes_in_flight() {
+    fn far() -> Instant {
+        Instant::now() + Duration::from_secs(60)
+    }
+
+    #[tokio::test]
+    async fn budget_counts_bytes_in_flight() {
         let b = BodyBudget::new(1000);
-        assert_eq!(b.in_flight(), 0);
-        let p = b.sem.clone().try_acquire_many_owned(600).unwrap();
+        let mut r = Reservation {
+            budget: &b,
+            bytes: 0,
+        };
+        assert!(b.take(&mut r, 600, false, far()).await);
         assert_eq!(b.in_flight(), 600);
-        assert!(b.sem.clone().try_acquire_many_owned(500).is_err());
-        drop(p);
+        assert!(!b.try_take(500));
+        assert_eq!(b.take_peak_if_drained(), None);
+        drop(r);
         assert_eq!(b.in_flight(), 0);
+        assert_eq!(b.take_peak_if_drained(), Some(600));
+        assert_eq!(b.take_peak_if_drained(), Some(0));
+    }
+
+    #[tokio::test]
+    async fn forced_bytes_count_but_never_wait() {
+        let b = BodyBudget::new(1000);
+        let mut big = Reservation {
+            budget: &b,
+            bytes: 0,
+        };
+        assert!(b.take(&mut big, 1000, false, far()).await);
+        let mut small = Reservation {
+            budget: &b,
+            bytes: 0,
+        };
+        assert!(b.take(&mut small, 100, true, far()).await);
+        assert_eq!(b.in_flight(), 1100);
+        let soon = Instant::now() + Duration::from_millis(20);
+        let mut other = Reservation {
+            budget: &b,
+            bytes: 0,
+        };
+        assert!(!b.take(&mut other, 1, false, soon).await);
+        drop(small);
+        drop(big);
+        assert_eq!(b.in_flight(), 0);
+    }
+
+    #[tokio::test]
+    async fn a_waiter_gets_room_when_it_is_released() {
+        let b = std::sync::Arc::new(BodyBudget::new(1000));
+        let b2 = b.clone();
+        let holder = tokio::spawn(async move {
+            let mut r = Reservation {
+                budget: &b2,
+                bytes: 0,
+            };
+            assert!(b2.take(&mut r, 1000, false, far()).await);
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        });
+        tokio::time::sleep(Duration::from_millis(10)).await;
+        let mut r = Reservation {
+            budget: &b,
+            bytes: 0,
+        };
+        assert!(b.take(&mut r, 500, false, far()).await);
+        holder.await.unwrap();
+        assert_eq!(b.in_flight(), 500);
     }
 }

@@ -11,6 +11,7 @@
 use crate::admin::{self, HttpStats};
 use crate::body::{self, BodyBudget, BodyError, BodyLimits};
 use crate::conn::{self, ConnState, TimedIo};
+use crate::memory::Gauge;
 use crate::origin::{self, Access, Origins};
 use crate::ServeArgs;
 use api::protocol::{self, Protocol};
@@ -73,7 +74,7 @@ struct Server {
     header_timeout: Duration,
     idle_timeout: Duration,
     /// Connections open now.
-    open: AtomicUsize,
+    open: Arc<Gauge>,
     /// Requests being answered now (shutdown waits for them).
     inflight: AtomicUsize,
 }
@@ -108,6 +109,11 @@ async fn serve(args: ServeArgs, origins: Origins) -> Result<(), String> {
     let control = Arc::new(control);
     let reconciler = tokio::spawn(control.clone().reconcile());
     let budget = Arc::new(BodyBudget::new(args.body_budget_bytes));
+    let open = Arc::new(Gauge::default());
+    let trimmer = tokio::spawn(crate::memory::trim_after_bursts(
+        budget.clone(),
+        open.clone(),
+    ));
     let srv = Arc::new(Server {
         api: Api::new(control.clone()),
         body: BodyLimits {
@@ -119,7 +125,7 @@ async fn serve(args: ServeArgs, origins: Origins) -> Result<(), String> {
         origins,
         header_timeout: Duration::from_secs(args.header_timeout_secs),
         idle_timeout: Duration::from_secs(args.idle_timeout_secs),
-        open: AtomicUsize::new(0),
+        open: open.clone(),
         inflight: AtomicUsize::new(0),
     });
     let max_connections = usize::try_from(args.max_connections)
@@ -141,22 +147,25 @@ async fn serve(args: ServeArgs, origins: Origins) -> Result<(), String> {
     };
     tokio::pin!(shutdown);
     let slots = Arc::new(Semaphore::new(max_connections));
-    let mut full = false;
+    let mut limit_hits = 0u64;
+    let mut warned_at: Option<tokio::time::Instant> = None;
     loop {
         // A slot first, then accept: at the limit, new connections wait in
         // the kernel's backlog instead of being accepted and starved.
         let permit = match slots.clone().try_acquire_owned() {
-            Ok(p) => {
-                full = false;
-                p
-            }
+            Ok(p) => p,
             Err(_) => {
-                if !full {
+                limit_hits += 1;
+                // Once per 10 s at most: under a flood the limit is hit for
+                // every connection that closes.
+                if warned_at.is_none_or(|t| t.elapsed() >= Duration::from_secs(10)) {
                     tracing::warn!(
                         max_connections,
+                        times = limit_hits,
                         "connection limit reached; new connections wait until one closes"
                     );
-                    full = true;
+                    warned_at = Some(tokio::time::Instant::now());
+                    limit_hits = 0;
                 }
                 tokio::select! {
                     p = slots.clone().acquire_owned() => match p {
@@ -184,6 +193,7 @@ async fn serve(args: ServeArgs, origins: Origins) -> Result<(), String> {
     tracing::info!("shutting down");
     drop(listener);
     reconciler.abort();
+    trimmer.abort();
     for _ in 0..100 {
         if srv.inflight.load(Ordering::SeqCst) == 0 {
             break;
@@ -198,7 +208,7 @@ async fn serve(args: ServeArgs, origins: Origins) -> Result<(), String> {
 }
 
 async fn serve_connection(srv: Arc<Server>, stream: TcpStream, _slot: OwnedSemaphorePermit) {
-    let _open = Counted::new(&srv.open);
+    let _open = srv.open.open();
     let _ = stream.set_nodelay(true);
     let state = ConnState::new();
     let io = TimedIo::new(stream, state.clone(), srv.header_timeout, srv.idle_timeout);
@@ -281,7 +291,7 @@ impl Envelope {
 impl Server {
     fn http_stats(&self) -> HttpStats {
         HttpStats {
-            connections: self.open.load(Ordering::Relaxed),
+            connections: self.open.get(),
             body_bytes_in_flight: self.budget.in_flight(),
         }
     }
