@@ -13,7 +13,9 @@ from __future__ import annotations
 
 import http.client
 import json
+import re
 import socket
+import subprocess
 import time
 
 import botocore.parsers
@@ -21,7 +23,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 import strict
-from harness import AwsClients, TasknetServer
+from harness import AwsClients, TasknetServer, tasknet_binary
 
 EC2_NS = "http://ec2.amazonaws.com/doc/2016-11-15/"
 IAM_NS = "https://iam.amazonaws.com/doc/2010-05-08/"
@@ -577,3 +579,33 @@ def test_log_file_has_no_escape_codes(srv):
     log = srv.log()
     assert "tasknet serving" in log
     assert "\x1b[" not in log
+
+
+# ---------------------------------------------------------------------------
+# tasknet-load's abuse modes run and report (figures are for the bench, not
+# asserted here)
+# ---------------------------------------------------------------------------
+
+
+def run_load(server, *args: str) -> str:
+    binary = tasknet_binary().with_name("tasknet-load")
+    out = subprocess.run([str(binary), "--endpoint", server.url, "--settle-seconds", "0", *args],
+                         capture_output=True, text=True, timeout=120, check=True)
+    return out.stdout
+
+
+def test_load_big_bodies_mode(srv):
+    out = run_load(srv, "--op", "big-bodies", "--connections", "4", "--body-bytes", "200000")
+    assert "big-bodies: 4 connections × 200000 bytes: answers 413 ×4 in " in out, out
+    assert re.search(r"server: connections held at most \d+; body bytes in flight at most [\d.]+ MB; "
+                     r"rss before [\d.]+ MB, peak [\d.]+ MB", out), out
+    assert re.search(r"probe: \d+ of \d+ answered", out), out
+
+
+def test_load_slow_clients_mode(srv):
+    # The server's 1 s header timeout closes them while they dribble.
+    out = run_load(srv, "--op", "slow-clients", "--connections", "3", "--seconds", "4",
+                   "--slow-interval-ms", "300")
+    m = re.search(r"slow-clients: 3 connections for 4 s, one byte every 300 ms: at most \d+ "
+                  r"connected at once \(client side, backlog included\); the server closed (\d+)", out)
+    assert m and int(m.group(1)) >= 3, out
