@@ -72,6 +72,16 @@ impl ConnState {
         self.linger.load(Ordering::Relaxed)
     }
 
+    /// When the connection's current wait runs out, and why; None while a
+    /// request is being answered.
+    fn deadline(&self, header: Duration, idle: Duration) -> Option<(Instant, &'static str)> {
+        match self.get() {
+            Phase::Head(t) => Some((t + header, "request headers not received in time")),
+            Phase::Idle(t) => Some((t + idle, "keep-alive connection idle too long")),
+            Phase::Busy => None,
+        }
+    }
+
     fn bytes_arrived(&self) {
         let mut p = self.phase.lock().unwrap_or_else(|e| e.into_inner());
         if let Phase::Idle(_) = *p {
@@ -111,17 +121,6 @@ impl TimedIo {
     pub fn into_stream(self) -> TcpStream {
         self.stream
     }
-
-    fn deadline(&self) -> Option<(Instant, &'static str)> {
-        match self.state.get() {
-            Phase::Head(t) => Some((
-                t + self.header_timeout,
-                "request headers not received in time",
-            )),
-            Phase::Idle(t) => Some((t + self.idle_timeout, "keep-alive connection idle too long")),
-            Phase::Busy => None,
-        }
-    }
 }
 
 impl AsyncRead for TimedIo {
@@ -141,7 +140,9 @@ impl AsyncRead for TimedIo {
             }
             Poll::Ready(Err(e)) => Poll::Ready(Err(e)),
             Poll::Pending => {
-                let Some((deadline, why)) = this.deadline() else {
+                let Some((deadline, why)) =
+                    this.state.deadline(this.header_timeout, this.idle_timeout)
+                else {
                     return Poll::Pending;
                 };
                 if this.armed != Some(deadline) {
@@ -210,4 +211,37 @@ pub async fn linger(mut stream: TcpStream) {
         }
     })
     .await;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const H: Duration = Duration::from_secs(10);
+    const I: Duration = Duration::from_secs(75);
+
+    #[tokio::test(start_paused = true)]
+    async fn the_clock_follows_the_request() {
+        let c = ConnState::new();
+        let t0 = Instant::now();
+        // A new connection has the header timeout for its first request.
+        assert_eq!(c.deadline(H, I).unwrap().0, t0 + H);
+        c.busy();
+        assert!(c.deadline(H, I).is_none());
+        tokio::time::advance(Duration::from_secs(3)).await;
+        c.idle();
+        assert_eq!(c.deadline(H, I).unwrap().0, t0 + Duration::from_secs(3) + I);
+        // Quiet time does not count against the next request's header timeout.
+        tokio::time::advance(Duration::from_secs(60)).await;
+        c.bytes_arrived();
+        let t1 = Instant::now();
+        assert_eq!(c.deadline(H, I).unwrap().0, t1 + H);
+        // More bytes of the same head do not restart it.
+        tokio::time::advance(Duration::from_secs(1)).await;
+        c.bytes_arrived();
+        assert_eq!(c.deadline(H, I).unwrap().0, t1 + H);
+        assert!(!c.lingers());
+        c.close_after_answer();
+        assert!(c.lingers());
+    }
 }
