@@ -46,8 +46,16 @@ pub async fn trim_after_bursts(budget: Arc<BodyBudget>, connections: Arc<Gauge>)
             .is_some_and(|peak| peak >= TRIM_AFTER_BODY_PEAK);
         let conns = connections.take_peak_if_mostly_gone(TRIM_AFTER_CONNECTION_PEAK);
         if bodies || conns {
+            let before = rss().0;
+            let started = std::time::Instant::now();
             // SAFETY: malloc_trim only walks glibc's own arenas.
             let _ = tokio::task::spawn_blocking(|| unsafe { libc::malloc_trim(0) }).await;
+            tracing::debug!(
+                took_us = started.elapsed().as_micros() as u64,
+                rss_before = before,
+                rss_after = rss().0,
+                "gave free memory back after a burst"
+            );
         }
     }
 }
