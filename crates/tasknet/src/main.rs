@@ -110,6 +110,7 @@ pub struct ServeArgs {
     /// allowed.
     #[arg(
         long = "allow-origin",
+        value_name = "ORIGIN",
         env = "TASKNET_ALLOW_ORIGINS",
         value_delimiter = ','
     )]
