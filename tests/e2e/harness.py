@@ -71,9 +71,12 @@ def tasknet_binary() -> Path:
 _NO_PROXY_OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 
 
-def http_request(url: str, method: str = "GET", timeout: float = 5.0) -> tuple[int, bytes]:
+def http_request(url: str, method: str = "GET", timeout: float = 5.0,
+                 data: bytes | None = None, headers: dict[str, str] | None = None) -> tuple[int, bytes]:
     """(status, body) of a plain HTTP request; non-2xx is not an exception."""
-    req = urllib.request.Request(url, method=method, data=b"" if method == "POST" else None)
+    if data is None and method == "POST":
+        data = b""
+    req = urllib.request.Request(url, method=method, data=data, headers=headers or {})
     try:
         with _NO_PROXY_OPENER.open(req, timeout=timeout) as resp:
             return resp.status, resp.read()
@@ -255,7 +258,9 @@ class TasknetServer:
     def reset(self) -> None:
         """POST /_tasknet/reset: a fresh account, same process."""
         self._require_alive("reset")
-        status, body = http_request(f"{self.url}/_tasknet/reset", method="POST", timeout=30)
+        # Admin POSTs take JSON only (a web page's form cannot send it).
+        status, body = http_request(f"{self.url}/_tasknet/reset", method="POST", timeout=30,
+                                    data=b"{}", headers={"Content-Type": "application/json"})
         if status != 200:
             pytest.fail(f"POST /_tasknet/reset returned HTTP {status}: {body[:500]!r}\n"
                         f"--- log ---\n{_tail(self.log())}")

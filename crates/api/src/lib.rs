@@ -9,6 +9,7 @@ pub mod ecs;
 pub mod ecs_task;
 pub mod envelope;
 pub mod params;
+pub mod protocol;
 pub mod query;
 pub mod route;
 pub mod xml;

@@ -80,11 +80,8 @@ pub async fn dispatch(control: &Control, req: Request) -> Response {
         };
     }
     if req.method != "POST" && req.method != "GET" {
-        let e = ApiError::new(
-            "InvalidAction",
-            format!("The HTTP method {} is not supported.", req.method),
-        );
-        return envelope::query_error("", &e, rid);
+        let p = crate::protocol::detect(&req.query, |h| req.header(h));
+        return crate::protocol::error(p, &crate::protocol::bad_method(&req.method), rid);
     }
     let mut params = Params::parse(req.query.as_bytes());
     if !req.body.is_empty() {
@@ -92,8 +89,9 @@ pub async fn dispatch(control: &Control, req: Request) -> Response {
     }
     let scope = scope.or_else(|| credential_scope(None, params.get("X-Amz-Credential")));
     let Some(action) = params.string("Action") else {
-        let e = ApiError::new("MissingAction", "Missing Action");
-        return envelope::query_error("", &e, rid);
+        let service = scope.as_ref().map(|s| s.service.as_str());
+        let p = crate::protocol::for_query(service, params.get("Version"));
+        return crate::protocol::error(p, &crate::protocol::missing_action(), rid);
     };
     let by_version = params.get("Version").and_then(service_by_version);
     let service = match (&scope, by_version) {

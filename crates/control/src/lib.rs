@@ -285,7 +285,23 @@ impl Control {
             if let Some(reason) = self.write_refused() {
                 return Err(unavailable(&reason));
             }
-            let result = f(&mut w, now());
+            // A panic in an operation is a bug, but it must not leave the
+            // world half changed for the next operation to persist: it is
+            // caught here (under the lock) and treated as a failure.
+            let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| f(&mut w, now())))
+                .unwrap_or_else(|p| {
+                    let what = p
+                        .downcast_ref::<&str>()
+                        .map(|s| s.to_string())
+                        .or_else(|| p.downcast_ref::<String>().cloned())
+                        .unwrap_or_default();
+                    tracing::error!(panic = %what, "an operation panicked; its changes are rolled back");
+                    Err(ApiError::new(
+                        "InternalFailure",
+                        "An internal error has occurred: tasknet failed while handling this request; nothing was changed.",
+                    )
+                    .with_status(500))
+                });
             if result.is_err() {
                 // All or nothing: a failed operation leaves no trace.
                 w.rollback();
@@ -515,6 +531,40 @@ mod tests {
             .await
             .unwrap();
         assert!(found);
+        c.shutdown();
+    }
+
+    #[tokio::test]
+    async fn an_operation_that_panics_changes_nothing() {
+        let c = Control::start(Box::new(SqliteStore::in_memory().unwrap()), settings()).unwrap();
+        let before = c.read_cloud(|w| w.fingerprint()).await.unwrap();
+        let r: Result<String, ApiError> = c
+            .write("123456789012", |w, now| {
+                w.region_mut("eu-west-1")?.create_vpc(
+                    model::ec2::vpc::CreateVpc {
+                        cidr_block: Some("10.0.0.0/16".into()),
+                        ..Default::default()
+                    },
+                    now,
+                )?;
+                panic!("a bug after a change");
+            })
+            .await;
+        let e = r.unwrap_err();
+        assert_eq!((e.code.as_ref(), e.status), ("InternalFailure", 500));
+        assert_eq!(c.read_cloud(|w| w.fingerprint()).await.unwrap(), before);
+        // The world lock is free and later writes work.
+        c.write("123456789012", |w, now| {
+            w.region_mut("eu-west-1")?.create_vpc(
+                model::ec2::vpc::CreateVpc {
+                    cidr_block: Some("10.1.0.0/16".into()),
+                    ..Default::default()
+                },
+                now,
+            )
+        })
+        .await
+        .unwrap();
         c.shutdown();
     }
 

@@ -17,7 +17,7 @@ pub fn json(status: u16, v: Value) -> HttpResponse {
         .unwrap_or_else(|_| hyper::Response::new(Full::new(Bytes::new())))
 }
 
-fn error(e: &ApiError) -> HttpResponse {
+pub fn error(e: &ApiError) -> HttpResponse {
     json(e.status, json!({"__type": e.code, "message": e.message}))
 }
 
@@ -78,7 +78,31 @@ fn inject_fault(api: &Api, body: &[u8]) -> HttpResponse {
     }
 }
 
-pub async fn route(api: &Api, method: &str, path: &str, query: &str, body: &[u8]) -> HttpResponse {
+/// The HTTP server's own figures, for `/_tasknet/stats`.
+pub struct HttpStats {
+    pub connections: usize,
+    pub body_bytes_in_flight: u64,
+}
+
+/// `tasks/{id}/metadata` → the id (one non-empty path segment).
+fn metadata_task_id(path: &str) -> Option<&str> {
+    let id = path.strip_prefix("tasks/")?.strip_suffix("/metadata")?;
+    (!id.is_empty() && !id.contains('/')).then_some(id)
+}
+
+pub async fn route(
+    api: &Api,
+    http: HttpStats,
+    method: &str,
+    path: &str,
+    query: &str,
+    body: &[u8],
+) -> HttpResponse {
+    if method == "GET" {
+        if let Some(id) = metadata_task_id(path) {
+            return task_metadata(api, id.to_string()).await;
+        }
+    }
     match (method, path) {
         ("GET", "health") => health(api),
         ("POST", "faults") => inject_fault(api, body),
@@ -93,23 +117,6 @@ pub async fn route(api: &Api, method: &str, path: &str, query: &str, body: &[u8]
             Ok(()) => json(200, json!({"status": "reset"})),
             Err(e) => error(&e),
         },
-        ("GET", p) if p.starts_with("tasks/") && p.ends_with("/metadata") => {
-            let id = p["tasks/".len()..p.len() - "/metadata".len()].to_string();
-            let doc = api
-                .control
-                .read_cloud(move |c| {
-                    c.accounts().find_map(|w| {
-                        w.regions()
-                            .find_map(|r| r.ecs.tasks.get(&id).map(|t| r.task_metadata(t)))
-                    })
-                })
-                .await;
-            match doc {
-                Ok(Some(d)) => json(200, d),
-                Ok(None) => not_found("no such task"),
-                Err(e) => error(&e),
-            }
-        }
         ("GET", "stats") => {
             let r = api
                 .control
@@ -127,13 +134,42 @@ pub async fn route(api: &Api, method: &str, path: &str, query: &str, body: &[u8]
                 })
                 .await;
             match r {
-                Ok(v) => json(200, v),
+                Ok(mut v) => {
+                    v["connections"] = json!(http.connections);
+                    v["bodyBytesInFlight"] = json!(http.body_bytes_in_flight);
+                    let (rss, peak) = crate::memory::rss();
+                    if let Some(r) = rss {
+                        v["rssBytes"] = json!(r);
+                    }
+                    if let Some(p) = peak {
+                        v["peakRssBytes"] = json!(p);
+                    }
+                    json(200, v)
+                }
                 Err(e) => error(&e),
             }
         }
         ("GET", "explain") => explain_task(api, query).await,
         ("POST", "explain") => explain_plan(api, query, body).await,
         _ => not_found(format!("no admin endpoint {method} /_tasknet/{path}")),
+    }
+}
+
+/// `GET /_tasknet/tasks/{id}/metadata`: the task metadata document (N61).
+async fn task_metadata(api: &Api, id: String) -> HttpResponse {
+    let doc = api
+        .control
+        .read_cloud(move |c| {
+            c.accounts().find_map(|w| {
+                w.regions()
+                    .find_map(|r| r.ecs.tasks.get(&id).map(|t| r.task_metadata(t)))
+            })
+        })
+        .await;
+    match doc {
+        Ok(Some(d)) => json(200, d),
+        Ok(None) => not_found("no such task"),
+        Err(e) => error(&e),
     }
 }
 
@@ -232,5 +268,28 @@ async fn explain_plan(api: &Api, query: &str, body: &[u8]) -> HttpResponse {
     match r {
         Ok(Ok(v)) => json(200, v),
         Ok(Err(e)) | Err(e) => error(&e),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::metadata_task_id;
+
+    #[test]
+    fn metadata_paths() {
+        assert_eq!(metadata_task_id("tasks/abc/metadata"), Some("abc"));
+        for odd in [
+            "tasks/metadata",
+            "tasks//metadata",
+            "tasks/a/b/metadata",
+            "tasks/",
+            "tasks",
+            "tasks/abc/metadata/",
+            "tasks/abc/metadatas",
+            "/metadata",
+            "",
+        ] {
+            assert_eq!(metadata_task_id(odd), None, "{odd}");
+        }
     }
 }

@@ -1,10 +1,15 @@
 //! `tasknet`: Amazon ECS on Fargate task networking on one machine.
 
 mod admin;
+mod body;
+mod conn;
 mod explain;
+mod memory;
+mod origin;
 mod serve;
 
 use clap::{Parser, Subcommand};
+use std::io::IsTerminal;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
@@ -77,6 +82,43 @@ pub struct ServeArgs {
     /// (`POST /_tasknet/faults`); never on in normal use.
     #[arg(long, env = "TASKNET_FAULT_INJECTION", hide = true)]
     pub fault_injection: bool,
+    /// Largest request body accepted, in bytes; a larger one is answered 413
+    /// (at once when its Content-Length says so, without reading it).
+    #[arg(long, env = "TASKNET_MAX_BODY_BYTES", default_value_t = 1024 * 1024, value_parser = clap::value_parser!(u64).range(1..))]
+    pub max_body_bytes: u64,
+    /// Request-body bytes held in memory at once, across all connections.
+    /// A request that finds no room waits up to --body-budget-wait-secs,
+    /// then is answered 503 (which SDKs retry). At least --max-body-bytes.
+    #[arg(long, env = "TASKNET_BODY_BUDGET_BYTES", default_value_t = 32 * 1024 * 1024, value_parser = clap::value_parser!(u64).range(1..))]
+    pub body_budget_bytes: u64,
+    /// How long a request waits for room in the body budget, in seconds.
+    #[arg(long, env = "TASKNET_BODY_BUDGET_WAIT_SECS", default_value_t = 5, value_parser = clap::value_parser!(u64).range(1..))]
+    pub body_budget_wait_secs: u64,
+    /// Seconds a client has to send a request's headers, counted from its
+    /// first byte (or from connecting, for a connection's first request).
+    #[arg(long, env = "TASKNET_HEADER_TIMEOUT_SECS", default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..))]
+    pub header_timeout_secs: u64,
+    /// Seconds a client has to send a whole request body (408 after that).
+    #[arg(long, env = "TASKNET_BODY_TIMEOUT_SECS", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..))]
+    pub body_timeout_secs: u64,
+    /// Seconds an idle keep-alive connection is kept open between requests.
+    #[arg(long, env = "TASKNET_IDLE_TIMEOUT_SECS", default_value_t = 75, value_parser = clap::value_parser!(u64).range(1..))]
+    pub idle_timeout_secs: u64,
+    /// Connections served at once; above it tasknet stops accepting until
+    /// one closes (the kernel's backlog holds the rest).
+    #[arg(long, env = "TASKNET_MAX_CONNECTIONS", default_value_t = 1024, value_parser = clap::value_parser!(u64).range(1..))]
+    pub max_connections: u64,
+    /// Also accept requests from web pages of this origin
+    /// (`http://localhost:3000`; `*` for any). Repeatable; the environment
+    /// variable takes a comma-separated list. tasknet's own origin is always
+    /// allowed.
+    #[arg(
+        long = "allow-origin",
+        value_name = "ORIGIN",
+        env = "TASKNET_ALLOW_ORIGINS",
+        value_delimiter = ','
+    )]
+    pub allow_origins: Vec<String>,
 }
 
 impl ServeArgs {
@@ -105,8 +147,10 @@ impl ServeArgs {
 fn init_logging(format: &str) {
     let filter = tracing_subscriber::EnvFilter::try_from_env("TASKNET_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    // Colour only for a person at a terminal: a log file gets plain text.
     let b = tracing_subscriber::fmt()
         .with_env_filter(filter)
+        .with_ansi(std::io::stderr().is_terminal())
         .with_writer(std::io::stderr);
     if format == "json" {
         b.json().init();

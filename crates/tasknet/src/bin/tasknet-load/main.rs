@@ -14,6 +14,11 @@
 //! measured from when its request was due, not when it was sent, so a slow
 //! answer that delays the requests behind it counts against them too (no
 //! coordinated omission).
+//!
+//! `--op slow-clients` and `--op big-bodies` are abuse modes instead (see
+//! abuse.rs): they report how the server holds up, not its throughput.
+
+mod abuse;
 
 use bytes::Bytes;
 use clap::Parser;
@@ -31,15 +36,32 @@ struct Args {
     /// Endpoint URL (http only).
     #[arg(long, default_value = "http://127.0.0.1:4566")]
     endpoint: String,
-    /// `run-task` or `describe-tasks`.
-    #[arg(long, default_value = "run-task", value_parser = ["run-task", "describe-tasks"])]
+    /// `run-task` or `describe-tasks` (load), `slow-clients` or
+    /// `big-bodies` (abuse).
+    #[arg(long, default_value = "run-task", value_parser = ["run-task", "describe-tasks", "slow-clients", "big-bodies"])]
     op: String,
-    /// Concurrent keep-alive connections.
-    #[arg(long, default_value_t = 16)]
-    connections: usize,
-    /// How long to drive load.
+    /// Concurrent connections (default 16; 48 for big-bodies, 500 for
+    /// slow-clients).
+    #[arg(long)]
+    connections: Option<usize>,
+    /// How long to drive load (for slow-clients: how long to keep the
+    /// connections open).
     #[arg(long, default_value_t = 10)]
     seconds: u64,
+    /// big-bodies: the size of each body.
+    #[arg(long, default_value_t = 15_000_000)]
+    body_bytes: usize,
+    /// slow-clients: milliseconds between the bytes of a request head.
+    #[arg(long, default_value_t = 1000)]
+    slow_interval_ms: u64,
+    /// Abuse modes: seconds to wait after the abuse before the last RSS
+    /// sample (the server may give memory back a little later).
+    #[arg(long, default_value_t = 3)]
+    settle_seconds: u64,
+    /// Abuse modes: the server's process id, to read its RSS from
+    /// /proc/PID/status when its /_tasknet/stats has none.
+    #[arg(long)]
+    pid: Option<u32>,
     /// Warm-up before measuring.
     #[arg(long, default_value_t = 2)]
     warmup_seconds: u64,
@@ -195,6 +217,23 @@ async fn main() -> Result<(), String> {
             args.rate
         ));
     }
+    if args.op == "slow-clients" || args.op == "big-bodies" {
+        let connections =
+            args.connections
+                .unwrap_or(if args.op == "big-bodies" { 48 } else { 500 });
+        return abuse::run(abuse::Abuse {
+            endpoint: args.endpoint.clone(),
+            op: args.op.clone(),
+            connections,
+            seconds: args.seconds,
+            body_bytes: args.body_bytes,
+            slow_interval: Duration::from_millis(args.slow_interval_ms.max(1)),
+            settle: Duration::from_secs(args.settle_seconds),
+            pid: args.pid,
+        })
+        .await;
+    }
+    let connections = args.connections.unwrap_or(16);
     let addr = args.endpoint.clone();
     let mut setup = Conn::open(&addr, &args.region).await?;
     let run_body = prepare(&mut setup).await?;
@@ -220,7 +259,7 @@ async fn main() -> Result<(), String> {
     let errors = Arc::new(AtomicU64::new(0));
     let mut workers = Vec::new();
     let mut pace = Vec::new();
-    for _ in 0..args.connections {
+    for _ in 0..connections {
         let mut conn = Conn::open(&addr, &args.region).await?;
         let (body, measuring, stop, errors) = (
             body.clone(),
@@ -303,7 +342,7 @@ async fn main() -> Result<(), String> {
     println!(
         "{op}: {} requests in {elapsed:.1} s over {} connections = {:.0} req/s{offered}; latency p50 {:.2} ms, p90 {:.2} ms, p99 {:.2} ms, p99.9 {:.2} ms, max {:.2} ms; errors {}",
         all.len(),
-        args.connections,
+        connections,
         all.len() as f64 / elapsed,
         percentile(&all, 0.50),
         percentile(&all, 0.90),
