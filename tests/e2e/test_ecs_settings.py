@@ -121,6 +121,36 @@ def test_put_overwrites_and_own_setting_overrides_the_default(fresh, aws):
     assert effective(ecs, "fargateTaskRetirementWaitPeriod", ALICE)["value"] == "7"
 
 
+def test_the_root_users_setting_is_everyones_default(fresh, aws):
+    """AWS PutAccountSetting: "If you change the root user account setting, the
+    default settings are reset for users and roles that do not have specified
+    individual account settings." DeleteAccountSetting for the root "disables
+    the account setting for all users, roles, and the root user of the account
+    unless a user or role explicitly overrides these settings"."""
+    ecs = aws.ecs()
+    ecs.put_account_setting_default(name="dualStackIPv6", value="enabled")
+    ecs.put_account_setting(name="dualStackIPv6", value="enabled", principalArn=ROLE)
+    assert effective(ecs, "dualStackIPv6", ALICE) == setting("dualStackIPv6", "enabled")
+    # the root changes its own setting: everyone without their own follows
+    assert ecs.put_account_setting(name="dualStackIPv6", value="disabled")["setting"] == setting(
+        "dualStackIPv6", "disabled")
+    assert effective(ecs, "dualStackIPv6", ALICE) == setting("dualStackIPv6", "disabled")
+    assert effective(ecs, "dualStackIPv6") == setting("dualStackIPv6", "disabled")
+    # a role with its own setting keeps it
+    assert effective(ecs, "dualStackIPv6", ROLE) == setting("dualStackIPv6", "enabled", ROLE)
+    # the root has one value for the name, not an own one next to a default
+    assert ecs.list_account_settings(name="dualStackIPv6")["settings"] == [setting("dualStackIPv6", "disabled")]
+    # without any PutAccountSettingDefault the root's setting is the default too
+    ecs.put_account_setting(name="containerInsights", value="enhanced", principalArn=ROOT)
+    assert effective(ecs, "containerInsights", ALICE) == setting("containerInsights", "enhanced")
+    # the root deleting its setting disables it for everyone but the role with its own
+    assert ecs.delete_account_setting(name="dualStackIPv6")["setting"] == setting("dualStackIPv6", "disabled")
+    for who in (ALICE, ROOT):
+        assert effective(ecs, "dualStackIPv6", who) == setting("dualStackIPv6", "disabled", kind="aws_managed")
+    assert effective(ecs, "dualStackIPv6", ROLE) == setting("dualStackIPv6", "enabled", ROLE)
+    assert ecs.list_account_settings(name="dualStackIPv6")["settings"] == []
+
+
 def test_effective_settings_and_aws_defaults(fresh, aws):
     ecs = aws.ecs()
     ident = lambda s: s["name"]  # noqa: E731
@@ -226,10 +256,10 @@ def test_cli_account_settings(fresh, cli):
     assert out["setting"] == setting("dualStackIPv6", "disabled")
     eff = cli.ok("ecs", "list-account-settings", "--name", "dualStackIPv6", "--effective-settings")
     assert eff["settings"] == [setting("dualStackIPv6", "disabled")]
-    # another principal still gets the account default
+    # the root's setting is the default of every principal without its own (AWS PutAccountSetting)
     eff = cli.ok("ecs", "list-account-settings", "--name", "dualStackIPv6", "--effective-settings",
                  "--principal-arn", ROLE)
-    assert eff["settings"] == [setting("dualStackIPv6", "enabled")]
+    assert eff["settings"] == [setting("dualStackIPv6", "disabled")]
     stderr = cli.err("ecs", "put-account-setting", "--name", "dualStackIPv6", "--value", "on",
                      code="InvalidParameterException")
     assert "Invalid setting 'value'" in stderr
