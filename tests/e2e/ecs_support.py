@@ -36,6 +36,52 @@ def err_pair(call, *args, **kwargs) -> tuple[str, str]:
     return e["Code"], e["Message"]
 
 
+def assert_pages(call, items_key: str, ident, page_size: int, expected, *, token: str = "NextToken",
+                 limit: str | None = "MaxResults", ordered: bool = False, **kwargs) -> list[list]:
+    """Page through `call(**kwargs)` `page_size` items at a time (`limit`
+    names the page-size parameter; None: the service's default page size)
+    and check the pagination itself, not only what comes out of it:
+
+    - every page but the last holds exactly `page_size` items, the last one
+      the rest (an empty result is one empty page);
+    - `token` is present and non-empty exactly when more items remain, and
+      absent from the last page;
+    - no item is on two pages, and together the pages hold exactly
+      `expected` (in that order with `ordered`).
+
+    `ident(item)` names an item. Returns the pages as lists of names."""
+    expected = list(expected)
+    assert len(set(expected)) == len(expected), f"expected names repeat: {expected}"
+    n = len(expected)
+    kw = dict(kwargs)
+    if limit is not None:
+        kw[limit] = page_size
+    pages: list[list] = []
+    while True:
+        page = call(**kw)
+        names = [ident(x) for x in page[items_key]]
+        done = len(pages) * page_size
+        want = min(page_size, n - done)
+        assert len(names) == want, (
+            f"page {len(pages) + 1} holds {len(names)} items, expected {want} "
+            f"({n} in all, {page_size} per page): {names}")
+        pages.append(names)
+        more = done + len(names) < n
+        if more:
+            assert page.get(token), f"page {len(pages)} has no {token} but {n - done - len(names)} items remain"
+            kw[token] = page[token]
+        else:
+            assert token not in page, f"last page {len(pages)} still carries {token}={page[token]!r}"
+            break
+    flat = [x for p in pages for x in p]
+    assert len(flat) == len(set(flat)), f"an item is on two pages: {pages}"
+    if ordered:
+        assert flat == expected, (flat, expected)
+    else:
+        assert sorted(flat) == sorted(expected), (flat, expected)
+    return pages
+
+
 # ---------------------------------------------------------------------------
 # EC2 networks
 # ---------------------------------------------------------------------------

@@ -315,9 +315,10 @@ def assert_fails(task: dict, e: dict, traffic: str, step: str, resource: str, fi
     assert v["stopped_reason"] == task["stoppedReason"]
     assert e["outcome"] == "fails" and e["blocked"] is None  # the ENI exists; a traffic hop is missing
     assert e["stopped_reason"] == task["stoppedReason"]
-    if "task" in e:
-        assert e["task"] == {"lastStatus": "STOPPED", "desiredStatus": "STOPPED", "stopCode": "TaskFailedToStart",
-                             "stoppedReason": task["stoppedReason"]}
+    # a launched task's explanation carries its state (only a plan has none)
+    assert e["task_arn"] == task["taskArn"]
+    assert e["task"] == {"lastStatus": "STOPPED", "desiredStatus": "STOPPED", "stopCode": "TaskFailedToStart",
+                         "stoppedReason": task["stoppedReason"]}
     if reason is not None:
         assert task["stoppedReason"] == reason
     # every verdict before the blocking one is reachable
@@ -333,9 +334,13 @@ def assert_starts(task: dict, e: dict) -> None:
     assert "stoppedReason" not in task
     assert e["outcome"] == "starts" and e["blocked"] is None, first_blocking(e)
     assert e["stopped_reason"] is None
-    for v in e["verdicts"]:
-        if v["traffic"] in LAUNCH_TRAFFIC:
-            assert v["status"] == "reachable", v
-            assert v["blocked"] is None and v["stopped_reason"] is None
-    if "task" in e:
-        assert e["task"]["lastStatus"] == "RUNNING" and e["task"]["stopCode"] is None
+    launch_needs = [v for v in e["verdicts"] if v["traffic"] in LAUNCH_TRAFFIC]
+    assert launch_needs, e["verdicts"]  # every task needs at least its image
+    for v in launch_needs:
+        assert v["status"] == "reachable", v
+        assert v["blocked"] is None and v["stopped_reason"] is None
+        assert v["path"], v  # the path it takes is shown
+    # a launched task's explanation carries its state (only a plan has none)
+    assert e["task_arn"] == task["taskArn"]
+    assert e["task"] == {"lastStatus": "RUNNING", "desiredStatus": "RUNNING", "stopCode": None,
+                         "stoppedReason": None}

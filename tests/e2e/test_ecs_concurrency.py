@@ -91,9 +91,26 @@ def test_parallel_runtask_into_a_small_subnet(fresh, aws):
     new_arns = [r["tasks"][0]["taskArn"] for r in results[30:]]
     everything = arns + new_arns
     tasks = wait_until(lambda: settled(ecs, everything), timeout=20, what="second wave settled")
+    by_arn = {t["taskArn"]: t for t in tasks}
+    # the 29 running tasks nobody touched are still running; the 30 stopped ones stopped as asked
+    kept = [t["taskArn"] for t in running[30:]]
+    assert len(kept) == 29 and all(by_arn[a]["lastStatus"] == "RUNNING" for a in kept)
+    for a in to_stop:
+        assert (by_arn[a]["lastStatus"], by_arn[a]["stopCode"]) == ("STOPPED", "UserInitiated")
+    # the stopped tasks' addresses may be freed before or after the new tasks ask for one, so
+    # anywhere from none to 30 of the 40 new tasks fit; every other one failed for want of an address
+    new_running = [by_arn[a] for a in new_arns if by_arn[a]["lastStatus"] == "RUNNING"]
+    assert 0 <= len(new_running) <= 30
+    for a in new_arns:
+        t = by_arn[a]
+        if t["lastStatus"] == "STOPPED":
+            assert t["stopCode"] == "TaskFailedToStart"
+            assert t["stoppedReason"] == (
+                f"Unexpected EC2 error while attempting to Create Network Interface in subnet '{sid}': "
+                "InsufficientFreeAddressesInSubnet")
     live = [t for t in tasks if t["lastStatus"] == "RUNNING"]
-    # stopped ENIs may be freed before or after the new tasks ask: between 40 and 59 new ones fit
-    assert len(live) <= 59
+    assert len(live) == 29 + len(new_running)
+    assert available(ec2, sid) == 59 - len(live)
     live_ips = [details(t)["privateIPv4Address"] for t in live]
     assert len(set(live_ips)) == len(live_ips)
     enis = check_invariants(ec2, vid, sid)

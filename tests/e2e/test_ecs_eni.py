@@ -105,7 +105,7 @@ def test_n11_exhausted_subnet_stops_the_task(fresh, aws):
     assert "startedAt" not in stopped and "stoppedAt" in stopped
     assert stopped["attachments"][0]["status"] == "DELETED"
     assert [d["name"] for d in stopped["attachments"][0]["details"]] == ["subnetId"]
-    assert all(c["lastStatus"] == "STOPPED" for c in stopped["containers"])
+    assert [c["lastStatus"] for c in stopped["containers"]] == ["STOPPED"]
     assert len(task_enis(ec2, vid)) == 11
     # freeing one address lets the next task start
     ecs.stop_task(cluster="c1", task=arns[0])
@@ -141,7 +141,6 @@ def test_n12_public_ip_and_n16_private_dns(fresh, aws, region):
     e = eni(ec2, details(pub)["networkInterfaceId"])
     assoc = e["Association"]
     ip = assoc["PublicIp"]
-    ipaddress.IPv4Address(ip)
     assert not ipaddress.IPv4Address(ip).is_private
     assert assoc["IpOwnerId"] == "amazon"
     assert assoc["PublicDnsName"] == public_dns(ip, region)
@@ -171,7 +170,10 @@ def test_n12_public_ip_without_igw_route(fresh, aws):
     td = register(ecs)["taskDefinitionArn"]
     t = wait_status(ecs, "c1", run_one(ecs, "c1", td, subs, public="ENABLED")["taskArn"], "RUNNING")
     e = eni(ec2, details(t)["networkInterfaceId"])
-    assert e["Association"]["IpOwnerId"] == "amazon" and e["Association"]["PublicIp"]
+    ip = e["Association"]["PublicIp"]
+    assert not ipaddress.IPv4Address(ip).is_private
+    assert e["Association"] == {"IpOwnerId": "amazon", "PublicIp": ip, "PublicDnsName": public_dns(ip, "us-east-1")}
+    assert e["PrivateIpAddresses"][0]["Association"] == e["Association"]
 
 
 def test_n19_ec2_view_of_the_task_eni(fresh, aws):

@@ -29,19 +29,52 @@ def v6_of(task):
     return ni.get("ipv6Address")
 
 
+def s64_of(subnet) -> ipaddress.IPv6Network:
+    return ipaddress.IPv6Network(subnet["Ipv6CidrBlockAssociationSet"][0]["Ipv6CidrBlock"])
+
+
+def assert_dual_stack(ec2, task, subnet) -> str:
+    """The task got an IPv6 address (N13): a usable one of the subnet's /64,
+    the only IPv6 address of its ENI, next to its IPv4 address. Returns it."""
+    v6 = v6_of(task)
+    assert v6 is not None, task["containers"][0]["networkInterfaces"]
+    s64 = s64_of(subnet)
+    addr = ipaddress.IPv6Address(v6)
+    assert addr in s64, (v6, str(s64))
+    # AWS reserves the first four and the last address of a subnet's IPv6 block
+    assert 3 < int(addr) - int(s64.network_address) < s64.num_addresses - 1
+    assert str(addr) == v6  # compressed canonical form
+    e = eni(ec2, details(task)["networkInterfaceId"])
+    assert [a["Ipv6Address"] for a in e["Ipv6Addresses"]] == [v6]
+    assert e["PrivateIpAddress"] == details(task)["privateIPv4Address"]
+    assert task["containers"][0]["networkInterfaces"] == [{
+        "attachmentId": task["attachments"][0]["id"],
+        "privateIpv4Address": details(task)["privateIPv4Address"],
+        "ipv6Address": v6,
+    }]
+    return v6
+
+
+def assert_ipv4_only(ec2, task):
+    """The task got no IPv6 address: IPv4 on the container and the ENI, nothing more."""
+    ip = details(task)["privateIPv4Address"]
+    assert task["containers"][0]["networkInterfaces"] == [{"attachmentId": task["attachments"][0]["id"],
+                                                           "privateIpv4Address": ip}]
+    e = eni(ec2, details(task)["networkInterfaceId"])
+    assert e["Ipv6Addresses"] == [] and e["PrivateIpAddress"] == ip
+
+
 def test_n13_dual_stack_needs_the_setting(fresh, aws, server):
     ec2, ecs, vid, sub, td = dual_env(aws)
     s64 = ipaddress.IPv6Network(sub["Ipv6CidrBlockAssociationSet"][0]["Ipv6CidrBlock"])
     # AWS default for dualStackIPv6 is disabled → IPv4 only, nothing errors
     t = launch(ecs, td, sub)
-    assert v6_of(t) is None
-    assert eni(ec2, details(t)["networkInterfaceId"])["Ipv6Addresses"] == []
+    assert_ipv4_only(ec2, t)
     # the account default enabled → dual-stack
     s = ecs.put_account_setting_default(name="dualStackIPv6", value="enabled")["setting"]
     assert s == {"name": "dualStackIPv6", "value": "enabled", "principalArn": ROOT, "type": "user"}
     t = launch(ecs, td, sub)
-    v6 = v6_of(t)
-    assert v6 and ipaddress.IPv6Address(v6) in s64
+    v6 = assert_dual_stack(ec2, t, sub)
     ni = t["containers"][0]["networkInterfaces"][0]
     assert ni == {"attachmentId": t["attachments"][0]["id"], "privateIpv4Address": details(t)["privateIPv4Address"],
                   "ipv6Address": v6}
@@ -72,31 +105,40 @@ def test_n13_principal_setting_overrides_the_default(fresh, aws):
     own = ecs.put_account_setting(name="dualStackIPv6", value="disabled")["setting"]
     assert own["principalArn"] == ROOT and own["value"] == "disabled"
     eff = ecs.list_account_settings(name="dualStackIPv6", effectiveSettings=True)["settings"]
-    assert [x["value"] for x in eff] == ["disabled"]
-    assert v6_of(launch(ecs, td, sub)) is None
+    assert eff == [{"name": "dualStackIPv6", "value": "disabled", "principalArn": ROOT, "type": "user"}]
+    assert_ipv4_only(ec2, launch(ecs, td, sub))
     # and the other way round: default disabled, own enabled → IPv6
     ecs.put_account_setting_default(name="dualStackIPv6", value="disabled")
-    ecs.put_account_setting(name="dualStackIPv6", value="enabled", principalArn=ROOT)
-    assert v6_of(launch(ecs, td, sub))
+    own = ecs.put_account_setting(name="dualStackIPv6", value="enabled", principalArn=ROOT)["setting"]
+    assert own == {"name": "dualStackIPv6", "value": "enabled", "principalArn": ROOT, "type": "user"}
+    eff = ecs.list_account_settings(name="dualStackIPv6", effectiveSettings=True)["settings"]
+    assert [x["value"] for x in eff] == ["enabled"]
+    assert_dual_stack(ec2, launch(ecs, td, sub), sub)
     # deleting the own setting falls back to the default (disabled)
-    ecs.delete_account_setting(name="dualStackIPv6")
+    gone = ecs.delete_account_setting(name="dualStackIPv6")["setting"]
+    assert (gone["value"], gone["principalArn"]) == ("enabled", ROOT)
     eff = ecs.list_account_settings(name="dualStackIPv6", effectiveSettings=True)["settings"]
     assert [x["value"] for x in eff] == ["disabled"]
-    assert v6_of(launch(ecs, td, sub)) is None
+    assert_ipv4_only(ec2, launch(ecs, td, sub))
     # another principal's setting does not matter for the root's tasks
-    ecs.put_account_setting(name="dualStackIPv6", value="enabled",
-                            principalArn="arn:aws:iam::123456789012:role/deployer")
-    assert v6_of(launch(ecs, td, sub)) is None
+    role = "arn:aws:iam::123456789012:role/deployer"
+    ecs.put_account_setting(name="dualStackIPv6", value="enabled", principalArn=role)
+    eff = ecs.list_account_settings(name="dualStackIPv6", principalArn=role, effectiveSettings=True)["settings"]
+    assert [x["value"] for x in eff] == ["enabled"]
+    assert_ipv4_only(ec2, launch(ecs, td, sub))
 
 
 def test_n13_settings_are_read_at_launch(fresh, aws):
     ec2, ecs, vid, sub, td = dual_env(aws)
     ecs.put_account_setting_default(name="dualStackIPv6", value="enabled")
     t = launch(ecs, td, sub)
-    v6 = v6_of(t)
+    v6 = assert_dual_stack(ec2, t, sub)
     ecs.put_account_setting_default(name="dualStackIPv6", value="disabled")
     again = wait_status(ecs, "c1", t["taskArn"], "RUNNING")
-    assert v6_of(again) == v6  # a running task keeps its address
+    # a running task keeps its address, in the task and on its ENI
+    assert assert_dual_stack(ec2, again, sub) == v6
+    # a task launched after the change is IPv4-only
+    assert_ipv4_only(ec2, launch(ecs, td, sub))
 
 
 @pytest.mark.parametrize("case", ["no-assign-on-create", "vpc-without-ipv6", "platform-1.3.0"])
@@ -109,15 +151,16 @@ def test_n13_other_conditions_fail_silently(fresh, aws, case):
     kw = {}
     if case == "no-assign-on-create":
         vid, subs = make_vpc(ec2, subnets=("10.0.1.0/24",), ipv6=True, assign_ipv6=False)
-        assert subs[0]["Ipv6CidrBlockAssociationSet"]
+        got = ec2.describe_subnets(SubnetIds=[subs[0]["SubnetId"]])["Subnets"][0]
+        assert len(got["Ipv6CidrBlockAssociationSet"]) == 1 and got["AssignIpv6AddressOnCreation"] is False
     elif case == "vpc-without-ipv6":
         vid, subs = make_vpc(ec2, subnets=("10.0.1.0/24",), ipv6=False)
     else:
         vid, subs = make_vpc(ec2, subnets=("10.0.1.0/24",), ipv6=True)
         kw["platformVersion"] = "1.3.0"
     t = launch(ecs, td, subs[0], **kw)
-    assert v6_of(t) is None and "privateIpv4Address" in t["containers"][0]["networkInterfaces"][0]
-    assert eni(ec2, details(t)["networkInterfaceId"])["Ipv6Addresses"] == []
+    assert t["platformVersion"] == kw.get("platformVersion", "1.4.0")
+    assert_ipv4_only(ec2, t)
 
 
 @pytest.mark.parametrize("region", ["us-east-1", "eu-central-1"])
@@ -203,8 +246,14 @@ def test_n14_ipv6_only_addresses_are_unique(fresh, aws):
     arns = [t["taskArn"] for t in run(ecs, "c1", td, [only], count=10)["tasks"]]
     from ecs_support import wait_all
     tasks = wait_all(ecs, "c1", arns, "RUNNING")
+    s64 = s64_of(only)
     v6s = [v6_of(t) for t in tasks]
-    assert len(set(v6s)) == 10 and all(v6s)
+    assert None not in v6s and len(set(v6s)) == 10
+    for t, v6 in zip(tasks, v6s):
+        assert ipaddress.IPv6Address(v6) in s64
+        assert t["containers"][0]["networkInterfaces"] == [{"attachmentId": t["attachments"][0]["id"],
+                                                            "ipv6Address": v6}]
+        assert [a["Ipv6Address"] for a in eni(ec2, details(t)["networkInterfaceId"])["Ipv6Addresses"]] == [v6]
     assert available(ec2, only["SubnetId"]) == 0  # IPv6-only subnets count no IPv4
 
 
@@ -216,5 +265,4 @@ def test_n13_windows_1_0_0_is_dual_stack(fresh, aws):
                                     "cpuArchitecture": "X86_64"})["taskDefinitionArn"]
     t = launch(ecs, win, sub)
     assert t["platformVersion"] == "1.0.0" and t["platformFamily"] == "WINDOWS_SERVER_2022_FULL"
-    assert v6_of(t)
-    assert [a["Ipv6Address"] for a in eni(ec2, details(t)["networkInterfaceId"])["Ipv6Addresses"]] == [v6_of(t)]
+    assert_dual_stack(ec2, t, sub)

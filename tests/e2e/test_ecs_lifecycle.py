@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 
 from harness import AwsClients
-from ecs_support import (ACCOUNT, ATTACHED_DETAIL_NAMES, SLOW_PHASES, available, describe, details, detail_names,
+from ecs_support import (ACCOUNT, ATTACHED_DETAIL_NAMES, SLOW_PHASES, assert_pages, available, describe, details,
+                         detail_names,
                          eni, eni_gone, err_pair, extra_server, make_vpc, task_enis, private_dns, register, run, run_one,
                          setup_cluster, wait_all, wait_status, wait_until)
 
@@ -160,13 +161,13 @@ def test_n20_full_lifecycle_observed(slow):
     assert deprov["attachments"][0]["status"] == "ATTACHED"
     assert {"stoppingAt", "executionStoppedAt", "stopCode", "stoppedReason"} <= set(deprov)
     assert "stoppedAt" not in deprov
-    assert all(c["lastStatus"] == "STOPPED" for c in deprov["containers"])
+    assert [c["lastStatus"] for c in deprov["containers"]] == ["STOPPED"]
     stopped = down[-1]
     assert stopped["attachments"][0]["status"] == "DELETED"
     assert details(stopped) == d  # details kept
     assert {"stoppedAt", "stoppingAt", "executionStoppedAt", "startedAt", "pullStartedAt"} <= set(stopped)
     assert stopped["stoppedAt"] >= stopped["executionStoppedAt"] >= stopped["stoppingAt"] >= stopped["startedAt"]
-    assert all(c["lastStatus"] == "STOPPED" for c in stopped["containers"])
+    assert [c["lastStatus"] for c in stopped["containers"]] == ["STOPPED"]
     assert stopped["containers"][0]["networkInterfaces"] == running["containers"][0]["networkInterfaces"]
     assert eni_gone(ec2, d["networkInterfaceId"])
     assert available(ec2, s) == before
@@ -257,18 +258,12 @@ def test_list_tasks_filters_and_pagination(fresh, aws):
     assert ecs.list_tasks(cluster="c1", startedBy="nobody")["taskArns"] == []
     assert sorted(ecs.list_tasks(cluster="c1", launchType="FARGATE")["taskArns"]) == sorted(all_arns)
     assert len(ecs.list_tasks(cluster="other")["taskArns"]) == 1
-    # pagination with maxResults=2
-    seen, kw = [], {"cluster": "c1", "maxResults": 2}
-    pages = 0
-    while True:
-        page = ecs.list_tasks(**kw)
-        pages += 1
-        assert len(page["taskArns"]) <= 2
-        seen += page["taskArns"]
-        if "nextToken" not in page:
-            break
-        kw["nextToken"] = page["nextToken"]
-    assert pages == 3 and sorted(seen) == sorted(all_arns) and len(set(seen)) == 5
+    # pagination with maxResults=2: pages of 2, 2, 1; a token exactly while more remain
+    pages = assert_pages(ecs.list_tasks, "taskArns", lambda a: a, 2, all_arns, token="nextToken",
+                         limit="maxResults", cluster="c1")
+    assert [len(p) for p in pages] == [2, 2, 1]
+    assert [len(p) for p in assert_pages(ecs.list_tasks, "taskArns", lambda a: a, 3, web_arns, token="nextToken",
+                                         limit="maxResults", cluster="c1", family="web")] == [3]
     paginated = [a for p in ecs.get_paginator("list_tasks").paginate(cluster="c1", PaginationConfig={"PageSize": 2})
                  for a in p["taskArns"]]
     assert sorted(paginated) == sorted(all_arns)
@@ -407,8 +402,10 @@ def test_cli_run_describe_stop(fresh, aws, cli):
                  "--network-configuration", f"awsvpcConfiguration={{subnets=[{s}],assignPublicIp=DISABLED}}")
     t = out["tasks"][0]
     assert t["lastStatus"] == "PROVISIONING" and t["attachments"][0]["status"] == "PRECREATED"
-    assert isinstance(t["createdAt"], (int, float, str))
     arn = t["taskArn"]
+    # the CLI prints ECS's epoch-seconds timestamp as it came over the wire: the same instant boto3 sees
+    assert isinstance(t["createdAt"], float)
+    assert t["createdAt"] == describe(ecs, "c1", arn)[0]["createdAt"].timestamp()
     wait_status(ecs, "c1", arn, "RUNNING")
     got = cli.ok("ecs", "describe-tasks", "--cluster", "c1", "--tasks", arn)["tasks"][0]
     assert [d["name"] for d in got["attachments"][0]["details"]] == ATTACHED_DETAIL_NAMES
@@ -433,8 +430,10 @@ def test_n21_launch_failure_shape(fresh, aws):
     arn = run_one(ecs, "c1", td, subs)["taskArn"]
     t = wait_until(lambda: (lambda x: x if x["lastStatus"] in ("RUNNING", "STOPPED") else None)(
         describe(ecs, "c1", arn)[0]), what="task settled")
-    if t["lastStatus"] == "RUNNING":
-        pytest.skip("this build does not apply the reachability verdict (N40-N42) at launch")
+    # N40/N41: no route out, so the image cannot be pulled; a task that runs here is a regression.
+    assert t["lastStatus"] == "STOPPED", (
+        f"task reached {t['lastStatus']} in a subnet with no way out: the reachability verdict (N40-N42) "
+        f"was not applied at launch")
     assert t["stopCode"] == "TaskFailedToStart" and t["desiredStatus"] == "STOPPED"
     assert t["stoppedReason"].startswith(
         "CannotPullContainerError: pull image manifest has been retried 5 time(s): failed to resolve ref "

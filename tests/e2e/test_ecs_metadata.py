@@ -80,12 +80,17 @@ def test_n61_secondary_cidr_subnet_and_lifecycle(fresh, aws, server):
     setup_cluster(ecs)
     td = register(ecs, cpu="1024", memory="3072")["taskDefinitionArn"]
     arn = run_one(ecs, "c1", td, [sub], tags=[{"key": "team", "value": "net"}])["taskArn"]
-    # while PROVISIONING there is no network yet
+    # right after RunTask the document is already there (the task may have moved on by now)
     status, doc = metadata(server, arn)
-    assert status == 200 and doc["KnownStatus"] in ("PENDING", "RUNNING")
+    assert status == 200 and doc["TaskARN"] == arn and doc["DesiredStatus"] == "RUNNING"
+    assert doc["KnownStatus"] in ("PENDING", "RUNNING")
+    # no network until the ENI exists, then the ENI's
+    assert len(doc["Containers"][0]["Networks"]) <= 1
     t = wait_status(ecs, "c1", arn, "RUNNING")
     status, doc = metadata(server, arn)
-    net = doc["Containers"][0]["Networks"][0]
+    assert status == 200 and doc["KnownStatus"] == "RUNNING"
+    [net] = doc["Containers"][0]["Networks"]
+    assert net["IPv4Addresses"] == [details(t)["privateIPv4Address"]]
     assert net["IPv4SubnetCIDRBlock"] == "10.1.5.0/24"
     assert net["SubnetGatewayIpv4Address"] == "10.1.5.1/24"
     assert net["DomainNameServers"] == ["10.0.0.2"]  # the primary CIDR's base + 2
@@ -139,4 +144,6 @@ def test_n17_dhcp_options_snapshot_at_launch(fresh, aws, server, region):
         ["10.20.0.53", "10.20.0.2"]
     assert metadata(server, before["taskArn"])[1]["Containers"][0]["Networks"][0]["DomainNameServers"] == \
         ["10.20.0.2"]
-    assert old_set  # the VPC had a set before
+    # the VPC had the Region's default set before
+    assert old_set.startswith("dopt-") and old_set not in (new_set, third)
+    assert ec2.describe_vpcs(VpcIds=[vid])["Vpcs"][0]["DhcpOptionsId"] == third

@@ -97,7 +97,9 @@ def test_n6_assign_public_ip_only_for_fargate(env, aws):
     # DISABLED with EC2 is accepted; no container instances → a failure entry
     out = ecs.run_task(cluster="c1", taskDefinition=ec2_td, launchType="EC2",
                        networkConfiguration=netcfg(subs, public="DISABLED"))
-    assert out["tasks"] == [] and len(out["failures"]) == 1
+    assert out["tasks"] == [] and [f["reason"] for f in out["failures"]] == [
+        "No Container Instances were found in your cluster."]
+    assert ecs.list_tasks(cluster="c1")["taskArns"] == []
     assert err_pair(ecs.run_task, cluster="c1", taskDefinition=ec2_td, launchType="EC2",
                     platformVersion="1.4.0", networkConfiguration=netcfg(subs)) == (
         IPE, "The platform version must be null when specifying an EC2 launch type.")
@@ -140,7 +142,8 @@ def test_n8_service_linked_role(env, aws):
     assert err_pair(run, ecs, "c1", td, subs[:1]) == (
         IPE, "Unable to assume the service linked role. Please verify that the ECS service linked role exists.")
     # IAM CreateServiceLinkedRole brings it back
-    iam.create_service_linked_role(AWSServiceName="ecs.amazonaws.com")
+    made = iam.create_service_linked_role(AWSServiceName="ecs.amazonaws.com")["Role"]
+    assert (made["RoleName"], made["Path"]) == ("AWSServiceRoleForECS", "/aws-service-role/ecs.amazonaws.com/")
     run_one(ecs, "c1", td, subs[:1])
     iam.delete_service_linked_role(RoleName="AWSServiceRoleForECS")
     assert err_pair(run, ecs, "c1", td, subs[:1])[1].startswith("Unable to assume the service linked role.")

@@ -49,8 +49,9 @@ def test_n2_hostname_with_awsvpc(fresh, aws):
     assert err_pair(ecs.register_task_definition, **d)[1] == \
         "hostname is not supported on container when networkMode=awsvpc."
     # bridge allows it
-    ecs.register_task_definition(family="x", networkMode="bridge",
-                                 containerDefinitions=[container(hostname="h", memory=128)])
+    td = ecs.register_task_definition(family="x", networkMode="bridge",
+                                      containerDefinitions=[container(hostname="h", memory=128)])["taskDefinition"]
+    assert td["containerDefinitions"][0]["hostname"] == "h" and td["revision"] == 1
 
 
 @pytest.mark.parametrize("containers,extra,message", [
@@ -100,8 +101,11 @@ def test_fargate_cpu_memory_combinations(fresh, aws, cpu, memory, ok):
     ecs = aws.ecs()
     if ok:
         td = ecs.register_task_definition(**base(cpu=cpu, memory=memory))["taskDefinition"]
-        assert td["cpu"].isdigit() and td["memory"].isdigit()  # units converted to integers
-        assert "FARGATE" in td["compatibilities"]
+        # units converted to integer CPU units and MiB
+        units = {"1 vCPU": "1024", "0.25 vCPU": "256", "2 GB": "2048", "0.5GB": "512"}
+        assert (td["cpu"], td["memory"]) == (units.get(cpu, cpu), units.get(memory, memory))
+        assert td["compatibilities"] == ["EC2", "FARGATE"]
+        assert ecs.describe_task_definition(taskDefinition=td["taskDefinitionArn"])["taskDefinition"] == td
     else:
         code, msg = err_pair(ecs.register_task_definition, **base(cpu=cpu, memory=memory))
         assert code == "ClientException"

@@ -1,10 +1,12 @@
 """DHCP options, VPC endpoints, endpoint services and prefix lists (issue 2)."""
 
+import ipaddress
 import json
 
 import botocore.exceptions
 import pytest
 
+from ecs_support import assert_pages
 from harness import DEFAULT_ACCOUNT_ID as ACCOUNT
 S3_PL = "pl-63a5400a"
 
@@ -80,7 +82,9 @@ def test_cli_dhcp_options(fresh, cli):
     did = out["DhcpOptions"]["DhcpOptionsId"]
     got = cli.ok("ec2", "describe-dhcp-options", "--dhcp-options-ids", did)["DhcpOptions"][0]
     assert got["DhcpConfigurations"] == [{"Key": "domain-name", "Values": [{"Value": "example.internal"}]}]
-    cli.ok("ec2", "delete-dhcp-options", "--dhcp-options-id", did)
+    assert cli.ok("ec2", "delete-dhcp-options", "--dhcp-options-id", did) is None
+    stderr = cli.err("ec2", "describe-dhcp-options", "--dhcp-options-ids", did, code="InvalidDhcpOptionID.NotFound")
+    assert f"The dhcpOptions ID '{did}' does not exist" in stderr
 
 
 # ---------------------------------------------------------------------------
@@ -127,15 +131,12 @@ def test_endpoint_services_catalog(fresh, aws):
         "Code": "InvalidServiceName",
         "Message": "The Vpc Endpoint Service 'com.amazonaws.us-east-1.nope' does not exist",
     }
-    seen, kwargs = [], {"MaxResults": 5}
-    while True:
-        page = ec2.describe_vpc_endpoint_services(**kwargs)
-        assert len(page["ServiceDetails"]) <= 5
-        seen += [(x["ServiceName"], x["ServiceType"][0]["ServiceType"]) for x in page["ServiceDetails"]]
-        if "NextToken" not in page:
-            break
-        kwargs["NextToken"] = page["NextToken"]
-    assert len(seen) == len(out["ServiceDetails"]) == len(set(seen))
+    # Pages of 5 service details: exact sizes, a token exactly while more remain, the catalog order.
+    ident = lambda x: (x["ServiceName"], x["ServiceType"][0]["ServiceType"])  # noqa: E731
+    catalog = [ident(x) for x in out["ServiceDetails"]]
+    assert "NextToken" not in out and len(catalog) > 10
+    pages = assert_pages(ec2.describe_vpc_endpoint_services, "ServiceDetails", ident, 5, catalog, ordered=True)
+    assert len(pages) == -(-len(catalog) // 5)
 
 
 def test_prefix_lists(fresh, aws):
@@ -143,7 +144,13 @@ def test_prefix_lists(fresh, aws):
     pls = {p["PrefixListName"]: p for p in ec2.describe_prefix_lists()["PrefixLists"]}
     assert set(pls) == {"com.amazonaws.us-east-1.s3", "com.amazonaws.us-east-1.dynamodb"}
     s3 = pls["com.amazonaws.us-east-1.s3"]
-    assert s3["PrefixListId"] == S3_PL and s3["Cidrs"]
+    assert s3["PrefixListId"] == S3_PL
+    # Real, distinct public IPv4 blocks (S3's own ranges), not an empty list.
+    nets = [ipaddress.IPv4Network(c) for c in s3["Cidrs"]]
+    assert nets and len(set(nets)) == len(nets) and not any(n.is_private for n in nets)
+    ddb = pls["com.amazonaws.us-east-1.dynamodb"]
+    assert ddb["PrefixListId"] == "pl-02cd2c6b" and ddb["Cidrs"]
+    assert not {ipaddress.IPv4Network(c) for c in ddb["Cidrs"]} & set(nets)
     managed = ec2.describe_managed_prefix_lists(PrefixListIds=[S3_PL])["PrefixLists"]
     assert managed == [
         {
@@ -176,15 +183,11 @@ def test_prefix_lists(fresh, aws):
 
 
 def main_route_table(ec2, vid):
-    """The VPC's main route table, or None while DescribeRouteTables is not implemented."""
-    try:
-        tables = ec2.describe_route_tables(
-            Filters=[{"Name": "vpc-id", "Values": [vid]}, {"Name": "association.main", "Values": ["true"]}]
-        )["RouteTables"]
-    except botocore.exceptions.ClientError as e:
-        if e.response["Error"]["Code"] == "UnsupportedOperation":
-            return None
-        raise
+    """The VPC's main route table (there is exactly one)."""
+    tables = ec2.describe_route_tables(
+        Filters=[{"Name": "vpc-id", "Values": [vid]}, {"Name": "association.main", "Values": ["true"]}]
+    )["RouteTables"]
+    assert len(tables) == 1, tables
     return tables[0]
 
 
@@ -192,7 +195,9 @@ def test_gateway_endpoint_adds_prefix_list_route(fresh, aws):
     ec2 = aws.ec2()
     vid = ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
     main = main_route_table(ec2, vid)
-    rtb = [main["RouteTableId"]] if main else []
+    local = {"DestinationCidrBlock": "10.0.0.0/16", "GatewayId": "local", "Origin": "CreateRouteTable", "State": "active"}
+    assert main["Routes"] == [local]
+    rtb = [main["RouteTableId"]]
     ep = ec2.create_vpc_endpoint(
         VpcId=vid,
         ServiceName="com.amazonaws.us-east-1.s3",
@@ -209,22 +214,26 @@ def test_gateway_endpoint_adds_prefix_list_route(fresh, aws):
     assert ep["RequesterManaged"] is False and ep["OwnerId"] == ACCOUNT and ep["Tags"] == [{"Key": "Name", "Value": "s3"}]
     policy = json.loads(ep["PolicyDocument"])
     assert policy["Statement"] == [{"Effect": "Allow", "Principal": "*", "Action": "*", "Resource": "*"}]
-    if main is None:
-        # TODO(issue 2): DescribeRouteTables is still a stub (routes.rs is being written);
-        # once it works this test checks the pl-63a5400a route below.
-        pytest.skip("DescribeRouteTables not implemented yet: prefix-list route not checked")
-    routes = main_route_table(ec2, vid)["Routes"]
-    assert {"DestinationPrefixListId": S3_PL, "GatewayId": vpce, "Origin": "CreateRoute", "State": "active"} in routes
+    # The endpoint puts a prefix-list route into the table, next to the local route, and nothing else.
+    s3_route = {"DestinationPrefixListId": S3_PL, "GatewayId": vpce, "Origin": "CreateRoute", "State": "active"}
+    assert main_route_table(ec2, vid)["Routes"] == [local, s3_route]
+    assert ec2.describe_vpc_endpoints(VpcEndpointIds=[vpce])["VpcEndpoints"][0]["RouteTableIds"] == rtb
+    # DescribeRouteTables finds the table by the route's target.
+    hit = ec2.describe_route_tables(Filters=[{"Name": "route.gateway-id", "Values": [vpce]}])["RouteTables"]
+    assert [t["RouteTableId"] for t in hit] == rtb
     # The same route table cannot take a second S3 endpoint.
     e = err(ec2.create_vpc_endpoint, VpcId=vid, ServiceName="com.amazonaws.us-east-1.s3", RouteTableIds=rtb)
     assert e["Code"] == "RouteAlreadyExists"
+    assert main_route_table(ec2, vid)["Routes"] == [local, s3_route]
+    assert [x["VpcEndpointId"] for x in ec2.describe_vpc_endpoints(
+        Filters=[{"Name": "vpc-id", "Values": [vid]}])["VpcEndpoints"]] == [vpce]
     ec2.modify_vpc_endpoint(VpcEndpointId=vpce, RemoveRouteTableIds=rtb)
-    routes = main_route_table(ec2, vid)["Routes"]
-    assert all(r.get("DestinationPrefixListId") != S3_PL for r in routes)
+    assert main_route_table(ec2, vid)["Routes"] == [local]
+    assert ec2.describe_vpc_endpoints(VpcEndpointIds=[vpce])["VpcEndpoints"][0]["RouteTableIds"] == []
     ec2.modify_vpc_endpoint(VpcEndpointId=vpce, AddRouteTableIds=rtb)
-    assert any(r.get("DestinationPrefixListId") == S3_PL for r in main_route_table(ec2, vid)["Routes"])
-    ec2.delete_vpc_endpoints(VpcEndpointIds=[vpce])
-    assert all(r.get("DestinationPrefixListId") != S3_PL for r in main_route_table(ec2, vid)["Routes"])
+    assert main_route_table(ec2, vid)["Routes"] == [local, s3_route]
+    assert ec2.delete_vpc_endpoints(VpcEndpointIds=[vpce])["Unsuccessful"] == []
+    assert main_route_table(ec2, vid)["Routes"] == [local]
 
 
 def test_gateway_endpoint_rejects_interface_options(fresh, aws):
@@ -273,7 +282,13 @@ def test_private_dns_needs_the_vpc_dns_attributes(fresh, aws):
         SubnetIds=[a], PrivateDnsEnabled=False,
     )["VpcEndpoint"]
     assert ep["PrivateDnsEnabled"] is False
-    assert all(not d["DnsName"].startswith("api.ecr.us-east-1.amazonaws") for d in ep["DnsEntries"])
+    # only the endpoint's own names (regional and the zone's), not the service's private name
+    vpce = ep["VpcEndpointId"]
+    names = [d["DnsName"] for d in ep["DnsEntries"]]
+    assert len(names) == 2 and names[0].startswith(f"{vpce}-"), names
+    assert names[0].endswith(".api.ecr.us-east-1.vpce.amazonaws.com")
+    assert names[1].endswith("-us-east-1a.api.ecr.us-east-1.vpce.amazonaws.com")
+    assert "api.ecr.us-east-1.amazonaws.com" not in names
     e = err(ec2.modify_vpc_endpoint, VpcEndpointId=ep["VpcEndpointId"], PrivateDnsEnabled=True)
     assert e["Message"].startswith("Enabling private DNS requires both enableDnsSupport and enableDnsHostnames")
 

@@ -10,6 +10,7 @@ from botocore.config import Config
 
 import strict
 
+from ecs_support import assert_pages
 from harness import DEFAULT_ACCOUNT_ID as ACCOUNT
 
 
@@ -17,10 +18,6 @@ def err(call, *args, **kwargs):
     with pytest.raises(botocore.exceptions.ClientError) as e:
         call(*args, **kwargs)
     return e.value.response["Error"]
-
-
-def unsupported(e: botocore.exceptions.ClientError) -> bool:
-    return e.response["Error"]["Code"] == "UnsupportedOperation"
 
 
 def free(ec2, sid):
@@ -288,19 +285,17 @@ def test_requester_managed_endpoint_enis_are_not_yours(fresh, aws):
 def test_elastic_ip_association_shows_on_the_eni(fresh, aws):
     ec2 = aws.ec2()
     vid, sid = vpc_with_subnet(ec2)
-    eid = ec2.create_network_interface(SubnetId=sid)["NetworkInterface"]["NetworkInterfaceId"]
-    try:
-        igw = ec2.create_internet_gateway()["InternetGateway"]["InternetGatewayId"]
-        ec2.attach_internet_gateway(InternetGatewayId=igw, VpcId=vid)
-        alloc = ec2.allocate_address(Domain="vpc")
-    except botocore.exceptions.ClientError as e:
-        if unsupported(e):
-            # TODO(issue 2): AllocateAddress/AssociateAddress are being written (gateways.rs).
-            pytest.skip("Elastic IPs not implemented yet")
-        raise
-    assoc = ec2.associate_address(AllocationId=alloc["AllocationId"], NetworkInterfaceId=eid)["AssociationId"]
-    e = ec2.describe_network_interfaces(NetworkInterfaceIds=[eid])["NetworkInterfaces"][0]
+    eni = ec2.create_network_interface(SubnetId=sid)["NetworkInterface"]
+    eid = eni["NetworkInterfaceId"]
+    assert "Association" not in eni
+    igw = ec2.create_internet_gateway()["InternetGateway"]["InternetGatewayId"]
+    ec2.attach_internet_gateway(InternetGatewayId=igw, VpcId=vid)
+    alloc = ec2.allocate_address(Domain="vpc")
     ip = alloc["PublicIp"]
+    assert alloc["AllocationId"].startswith("eipalloc-") and not ipaddress.IPv4Address(ip).is_private
+    assoc = ec2.associate_address(AllocationId=alloc["AllocationId"], NetworkInterfaceId=eid)["AssociationId"]
+    assert re.fullmatch(r"eipassoc-[0-9a-f]{17}", assoc)
+    e = ec2.describe_network_interfaces(NetworkInterfaceIds=[eid])["NetworkInterfaces"][0]
     expected = {
         "AllocationId": alloc["AllocationId"],
         "AssociationId": assoc,
@@ -312,23 +307,29 @@ def test_elastic_ip_association_shows_on_the_eni(fresh, aws):
     assert e["PrivateIpAddresses"][0]["Association"] == expected
     hit = ec2.describe_network_interfaces(Filters=[{"Name": "association.public-ip", "Values": [ip]}])["NetworkInterfaces"]
     assert [x["NetworkInterfaceId"] for x in hit] == [eid]
+    # EC2's view of the address names the ENI and its private address.
+    addr = ec2.describe_addresses(AllocationIds=[alloc["AllocationId"]])["Addresses"][0]
+    assert (addr["AssociationId"], addr["NetworkInterfaceId"], addr["PrivateIpAddress"]) == (
+        assoc, eid, e["PrivateIpAddress"])
     ec2.disassociate_address(AssociationId=assoc)
-    assert "Association" not in ec2.describe_network_interfaces(NetworkInterfaceIds=[eid])["NetworkInterfaces"][0]
+    after = ec2.describe_network_interfaces(NetworkInterfaceIds=[eid])["NetworkInterfaces"][0]
+    assert "Association" not in after and "Association" not in after["PrivateIpAddresses"][0]
+    assert ec2.describe_network_interfaces(
+        Filters=[{"Name": "association.public-ip", "Values": [ip]}])["NetworkInterfaces"] == []
+    assert "AssociationId" not in ec2.describe_addresses(AllocationIds=[alloc["AllocationId"]])["Addresses"][0]
 
 
 def test_pagination_and_limits(fresh, aws):
     ec2 = aws.ec2()
     _, sid = vpc_with_subnet(ec2)
-    made = {ec2.create_network_interface(SubnetId=sid)["NetworkInterface"]["NetworkInterfaceId"] for _ in range(7)}
-    seen, kwargs = [], {"MaxResults": 5}
-    while True:
-        page = ec2.describe_network_interfaces(**kwargs)
-        assert len(page["NetworkInterfaces"]) <= 5
-        seen += [x["NetworkInterfaceId"] for x in page["NetworkInterfaces"]]
-        if "NextToken" not in page:
-            break
-        kwargs["NextToken"] = page["NextToken"]
-    assert set(seen) == made and len(seen) == 7
+    made = [ec2.create_network_interface(SubnetId=sid)["NetworkInterface"]["NetworkInterfaceId"] for _ in range(7)]
+    ident = lambda x: x["NetworkInterfaceId"]  # noqa: E731
+    pages = assert_pages(ec2.describe_network_interfaces, "NetworkInterfaces", ident, 5, made, ordered=True)
+    assert [len(p) for p in pages] == [5, 2]
+    # With a filter the pages count only what matches.
+    in_subnet = [{"Name": "subnet-id", "Values": [sid]}]
+    assert [len(p) for p in assert_pages(ec2.describe_network_interfaces, "NetworkInterfaces", ident, 6, made,
+                                         Filters=in_subnet)] == [6, 1]
     # botocore itself refuses MaxResults below 5; ask without its validation.
     raw = strict.install(boto3.session.Session().client(
         "ec2", region_name="us-east-1", endpoint_url=fresh.url, aws_access_key_id="test",
@@ -339,7 +340,7 @@ def test_pagination_and_limits(fresh, aws):
         "Message": "Value ( 4 ) for parameter maxResults is invalid. Expecting a value greater than 5.",
     }
     assert err(raw.describe_network_interfaces, MaxResults=1001)["Code"] == "InvalidParameterValue"
-    e = err(raw.describe_network_interfaces, MaxResults=5, NetworkInterfaceIds=sorted(made)[:1])
+    e = err(raw.describe_network_interfaces, MaxResults=5, NetworkInterfaceIds=made[:1])
     assert e["Code"] == "InvalidParameterCombination"
 
 
@@ -357,4 +358,7 @@ def test_cli_network_interfaces(fresh, cli):
     assert "The specified address is already in use." in stderr
     got = cli.ok("ec2", "describe-network-interfaces", "--filters", f"Name=subnet-id,Values={sub}")["NetworkInterfaces"]
     assert [g["NetworkInterfaceId"] for g in got] == [eni["NetworkInterfaceId"]]
-    cli.ok("ec2", "delete-network-interface", "--network-interface-id", eni["NetworkInterfaceId"])
+    assert cli.ok("ec2", "delete-network-interface", "--network-interface-id", eni["NetworkInterfaceId"]) is None
+    stderr = cli.err("ec2", "describe-network-interfaces", "--network-interface-ids", eni["NetworkInterfaceId"],
+                     code="InvalidNetworkInterfaceID.NotFound")
+    assert f"The networkInterface ID '{eni['NetworkInterfaceId']}' does not exist" in stderr

@@ -2,20 +2,18 @@
 gateways through boto3 and the AWS CLI (issue 2)."""
 
 import datetime
+import ipaddress
 
 import botocore.exceptions
 import pytest
+
+from ecs_support import assert_pages
 
 
 def err(call, *args, **kwargs):
     with pytest.raises(botocore.exceptions.ClientError) as e:
         call(*args, **kwargs)
     return e.value.response["Error"]
-
-
-def stubbed(e) -> bool:
-    """The action exists in the dispatch table but is not implemented yet."""
-    return e["Code"] == "UnsupportedOperation" and e["Message"] == "not yet implemented"
 
 
 def vpc_with_subnet(ec2, cidr="10.0.0.0/16", sub="10.0.1.0/24"):
@@ -98,15 +96,12 @@ def test_internet_gateway_lifecycle_and_errors(fresh, aws):
 
 def test_internet_gateway_pagination(fresh, aws):
     ec2 = aws.ec2("eu-west-1")
+    [default_igw] = [g["InternetGatewayId"] for g in ec2.describe_internet_gateways()["InternetGateways"]]
     made = [ec2.create_internet_gateway()["InternetGateway"]["InternetGatewayId"] for _ in range(6)]
-    seen, kwargs = [], {"MaxResults": 5}
-    while True:
-        page = ec2.describe_internet_gateways(**kwargs)
-        seen += [g["InternetGatewayId"] for g in page["InternetGateways"]]
-        if "NextToken" not in page:
-            break
-        kwargs["NextToken"] = page["NextToken"]
-    assert len(seen) == 7 and set(made) <= set(seen)  # plus the default VPC's gateway
+    # The default VPC's gateway and the six: pages of 5 + 2, in creation order.
+    pages = assert_pages(ec2.describe_internet_gateways, "InternetGateways", lambda g: g["InternetGatewayId"], 5,
+                         [default_igw, *made], ordered=True)
+    assert [len(p) for p in pages] == [5, 2]
     e = err(ec2.describe_internet_gateways, InternetGatewayIds=[made[0]], MaxResults=5)
     assert e["Code"] == "InvalidParameterCombination"
     assert err(ec2.describe_internet_gateways, Filters=[{"Name": "bogus", "Values": ["x"]}]) == {
@@ -202,13 +197,9 @@ def test_elastic_ip_allocate_describe_release(fresh, aws):
 def test_associate_address_to_network_interface(fresh, aws):
     ec2 = aws.ec2()
     vid, sid = vpc_with_subnet(ec2)
-    try:
-        eni = ec2.create_network_interface(SubnetId=sid)["NetworkInterface"]
-    except botocore.exceptions.ClientError as e:
-        if stubbed(e.response["Error"]):
-            pytest.skip("CreateNetworkInterface is not implemented yet")
-        raise
+    eni = ec2.create_network_interface(SubnetId=sid)["NetworkInterface"]
     eid, private = eni["NetworkInterfaceId"], eni["PrivateIpAddress"]
+    assert ipaddress.IPv4Address(private) in ipaddress.IPv4Network("10.0.1.0/24")
     a = ec2.allocate_address(Domain="vpc")
     alloc = a["AllocationId"]
     assert err(ec2.associate_address, AllocationId=alloc, NetworkInterfaceId=eid) == {
@@ -219,9 +210,23 @@ def test_associate_address_to_network_interface(fresh, aws):
     assoc = ec2.associate_address(AllocationId=alloc, NetworkInterfaceId=eid)["AssociationId"]
     assert assoc.startswith("eipassoc-")
     got = ec2.describe_addresses(AllocationIds=[alloc])["Addresses"][0]
-    assert got["AssociationId"] == assoc and got["NetworkInterfaceId"] == eid
-    assert got["PrivateIpAddress"] == private and got["NetworkInterfaceOwnerId"] == fresh.account_id
-    assert got["SubnetId"] == sid
+    assert got == {
+        "PublicIp": a["PublicIp"],
+        "AllocationId": alloc,
+        "AssociationId": assoc,
+        "Domain": "vpc",
+        "NetworkInterfaceId": eid,
+        "NetworkInterfaceOwnerId": fresh.account_id,
+        "PrivateIpAddress": private,
+        "SubnetId": sid,
+        "Tags": [],
+        "PublicIpv4Pool": "amazon",
+        "NetworkBorderGroup": "us-east-1",
+    }
+    # The ENI shows the association too.
+    assoc_on_eni = ec2.describe_network_interfaces(NetworkInterfaceIds=[eid])["NetworkInterfaces"][0]["Association"]
+    assert (assoc_on_eni["PublicIp"], assoc_on_eni["AllocationId"], assoc_on_eni["AssociationId"]) == (
+        a["PublicIp"], alloc, assoc)
     assert [x["AllocationId"] for x in ec2.describe_addresses(
         Filters=[{"Name": "network-interface-id", "Values": [eid]}])["Addresses"]] == [alloc]
     e = err(ec2.associate_address, AllocationId=alloc, NetworkInterfaceId=eid)
@@ -324,18 +329,14 @@ def test_public_nat_gateway_lifecycle(fresh, aws):
         "Message": f"Elastic IP address [{alloc}] is already associated",
     }
 
-    # Its ENI, requester-managed, once DescribeNetworkInterfaces exists.
-    try:
-        enis = ec2.describe_network_interfaces(NetworkInterfaceIds=[addr["NetworkInterfaceId"]])["NetworkInterfaces"]
-    except botocore.exceptions.ClientError as ex:
-        if not stubbed(ex.response["Error"]):
-            raise
-    else:
-        eni = enis[0]
-        assert eni["InterfaceType"] == "nat_gateway" and eni["RequesterManaged"] is True
-        assert eni["SubnetId"] == sid and eni["PrivateIpAddress"] == addr["PrivateIp"]
-        assert eni["Association"]["PublicIp"] == public
-        assert eni["Description"] == f"Interface for NAT Gateway {nid}"
+    # Its ENI, requester-managed.
+    [eni] = ec2.describe_network_interfaces(NetworkInterfaceIds=[addr["NetworkInterfaceId"]])["NetworkInterfaces"]
+    assert eni["InterfaceType"] == "nat_gateway" and eni["RequesterManaged"] is True
+    assert eni["SubnetId"] == sid and eni["PrivateIpAddress"] == addr["PrivateIp"]
+    assert eni["Association"]["PublicIp"] == public
+    assert eni["Association"]["AllocationId"] == alloc and eni["Association"]["AssociationId"] == addr["AssociationId"]
+    assert eni["Description"] == f"Interface for NAT Gateway {nid}"
+    assert eni["Status"] == "in-use"
 
     rtb = ec2.create_route_table(VpcId=vid)["RouteTable"]["RouteTableId"]
     ec2.create_route(RouteTableId=rtb, DestinationCidrBlock="0.0.0.0/0", NatGatewayId=nid)
@@ -434,7 +435,11 @@ def test_cli_gateways_and_addresses(fresh, cli):
     out = cli.ok("ec2", "describe-nat-gateways", "--nat-gateway-ids", nat["NatGatewayId"])["NatGateways"][0]
     assert out["State"] == "available" and out["NatGatewayAddresses"][0]["PublicIp"] == eip["PublicIp"]
     addrs = cli.ok("ec2", "describe-addresses", "--public-ips", eip["PublicIp"])["Addresses"]
-    assert addrs[0]["AllocationId"] == eip["AllocationId"] and addrs[0]["NetworkInterfaceId"]
+    assert [a["AllocationId"] for a in addrs] == [eip["AllocationId"]]
+    nat_addr = out["NatGatewayAddresses"][0]
+    assert addrs[0]["NetworkInterfaceId"] == nat_addr["NetworkInterfaceId"]
+    assert addrs[0]["AssociationId"] == nat_addr["AssociationId"]
+    assert addrs[0]["PrivateIpAddress"] == nat_addr["PrivateIp"]
     stderr = cli.err("ec2", "release-address", "--allocation-id", eip["AllocationId"], code="InvalidIPAddress.InUse")
     assert f"Address {eip['PublicIp']} is in use." in stderr
     eigw = cli.ok("ec2", "create-egress-only-internet-gateway", "--vpc-id", vpc)["EgressOnlyInternetGateway"]

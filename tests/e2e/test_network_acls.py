@@ -3,6 +3,7 @@
 import botocore.exceptions
 import pytest
 
+from ecs_support import assert_pages
 from harness import DEFAULT_ACCOUNT_ID as ACCOUNT
 
 
@@ -172,15 +173,27 @@ def test_replace_association_and_dependency(fresh, aws):
 def test_pagination(fresh, aws):
     ec2 = aws.ec2()
     vid = ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
-    made = {ec2.create_network_acl(VpcId=vid)["NetworkAcl"]["NetworkAclId"] for _ in range(6)}
-    seen, kwargs = [], {"MaxResults": 5, "Filters": [{"Name": "vpc-id", "Values": [vid]}]}
-    while True:
-        page = ec2.describe_network_acls(**kwargs)
-        seen += [a["NetworkAclId"] for a in page["NetworkAcls"]]
-        if "NextToken" not in page:
-            break
-        kwargs["NextToken"] = page["NextToken"]
-    assert len(seen) == 7 and made < set(seen)
+    dflt = default_acl(ec2, vid)["NetworkAclId"]
+    made = [ec2.create_network_acl(VpcId=vid)["NetworkAcl"]["NetworkAclId"] for _ in range(6)]
+    in_vpc = [{"Name": "vpc-id", "Values": [vid]}]
+    everything = [dflt, *made]  # in creation order
+    ident = lambda a: a["NetworkAclId"]  # noqa: E731
+    # 7 ACLs: pages of 5 + 2, a token on the first page only, in creation order.
+    pages = assert_pages(ec2.describe_network_acls, "NetworkAcls", ident, 5, everything, Filters=in_vpc,
+                         ordered=True)
+    assert [len(p) for p in pages] == [5, 2]
+    # Exactly one full page: no token, no empty second page.
+    assert assert_pages(ec2.describe_network_acls, "NetworkAcls", ident, 7, everything, Filters=in_vpc) == [everything]
+    # Without MaxResults everything comes at once, with no token.
+    whole = ec2.describe_network_acls(Filters=in_vpc)
+    assert [ident(a) for a in whole["NetworkAcls"]] == everything and "NextToken" not in whole
+    # A filter that matches nothing: one empty page without a token.
+    assert assert_pages(ec2.describe_network_acls, "NetworkAcls", ident, 5, [],
+                        Filters=[{"Name": "vpc-id", "Values": ["vpc-0123456789abcdef0"]}]) == [[]]
+    # The token of the first page, asked again, gives the same second page.
+    first = ec2.describe_network_acls(Filters=in_vpc, MaxResults=5)
+    again = ec2.describe_network_acls(Filters=in_vpc, MaxResults=5, NextToken=first["NextToken"])
+    assert [ident(a) for a in again["NetworkAcls"]] == everything[5:] and "NextToken" not in again
 
 
 def test_cli_network_acls(fresh, cli):
@@ -195,4 +208,6 @@ def test_cli_network_acls(fresh, cli):
             "RuleAction": "allow", "RuleNumber": 100} in got["Entries"]
     stderr = cli.err("ec2", "delete-network-acl", "--network-acl-id", "acl-0123456789abcdef0", code="InvalidNetworkAclID.NotFound")
     assert "The networkAcl ID 'acl-0123456789abcdef0' does not exist" in stderr
-    cli.ok("ec2", "delete-network-acl", "--network-acl-id", aid)
+    assert cli.ok("ec2", "delete-network-acl", "--network-acl-id", aid) is None
+    stderr = cli.err("ec2", "describe-network-acls", "--network-acl-ids", aid, code="InvalidNetworkAclID.NotFound")
+    assert f"The networkAcl ID '{aid}' does not exist" in stderr

@@ -53,6 +53,8 @@ def test_stopped_task_explains_the_hop_that_stopped_it(fresh, aws):
     assert_fails(t, e, AUTH, "route", net.private_rt, reason=ecr_auth_reason("api.ecr.us-east-1.amazonaws.com", addr))
     assert comparable(e) == comparable(p)
     # the STOPPED task keeps its addresses in the explanation (the ENI is gone)
+    assert e["network"]["private_ipv4"] == {d["name"]: d["value"] for d in t["attachments"][0]["details"]}[
+        "privateIPv4Address"]
     assert ec2.describe_network_interfaces(Filters=[{"Name": "vpc-id", "Values": [net.vpc]},
                                                     {"Name": "private-ip-address",
                                                      "Values": [e["network"]["private_ipv4"]]}])[
@@ -127,8 +129,14 @@ def test_plan_explains_every_subnet_and_platform(fresh, aws):
     td = ecs.register_task_definition(**inline_td())["taskDefinition"]["taskDefinitionArn"]
     for sub, p in by.items():
         t = launch(ecs, "c1", td, sub, public="ENABLED")
-        assert t["lastStatus"] == ("RUNNING" if p["outcome"] == "starts" else "STOPPED")
-        assert t.get("stoppedReason") == p["stopped_reason"]
+        if p["outcome"] == "starts":
+            assert t["lastStatus"] == "RUNNING" and "stoppedReason" not in t
+            assert p["stopped_reason"] is None and p["blocked"] is None
+        else:
+            assert p["outcome"] == "fails"
+            assert (t["lastStatus"], t["stopCode"]) == ("STOPPED", "TaskFailedToStart")
+            assert t["stoppedReason"] == p["stopped_reason"]
+            assert p["stopped_reason"].startswith("ResourceInitializationError: unable to pull secrets or registry auth")
     # PV 1.3.0 in the private subnet: auth over the Fargate-owned ENI, the manifest fails
     p = explain_plan(fresh, plan_body(inline_td(), net.private, pv="1.3.0"))["subnets"][0]
     assert p["platform_version"] == "1.3.0"
@@ -229,8 +237,9 @@ def test_explain_in_another_region(fresh, aws):
     assert 'Post "https://api.ecr.eu-west-3.amazonaws.com/"' in t["stoppedReason"]
     # the ARN carries the Region
     assert explain_task(fresh, "c1", t["taskArn"]) == e
-    # the id alone looks in the server's default Region
-    explain_task(fresh, "c1", tid, status=400)
+    # the id alone looks in the server's default Region, where there is no such cluster
+    assert explain_task(fresh, "c1", tid, status=400) == {"__type": "ClusterNotFoundException",
+                                                          "message": "Cluster not found."}
     plan = explain_plan(fresh, {**plan_body(inline_td(), net.private), "region": region})
     assert plan["region"] == region and plan["subnets"][0]["outcome"] == "fails"
 
@@ -259,6 +268,8 @@ def test_subnet_out_of_addresses_explains_and_plans_as_the_eni_failure(fresh, aw
         assert x["blocked"]["hop"]["step"] == "network-interface" and x["blocked"]["hop"]["resource"] == small
         assert small in x["blocked"]["fix"]
         assert x["network"]["private_ipv4"] is None and x["network"]["public_ipv4"] is None
+        # a Docker Hub image: no ECR authorization; nothing was traced
+        assert [v["traffic"] for v in x["verdicts"]] == [MANIFEST, LAYERS, APP]
         assert all(v["status"] == "not evaluated" and v["path"] == [] for v in x["verdicts"])
     assert "has no free IPv4 address" in plan["blocked"]["hop"]["note"]
     assert e["blocked"]["hop"]["note"] == f"the task ENI was never created in {small}"

@@ -2,6 +2,8 @@
 private subnets without a way out, NAT gateways in public and private
 subnets, public subnets with and without a public IP, Docker Hub images."""
 
+import ipaddress
+
 import pytest
 
 from ecs_support import ACCOUNT, EXEC_ROLE, setup_cluster
@@ -28,7 +30,7 @@ def test_private_subnet_without_nat_fails_ecr_auth(fresh, aws, region):
     auth = verdict(e, AUTH)
     assert auth["destination"] == f"api.ecr.{region}.amazonaws.com"
     addr = auth["address"]
-    assert addr and not addr.startswith("10.")
+    assert not ipaddress.IPv4Address(addr).is_private  # a public AWS address, not one in the VPC
     reason = ecr_auth_reason(f"api.ecr.{region}.amazonaws.com", addr)
     assert f'Post "https://api.ecr.{region}.amazonaws.com/": dial tcp {addr}:443: i/o timeout' in reason
     v = assert_fails(t, e, AUTH, "route", net.private_rt, reason=reason)
@@ -136,7 +138,11 @@ def test_public_subnet_needs_assign_public_ip(fresh, aws):
     e = explain_task(fresh, "c1", t["taskArn"])
     assert_starts(t, e)
     pub = e["network"]["public_ipv4"]
-    assert pub and not pub.startswith("10.")
+    assert not ipaddress.IPv4Address(pub).is_private
+    # it is the running task's public IP, on its ENI
+    eni_id = {d["name"]: d["value"] for d in t["attachments"][0]["details"]}["networkInterfaceId"]
+    eni = ec2.describe_network_interfaces(NetworkInterfaceIds=[eni_id])["NetworkInterfaces"][0]
+    assert eni["Association"]["PublicIp"] == pub
     for label in (MANIFEST, LAYERS):
         v = verdict(e, label)
         assert steps(v) == ["dns", "security-group-egress", "route", "network-acl-out", "network-acl-in",
@@ -154,7 +160,8 @@ def test_public_ip_in_a_private_subnet_does_not_help(fresh, aws):
     setup_cluster(ecs)
     t = launch(ecs, "c1", taskdef(ecs, image=NGINX), net.private, public="ENABLED")
     e = explain_task(fresh, "c1", t["taskArn"])
-    assert e["network"]["public_ipv4"]
+    # the task had a public IP (N12) even though it could not use it
+    assert not ipaddress.IPv4Address(e["network"]["public_ipv4"]).is_private
     assert_fails(t, e, MANIFEST, "route", net.private_rt, fix_mentions="NAT gateway",
                  reason=manifest_reason("docker.io/library/nginx:latest", "registry-1.docker.io", "library/nginx",
                                         "latest", "34.205.13.154"))

@@ -132,8 +132,12 @@ def test_dual_stack_task_needs_an_ipv4_default_route(fresh, aws):
     t = launch(ecs, "c1", td, sub, public="ENABLED")
     e = explain_task(fresh, "c1", t["taskArn"])
     n = e["network"]
-    assert n["mode"] == "dual-stack" and n["ipv6"] and n["private_ipv4"] and n["public_ipv4"]
-    assert t["containers"][0]["networkInterfaces"][0]["ipv6Address"] == n["ipv6"]
+    assert n["mode"] == "dual-stack"
+    assert ipaddress.IPv6Address(n["ipv6"]) in ipaddress.IPv6Network(net.v6_block(2))
+    assert ipaddress.IPv4Address(n["private_ipv4"]) in ipaddress.IPv4Network("10.0.2.0/24")
+    assert not ipaddress.IPv4Address(n["public_ipv4"]).is_private
+    ni = t["containers"][0]["networkInterfaces"][0]
+    assert (ni["ipv6Address"], ni["privateIpv4Address"]) == (n["ipv6"], n["private_ipv4"])
     auth = verdict(e, AUTH)
     assert auth["destination"] == "api.ecr.us-east-1.amazonaws.com"
     v = assert_fails(t, e, AUTH, "route", rt, fix_mentions="0.0.0.0/0",
@@ -144,5 +148,11 @@ def test_dual_stack_task_needs_an_ipv4_default_route(fresh, aws):
     t = launch(ecs, "c1", td, sub, public="ENABLED")
     e = explain_task(fresh, "c1", t["taskArn"])
     assert_starts(t, e)
-    assert e["network"]["mode"] == "dual-stack"
+    n = e["network"]
+    assert n["mode"] == "dual-stack"
+    # the running task's addresses are its ENI's
+    eni_id = {d["name"]: d["value"] for d in t["attachments"][0]["details"]}["networkInterfaceId"]
+    eni = ec2.describe_network_interfaces(NetworkInterfaceIds=[eni_id])["NetworkInterfaces"][0]
+    assert [a["Ipv6Address"] for a in eni["Ipv6Addresses"]] == [n["ipv6"]]
+    assert eni["PrivateIpAddress"] == n["private_ipv4"] and eni["Association"]["PublicIp"] == n["public_ipv4"]
     assert hop(verdict(e, AUTH), "nat-gateway")["resource"] == nat

@@ -3,6 +3,8 @@
 import botocore.exceptions
 import pytest
 
+from ecs_support import assert_pages
+
 
 def err(call, *args, **kwargs):
     with pytest.raises(botocore.exceptions.ClientError) as e:
@@ -208,7 +210,11 @@ def test_gateway_edge_association(fresh, aws):
     assert got["GatewayId"] == igw and got["Main"] is False and "SubnetId" not in got
     found = ec2.describe_route_tables(Filters=[{"Name": "association.gateway-id", "Values": [igw]}])["RouteTables"]
     assert [t["RouteTableId"] for t in found] == [rtb]
+    assert found[0]["Associations"][0]["RouteTableAssociationId"] == assoc
     ec2.disassociate_route_table(AssociationId=assoc)
+    assert table(ec2, rtb)["Associations"] == []
+    assert ec2.describe_route_tables(
+        Filters=[{"Name": "association.gateway-id", "Values": [igw]}])["RouteTables"] == []
 
 
 def test_main_route_table_replacement(fresh, aws):
@@ -253,16 +259,19 @@ def test_main_route_table_replacement(fresh, aws):
 
 def test_route_table_pagination(fresh, aws):
     ec2 = aws.ec2("eu-central-1")
+    [default_main] = [t["RouteTableId"] for t in ec2.describe_route_tables()["RouteTables"]]
     vid = new_vpc(ec2)["VpcId"]
+    new_main = main_table(ec2, vid)["RouteTableId"]
     made = [ec2.create_route_table(VpcId=vid)["RouteTable"]["RouteTableId"] for _ in range(6)]
-    seen, kwargs = [], {"MaxResults": 5}
-    while True:
-        page = ec2.describe_route_tables(**kwargs)
-        seen += [t["RouteTableId"] for t in page["RouteTables"]]
-        if "NextToken" not in page:
-            break
-        kwargs["NextToken"] = page["NextToken"]
-    assert len(seen) == len(set(seen)) == 8 and set(made) <= set(seen)  # plus two main tables
+    # the default VPC's and the new VPC's main tables plus the six: pages of 5 + 3
+    everything = [default_main, new_main, *made]
+    pages = assert_pages(ec2.describe_route_tables, "RouteTables", lambda t: t["RouteTableId"], 5, everything,
+                         ordered=True)
+    assert [len(p) for p in pages] == [5, 3]
+    # with a filter, the pages hold only what matches
+    pages = assert_pages(ec2.describe_route_tables, "RouteTables", lambda t: t["RouteTableId"], 5, [new_main, *made],
+                         Filters=[{"Name": "vpc-id", "Values": [vid]}])
+    assert [len(p) for p in pages] == [5, 2]
     assert err(ec2.describe_route_tables, MaxResults=101)["Code"] == "InvalidParameterValue"
     assert err(ec2.describe_route_tables, RouteTableIds=made[:1], MaxResults=5)["Code"] == "InvalidParameterCombination"
     assert err(ec2.describe_route_tables, Filters=[{"Name": "route.nope", "Values": ["x"]}]) == {

@@ -3,6 +3,7 @@
 import botocore.exceptions
 import pytest
 
+from ecs_support import assert_pages
 from harness import DEFAULT_ACCOUNT_ID as ACCOUNT
 
 
@@ -252,15 +253,11 @@ def test_legacy_form_rule_tags_and_describe_rules(fresh, aws):
     assert one == [rule]
     tagged = ec2.describe_security_group_rules(Filters=[{"Name": "tag:purpose", "Values": ["http"]}])["SecurityGroupRules"]
     assert [r["SecurityGroupRuleId"] for r in tagged] == [rule["SecurityGroupRuleId"]]
-    seen, kwargs = [], {"MaxResults": 5, "Filters": [{"Name": "group-id", "Values": [gid]}]}
-    while True:
-        page = ec2.describe_security_group_rules(**kwargs)
-        assert len(page["SecurityGroupRules"]) <= 5
-        seen += [r["SecurityGroupRuleId"] for r in page["SecurityGroupRules"]]
-        if "NextToken" not in page:
-            break
-        kwargs["NextToken"] = page["NextToken"]
-    assert sorted(seen) == sorted(r["SecurityGroupRuleId"] for r in mine)
+    # 8 rules in pages of 5 + 3, in the order of the unpaged answer
+    pages = assert_pages(ec2.describe_security_group_rules, "SecurityGroupRules", lambda r: r["SecurityGroupRuleId"],
+                         5, [r["SecurityGroupRuleId"] for r in mine], ordered=True,
+                         Filters=[{"Name": "group-id", "Values": [gid]}])
+    assert [len(p) for p in pages] == [5, 3]
     assert err(ec2.describe_security_group_rules, SecurityGroupRuleIds=["sgr-0123456789abcdef0"]) == {
         "Code": "InvalidSecurityGroupRuleId.NotFound",
         "Message": "The security group rule ID 'sgr-0123456789abcdef0' does not exist",
@@ -348,4 +345,7 @@ def test_cli_security_groups(fresh, cli):
     cli.ok("ec2", "revoke-security-group-ingress", "--group-id", gid, "--protocol", "tcp", "--port", "22", "--cidr", "10.0.0.0/16")
     rules = cli.ok("ec2", "describe-security-group-rules", "--filters", f"Name=group-id,Values={gid}")["SecurityGroupRules"]
     assert [r["IsEgress"] for r in rules] == [True]
-    cli.ok("ec2", "delete-security-group", "--group-id", gid)
+    out = cli.ok("ec2", "delete-security-group", "--group-id", gid)
+    assert out == {"Return": True, "GroupId": gid}
+    stderr = cli.err("ec2", "describe-security-groups", "--group-ids", gid, code="InvalidGroup.NotFound")
+    assert f"The security group '{gid}' does not exist" in stderr

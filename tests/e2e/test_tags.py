@@ -3,6 +3,8 @@
 import botocore.exceptions
 import pytest
 
+from ecs_support import assert_pages
+
 
 def err(call, *args, **kwargs):
     with pytest.raises(botocore.exceptions.ClientError) as e:
@@ -127,15 +129,13 @@ def test_tag_errors(world):
 def test_describe_tags_pagination(world):
     ec2, ids = world
     ec2.create_tags(Resources=list(ids.values()), Tags=[{"Key": "Page", "Value": "x"}])
-    seen, kwargs = [], {"MaxResults": 5, "Filters": [{"Name": "key", "Values": ["Page"]}]}
-    while True:
-        page = ec2.describe_tags(**kwargs)
-        assert len(page["Tags"]) <= 5
-        seen += [t["ResourceId"] for t in page["Tags"]]
-        if "NextToken" not in page:
-            break
-        kwargs["NextToken"] = page["NextToken"]
-    assert sorted(seen) == sorted(ids.values())
+    # one tag on each of the 7 resources: pages of 5 + 2
+    pages = assert_pages(ec2.describe_tags, "Tags", lambda t: t["ResourceId"], 5, list(ids.values()),
+                         Filters=[{"Name": "key", "Values": ["Page"]}])
+    assert [len(p) for p in pages] == [5, 2]
+    # every tag of a page is the one asked for
+    page = ec2.describe_tags(MaxResults=5, Filters=[{"Name": "key", "Values": ["Page"]}])
+    assert {(t["Key"], t["Value"]) for t in page["Tags"]} == {("Page", "x")}
     assert err(ec2.describe_tags, MaxResults=4)["Code"] == "InvalidParameterValue"
 
 

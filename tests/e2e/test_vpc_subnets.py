@@ -1,7 +1,11 @@
 """VPCs, subnets, Regions and AZs through boto3 and the AWS CLI (issue 2)."""
 
+import ipaddress
+
 import botocore.exceptions
 import pytest
+
+from ecs_support import assert_pages
 
 
 def code(exc: botocore.exceptions.ClientError) -> str:
@@ -18,11 +22,14 @@ def test_every_region_of_the_partition_with_zones(fresh, aws):
     ec2 = aws.ec2()
     regions = {r["RegionName"] for r in ec2.describe_regions(AllRegions=True)["Regions"]}
     assert {"us-east-1", "eu-west-1", "ap-southeast-7", "mx-central-1"} <= regions
-    for name in ["us-east-1", "eu-central-1", "us-west-1"]:
+    assert len(regions) == 34  # every Region of the aws partition (ARCHITECTURE: all 34 bootstrapped)
+    # the zones an account sees: six in us-east-1, three in eu-central-1, two in us-west-1
+    for name, count in [("us-east-1", 6), ("eu-central-1", 3), ("us-west-1", 2)]:
         zones = aws.ec2(name).describe_availability_zones()["AvailabilityZones"]
-        assert len(zones) >= 2
+        assert len(zones) == count, [z["ZoneName"] for z in zones]
         assert all(z["ZoneName"].startswith(name) and z["RegionName"] == name for z in zones)
         assert len({z["ZoneId"] for z in zones}) == len(zones)
+        assert {z["State"] for z in zones} == {"available"}
     assert err(ec2.describe_availability_zones, ZoneNames=["us-east-1z"])["Code"] == "InvalidParameterValue"
 
 
@@ -35,10 +42,13 @@ def test_fresh_region_has_default_vpc(fresh, aws):
     subnets = ec2.describe_subnets(Filters=[{"Name": "vpc-id", "Values": [vpc["VpcId"]]}])["Subnets"]
     zones = ec2.describe_availability_zones()["AvailabilityZones"]
     assert len(subnets) == len(zones)
+    assert sorted(s["AvailabilityZone"] for s in subnets) == sorted(z["ZoneName"] for z in zones)
     for s in subnets:
-        assert s["DefaultForAz"] and s["MapPublicIpOnLaunch"]
-        assert s["CidrBlock"].endswith("/20")
+        assert s["DefaultForAz"] is True and s["MapPublicIpOnLaunch"] is True
+        assert ipaddress.IPv4Network(s["CidrBlock"]).prefixlen == 20
+        assert ipaddress.IPv4Network(s["CidrBlock"]).subnet_of(ipaddress.IPv4Network("172.31.0.0/16"))
         assert s["AvailableIpAddressCount"] == 4091
+    assert len({s["CidrBlock"] for s in subnets}) == len(subnets)
     igws = ec2.describe_internet_gateways(Filters=[{"Name": "attachment.vpc-id", "Values": [vpc["VpcId"]]}])
     assert len(igws["InternetGateways"]) == 1
     attrs = ec2.describe_vpc_attribute(VpcId=vpc["VpcId"], Attribute="enableDnsHostnames")
@@ -58,10 +68,10 @@ def test_vpc_lifecycle_with_ipv6_and_attributes(fresh, aws):
     v6 = vpc["Ipv6CidrBlockAssociationSet"][0]
     assert v6["Ipv6CidrBlock"].endswith("/56") and v6["Ipv6Pool"] == "Amazon"
     vid = vpc["VpcId"]
-    assert ec2.describe_vpc_attribute(VpcId=vid, Attribute="enableDnsSupport")["EnableDnsSupport"]["Value"]
-    assert not ec2.describe_vpc_attribute(VpcId=vid, Attribute="enableDnsHostnames")["EnableDnsHostnames"]["Value"]
+    assert ec2.describe_vpc_attribute(VpcId=vid, Attribute="enableDnsSupport")["EnableDnsSupport"]["Value"] is True
+    assert ec2.describe_vpc_attribute(VpcId=vid, Attribute="enableDnsHostnames")["EnableDnsHostnames"]["Value"] is False
     ec2.modify_vpc_attribute(VpcId=vid, EnableDnsHostnames={"Value": True})
-    assert ec2.describe_vpc_attribute(VpcId=vid, Attribute="enableDnsHostnames")["EnableDnsHostnames"]["Value"]
+    assert ec2.describe_vpc_attribute(VpcId=vid, Attribute="enableDnsHostnames")["EnableDnsHostnames"]["Value"] is True
     sec = ec2.associate_vpc_cidr_block(VpcId=vid, CidrBlock="10.1.0.0/16")["CidrBlockAssociation"]
     got = ec2.describe_vpcs(VpcIds=[vid])["Vpcs"][0]
     assert {b["CidrBlock"] for b in got["CidrBlockAssociationSet"]} == {"10.0.0.0/16", "10.1.0.0/16"}
@@ -70,7 +80,11 @@ def test_vpc_lifecycle_with_ipv6_and_attributes(fresh, aws):
     )["RouteTables"][0]
     local = {r.get("DestinationCidrBlock") or r.get("DestinationIpv6CidrBlock") for r in main["Routes"]}
     assert {"10.0.0.0/16", "10.1.0.0/16", v6["Ipv6CidrBlock"]} <= local
-    ec2.disassociate_vpc_cidr_block(AssociationId=sec["AssociationId"])
+    out = ec2.disassociate_vpc_cidr_block(AssociationId=sec["AssociationId"])
+    assert out["VpcId"] == vid and out["CidrBlockAssociation"]["CidrBlock"] == "10.1.0.0/16"
+    got = ec2.describe_vpcs(VpcIds=[vid])["Vpcs"][0]
+    assert [b["CidrBlock"] for b in got["CidrBlockAssociationSet"]
+            if b["CidrBlockState"]["State"] == "associated"] == ["10.0.0.0/16"]
     ec2.delete_vpc(VpcId=vid)
     assert err(ec2.describe_vpcs, VpcIds=[vid]) == {
         "Code": "InvalidVpcID.NotFound",
@@ -94,7 +108,8 @@ def test_subnets_ranges_conflicts_and_counts(fresh, aws):
     vid = ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
     s = ec2.create_subnet(VpcId=vid, CidrBlock="10.0.1.0/24", AvailabilityZone="us-east-1a")["Subnet"]
     assert s["AvailableIpAddressCount"] == 251
-    assert s["AvailabilityZone"] == "us-east-1a" and s["AvailabilityZoneId"]
+    zone_ids = {z["ZoneName"]: z["ZoneId"] for z in ec2.describe_availability_zones()["AvailabilityZones"]}
+    assert s["AvailabilityZone"] == "us-east-1a" and s["AvailabilityZoneId"] == zone_ids["us-east-1a"]
     small = ec2.create_subnet(VpcId=vid, CidrBlock="10.0.2.0/28")["Subnet"]
     assert small["AvailableIpAddressCount"] == 11
     assert err(ec2.create_subnet, VpcId=vid, CidrBlock="10.0.1.128/25") == {
@@ -133,23 +148,17 @@ def test_ipv6_and_ipv6_only_subnets(fresh, aws):
     assert only["PrivateDnsNameOptionsOnLaunch"]["HostnameType"] == "resource-name"
     ec2.modify_subnet_attribute(SubnetId=only["SubnetId"], EnableDns64={"Value": True})
     got = ec2.describe_subnets(Filters=[{"Name": "ipv6-native", "Values": ["true"]}])["Subnets"]
-    assert [g["SubnetId"] for g in got] == [only["SubnetId"]] and got[0]["EnableDns64"]
+    assert [g["SubnetId"] for g in got] == [only["SubnetId"]] and got[0]["EnableDns64"] is True
     assert err(ec2.create_subnet, VpcId=vpc["VpcId"], Ipv6CidrBlock=s64, CidrBlock="10.0.9.0/24")["Code"] == "InvalidSubnet.Conflict"
 
 
 def test_pagination_and_unknown_filter(fresh, aws):
     ec2 = aws.ec2()
-    for i in range(7):
-        ec2.create_vpc(CidrBlock=f"10.{i}.0.0/16")
-    seen = []
-    kwargs = {"MaxResults": 5}
-    while True:
-        page = ec2.describe_vpcs(**kwargs)
-        seen += [v["VpcId"] for v in page["Vpcs"]]
-        if "NextToken" not in page:
-            break
-        kwargs["NextToken"] = page["NextToken"]
-    assert len(seen) == 8 and len(set(seen)) == 8
+    [default_vpc] = [v["VpcId"] for v in ec2.describe_vpcs()["Vpcs"]]
+    made = [ec2.create_vpc(CidrBlock=f"10.{i}.0.0/16")["Vpc"]["VpcId"] for i in range(7)]
+    # the default VPC and the seven: pages of 5 + 3, in creation order
+    pages = assert_pages(ec2.describe_vpcs, "Vpcs", lambda v: v["VpcId"], 5, [default_vpc, *made], ordered=True)
+    assert [len(p) for p in pages] == [5, 3]
     assert err(ec2.describe_vpcs, Filters=[{"Name": "no-such", "Values": ["x"]}]) == {
         "Code": "InvalidParameterValue",
         "Message": "The filter 'no-such' is invalid",

@@ -82,7 +82,11 @@ pub struct SettingView {
 }
 
 impl Region {
-    /// PutAccountSetting for `principal` (the caller unless given).
+    /// PutAccountSetting for `principal` (the caller unless given). The root
+    /// user's setting is the account default: "If you change the root user
+    /// account setting, the default settings are reset for users and roles
+    /// that do not have specified individual account settings" (AWS API
+    /// reference), so it is stored as the default, not beside it.
     pub fn put_account_setting(
         &mut self,
         name: &str,
@@ -91,7 +95,15 @@ impl Region {
     ) -> Result<SettingView> {
         check(name, Some(value))?;
         check_principal(principal)?;
-        self.store_setting(name, value, Some(principal));
+        if principal == root_arn(&self.account_id) {
+            // A root setting stored apart by an older build would shadow the default.
+            self.ecs
+                .settings
+                .remove(&AccountSetting::key_of(name, Some(principal)));
+            self.store_setting(name, value, None);
+        } else {
+            self.store_setting(name, value, Some(principal));
+        }
         Ok(SettingView {
             name: name.into(),
             value: value.into(),
@@ -235,5 +247,71 @@ impl Region {
             }
         }
         Ok(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::time::Millis;
+    use crate::world::World;
+
+    const ROOT: &str = "arn:aws:iam::123456789012:root";
+    const ROLE: &str = "arn:aws:iam::123456789012:role/deployer";
+    const ALICE: &str = "arn:aws:iam::123456789012:user/alice";
+
+    fn value(r: &Region, name: &str, principal: &str) -> (String, String, &'static str) {
+        let v = r.effective_setting(name, principal);
+        (v.value, v.principal_arn, v.kind)
+    }
+
+    #[test]
+    fn the_root_users_setting_is_the_account_default() {
+        let mut w = World::new("123456789012", 1, Millis(1_700_000_000_000));
+        let r = w.region_mut("us-east-1").unwrap();
+        let user = |v: &str, p: &str| (v.to_string(), p.to_string(), "user");
+        r.put_account_setting_default("dualStackIPv6", "enabled")
+            .unwrap();
+        r.put_account_setting("dualStackIPv6", "enabled", ROLE)
+            .unwrap();
+        // the root changes its own setting: everyone without their own follows
+        r.put_account_setting("dualStackIPv6", "disabled", ROOT)
+            .unwrap();
+        assert_eq!(value(r, "dualStackIPv6", ALICE), user("disabled", ROOT));
+        assert_eq!(value(r, "dualStackIPv6", ROOT), user("disabled", ROOT));
+        assert_eq!(value(r, "dualStackIPv6", ROLE), user("enabled", ROLE));
+        // one setting of that name for the root, not an own one beside the default
+        let listed = r
+            .list_account_settings(Some("dualStackIPv6"), None, ROOT, false)
+            .unwrap();
+        assert_eq!(listed.len(), 1);
+        assert_eq!(listed[0].value, "disabled");
+        // without PutAccountSettingDefault the root's setting is the default too
+        r.put_account_setting("containerInsights", "enhanced", ROOT)
+            .unwrap();
+        assert_eq!(value(r, "containerInsights", ALICE), user("enhanced", ROOT));
+        // deleting the root's setting disables it for all but explicit overrides
+        let gone = r.delete_account_setting("dualStackIPv6", ROOT).unwrap();
+        assert_eq!(gone.value, "disabled");
+        for p in [ALICE, ROOT] {
+            assert_eq!(
+                value(r, "dualStackIPv6", p),
+                ("disabled".to_string(), ROOT.to_string(), "aws_managed")
+            );
+        }
+        assert_eq!(value(r, "dualStackIPv6", ROLE), user("enabled", ROLE));
+    }
+
+    #[test]
+    fn an_older_root_setting_beside_the_default_is_replaced() {
+        let mut w = World::new("123456789012", 1, Millis(1_700_000_000_000));
+        let r = w.region_mut("us-east-1").unwrap();
+        // what an older build stored: the root's own value apart from the default
+        r.store_setting("dualStackIPv6", "disabled", Some(ROOT));
+        r.put_account_setting("dualStackIPv6", "enabled", ROOT)
+            .unwrap();
+        assert_eq!(value(r, "dualStackIPv6", ROOT).0, "enabled");
+        assert_eq!(value(r, "dualStackIPv6", ALICE).0, "enabled");
+        assert_eq!(r.ecs.settings.iter().count(), 1);
     }
 }
