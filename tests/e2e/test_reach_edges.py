@@ -141,7 +141,9 @@ def test_ipv6_only_task_with_a_dual_stack_secrets_endpoint(fresh, aws):
     ec2.authorize_security_group_ingress(GroupId=sg, IpPermissions=[
         {"IpProtocol": "tcp", "FromPort": 443, "ToPort": 443, "Ipv6Ranges": [{"CidrIpv6": net.v6}]}])
     setup_cluster(ecs)
-    td = taskdef(ecs, secrets=[{"name": "DB", "valueFrom": SECRET_ARN}])
+    # The image by its dual-stack URI, as IPv6-only tasks must use (N40).
+    td = taskdef(ecs, image="123456789012.dkr-ecr.us-east-1.on.aws/app/web:1.2",
+                 secrets=[{"name": "DB", "valueFrom": SECRET_ARN}])
     # an IPv4-only endpoint: DNS answers with an address the task cannot use
     v4 = ec2.create_vpc_endpoint(VpcId=net.vpc, VpcEndpointType="Interface",
                                  ServiceName="com.amazonaws.us-east-1.secretsmanager", SubnetIds=[ep_sub],
