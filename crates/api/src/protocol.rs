@@ -283,21 +283,23 @@ mod tests {
         assert!(body.starts_with(&format!("<ErrorResponse xmlns=\"{IAM_NS}\">")));
         assert!(body.contains("<Type>Sender</Type>"));
 
-        let r = error(
-            Protocol::Query(STS_NS),
-            &unavailable(Protocol::Query(STS_NS), "busy"),
-            "rid".into(),
-        );
+        let r = error(Protocol::Query(STS_NS), &unavailable("busy"), "rid".into());
         assert_eq!(r.status, 503);
         assert!(String::from_utf8(r.body)
             .unwrap()
-            .contains("<Type>Receiver</Type><Code>ServiceUnavailable</Code>"));
+            .contains("<Type>Receiver</Type><Code>InternalFailure</Code>"));
     }
 
     #[test]
     fn codes_follow_the_protocol() {
-        assert_eq!(unavailable(Protocol::Json, "x").code, "ServerException");
-        assert_eq!(unavailable(Protocol::Ec2, "x").code, "ServiceUnavailable");
+        let busy = unavailable("x");
+        let code = |p| {
+            let r = error(p, &busy, "rid".into());
+            String::from_utf8(r.body).unwrap()
+        };
+        assert!(code(Protocol::Json).contains("\"__type\":\"ServerException\""));
+        assert!(code(Protocol::Ec2).contains("<Code>Unavailable</Code>"));
+        assert!(code(Protocol::Query(IAM_NS)).contains("<Code>ServiceFailure</Code>"));
         assert_eq!(
             access_denied(Protocol::Ec2, "x").code,
             "UnauthorizedOperation"
