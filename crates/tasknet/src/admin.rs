@@ -31,6 +31,10 @@ fn query_param(query: &str, name: &str) -> Option<String> {
         .map(|(_, v)| v.into_owned())
 }
 
+/// The data plane's state, for health (set once by `serve`).
+pub static DATAPLANE: std::sync::OnceLock<std::sync::Arc<dataplane::Status>> =
+    std::sync::OnceLock::new();
+
 /// Whether `POST /_tasknet/faults` is served (`--fault-injection`).
 pub static FAULT_INJECTION: std::sync::atomic::AtomicBool =
     std::sync::atomic::AtomicBool::new(false);
@@ -51,6 +55,7 @@ fn health(api: &Api) -> HttpResponse {
             "status": status,
             "writable": api.control.write_refused().is_none(),
             "problems": problems,
+            "dataplane": DATAPLANE.get().map(|d| d.json()),
         }),
     )
 }
@@ -132,6 +137,7 @@ pub async fn route(api: &Api, method: &str, path: &str, query: &str, body: &[u8]
             }
         }
         ("GET", "explain") => explain_task(api, query).await,
+        ("GET", "exec") => crate::exec::resolve(api, query).await,
         ("POST", "explain") => explain_plan(api, query, body).await,
         _ => not_found(format!("no admin endpoint {method} /_tasknet/{path}")),
     }

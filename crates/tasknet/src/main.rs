@@ -1,6 +1,7 @@
 //! `tasknet`: Amazon ECS on Fargate task networking on one machine.
 
 mod admin;
+mod exec;
 mod explain;
 mod serve;
 
@@ -28,6 +29,8 @@ enum Command {
     Serve(ServeArgs),
     /// Explain what a task (or a planned task) can reach, hop by hop (N43).
     Explain(explain::ExplainArgs),
+    /// Run a command inside a running task's network namespace (Linux data plane).
+    Exec(exec::ExecArgs),
 }
 
 #[derive(clap::Args, Clone)]
@@ -77,6 +80,11 @@ pub struct ServeArgs {
     /// (`POST /_tasknet/faults`); never on in normal use.
     #[arg(long, env = "TASKNET_FAULT_INJECTION", hide = true)]
     pub fault_injection: bool,
+    /// The data plane: `linux` gives every task a real network namespace
+    /// (root, Linux, nftables); `none` runs the control plane alone; `auto`
+    /// picks linux where it can run and says which it chose and why.
+    #[arg(long, env = "TASKNET_DATAPLANE", default_value = "auto", value_parser = ["auto", "linux", "none"])]
+    pub dataplane: String,
 }
 
 impl ServeArgs {
@@ -121,6 +129,11 @@ fn main() -> std::process::ExitCode {
     let result = match cli.command {
         Command::Serve(args) => serve::run(args),
         Command::Explain(args) => explain::run(args),
+        Command::Exec(args) => match exec::run(args) {
+            // The command's own exit status is tasknet's.
+            Ok(code) => return std::process::ExitCode::from(code.clamp(0, 255) as u8),
+            Err(e) => Err(e),
+        },
     };
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,

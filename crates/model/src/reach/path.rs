@@ -571,11 +571,11 @@ pub fn trace_to(src: &Source, addr: IpAddr, flow: Flow, detail: Detail) -> PathR
         detail,
         hops: Vec::new(),
     };
-    let source_ip: IpAddr =
-        match (addr, src.ipv4, src.ipv6) {
-            (IpAddr::V6(_), _, Some(v6)) => IpAddr::V6(v6),
-            (IpAddr::V4(_), Some(v4), _) => IpAddr::V4(v4),
-            _ => return trail.blocked(addr, || Blocked {
+    let source_ip: IpAddr = match (addr, src.ipv4, src.ipv6) {
+        (IpAddr::V6(_), _, Some(v6)) => IpAddr::V6(v6),
+        (IpAddr::V4(_), Some(v4), _) => IpAddr::V4(v4),
+        _ => {
+            return trail.blocked(addr, || Blocked {
                 hop: hop(
                     "network-interface",
                     &src.subnet.id,
@@ -587,8 +587,9 @@ pub fn trace_to(src: &Source, addr: IpAddr, flow: Flow, detail: Detail) -> PathR
                 fix:
                     "Give the source an address of the destination's family (a dual-stack subnet)."
                         .into(),
-            }),
-        };
+            })
+        }
+    };
     let to = Target {
         label: addr.to_string(),
         dest: None,

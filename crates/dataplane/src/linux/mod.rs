@@ -1,0 +1,235 @@
+//! The `linux` backend: a fabric namespace per VPC (the VPC router), a
+//! namespace per task (`tasknet-<task-id>`) whose `eth0` is its ENI, one
+//! concern per file: `netns` (namespaces and entering them), `link`
+//! (links, addresses, routes), `exec` (`tasknet exec`).
+//!
+//! The backend remembers what it made (`State`); `apply` compares that with
+//! the desired state and changes only the difference. At the first apply,
+//! and every `VERIFY` after, it also looks at the host: namespaces named
+//! `tasknet-*` that are not wanted are removed (leftovers of a crash), and
+//! wanted ones that vanished are made again.
+
+pub mod exec;
+pub mod link;
+pub mod netns;
+
+use crate::desired::{TaskSpec, VpcSpec, FABRIC_PREFIX, PREFIX};
+use crate::{Applied, DataPlane, Desired};
+use std::collections::BTreeMap;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+/// How often the host itself is checked against what the backend thinks it made.
+const VERIFY: Duration = Duration::from_secs(30);
+
+/// Can the linux backend run here? `Err` says why not.
+pub fn available() -> Result<(), String> {
+    if !cfg!(target_os = "linux") {
+        return Err("not Linux".into());
+    }
+    // SAFETY: geteuid(2) has no preconditions.
+    if unsafe { libc::geteuid() } != 0 {
+        return Err("not running as root".into());
+    }
+    for (bin, arg) in [("nft", "--version"), ("ip", "-V")] {
+        match std::process::Command::new(bin)
+            .arg(arg)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .status()
+        {
+            Ok(s) if s.success() => {}
+            _ => return Err(format!("`{bin}` is not installed")),
+        }
+    }
+    Ok(())
+}
+
+#[derive(Default)]
+struct State {
+    started: bool,
+    verified: Option<Instant>,
+    fabrics: BTreeMap<String, VpcSpec>,
+    tasks: BTreeMap<String, TaskSpec>,
+}
+
+pub struct Linux {
+    state: Mutex<State>,
+}
+
+impl Linux {
+    /// `instance` names this tasknet (its data directory): namespaces that
+    /// another running tasknet made are left alone.
+    pub fn new(instance: &str) -> Self {
+        netns::set_instance(instance);
+        Linux {
+            state: Mutex::new(State::default()),
+        }
+    }
+}
+
+/// Do two specs need the same plumbing (lifecycle phase aside)?
+fn same_plumbing(a: &TaskSpec, b: &TaskSpec) -> bool {
+    a.netns == b.netns
+        && a.fabric == b.fabric
+        && a.link == b.link
+        && a.mac == b.mac
+        && a.mtu == b.mtu
+        && a.ipv4 == b.ipv4
+        && a.ipv6 == b.ipv6
+        && a.nameservers == b.nameservers
+        && a.search == b.search
+}
+
+impl State {
+    /// Look at the host: adopt what is wanted and intact, forget what
+    /// vanished, remove every other `tasknet-*` namespace.
+    fn verify(&mut self, d: &Desired, errors: &mut Vec<String>) {
+        // Another tasknet's (running) namespaces are not ours to judge.
+        let host: Vec<String> = netns::list(PREFIX)
+            .into_iter()
+            .filter(|n| !netns::owned_by_another(n))
+            .collect();
+        let first = !self.started;
+        self.started = true;
+        self.verified = Some(Instant::now());
+        // Forget what vanished from the host: it is made again below.
+        self.tasks.retain(|_, t| netns::exists(&t.netns));
+        self.fabrics.retain(|n, _| netns::exists(n));
+        let wanted_task = |n: &str| d.tasks.values().find(|t| t.netns == n);
+        // Tasks first (their links live in fabrics).
+        for n in host.iter().filter(|n| !n.starts_with(FABRIC_PREFIX)) {
+            if self.tasks.values().any(|t| &t.netns == n) {
+                continue;
+            }
+            match wanted_task(n) {
+                // After a restart: keep an intact namespace as it is.
+                Some(t) if first && link::task_present(t) => {
+                    tracing::info!(netns = %n, "adopting a task namespace");
+                    self.tasks.insert(t.key.id.clone(), t.clone());
+                }
+                _ => {
+                    tracing::info!(netns = %n, "removing a namespace tasknet does not want");
+                    if let Err(e) = netns::del(n) {
+                        errors.push(e);
+                    }
+                }
+            }
+        }
+        for n in host.iter().filter(|n| n.starts_with(FABRIC_PREFIX)) {
+            if !d.vpcs.contains_key(n) && !self.fabrics.contains_key(n) {
+                tracing::info!(netns = %n, "removing a fabric tasknet does not want");
+                if let Err(e) = link::remove_fabric(n) {
+                    errors.push(e);
+                }
+            }
+        }
+    }
+}
+
+impl DataPlane for Linux {
+    fn mode(&self) -> &'static str {
+        "linux"
+    }
+
+    fn apply(&self, d: &Desired) -> Applied {
+        let mut st = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        let mut out = Applied::default();
+        if !st.started || st.verified.is_none_or(|t| t.elapsed() > VERIFY) {
+            st.verify(d, &mut out.errors);
+        }
+        // Fabrics that are new or changed (a subnet gained tasks).
+        for (name, v) in &d.vpcs {
+            if st.fabrics.get(name) == Some(v) {
+                continue;
+            }
+            match link::ensure_fabric(v) {
+                Ok(()) => {
+                    st.fabrics.insert(name.clone(), v.clone());
+                }
+                Err(e) => {
+                    st.fabrics.remove(name);
+                    out.errors.push(format!("fabric of {}: {e}", v.vpc_id));
+                }
+            }
+        }
+        // Tasks no longer wanted, or wanted differently.
+        let gone: Vec<TaskSpec> = st
+            .tasks
+            .values()
+            .filter(|t| !d.tasks.get(&t.key.id).is_some_and(|w| same_plumbing(t, w)))
+            .cloned()
+            .collect();
+        for t in gone {
+            match link::unplumb_task(&t) {
+                Ok(()) => {
+                    st.tasks.remove(&t.key.id);
+                }
+                Err(e) => out.errors.push(format!("task {}: teardown: {e}", t.key.id)),
+            }
+        }
+        // Tasks wanted and not there yet.
+        for (id, t) in &d.tasks {
+            if let Some(have) = st.tasks.get_mut(id) {
+                *have = t.clone();
+                continue;
+            }
+            if !st.fabrics.contains_key(&t.fabric) {
+                out.failed
+                    .push((id.clone(), format!("the fabric of {} is not up", t.fabric)));
+                continue;
+            }
+            let t0 = Instant::now();
+            let r = match &d.inject_failure {
+                Some(f) => Err(f.clone()),
+                None => link::plumb_task(t),
+            };
+            match r {
+                Ok(()) => {
+                    tracing::debug!(task = %id, micros = t0.elapsed().as_micros() as u64, "task network up");
+                    st.tasks.insert(id.clone(), t.clone());
+                }
+                Err(e) => {
+                    tracing::warn!(task = %id, error = %e, "cannot plumb the task's network");
+                    out.failed.push((id.clone(), e));
+                }
+            }
+        }
+        // Fabrics without tasks.
+        let idle: Vec<String> = st
+            .fabrics
+            .keys()
+            .filter(|n| !d.vpcs.contains_key(*n))
+            .cloned()
+            .collect();
+        for n in idle {
+            match link::remove_fabric(&n) {
+                Ok(()) => {
+                    st.fabrics.remove(&n);
+                }
+                Err(e) => out.errors.push(format!("fabric {n}: {e}")),
+            }
+        }
+        out.up = st.tasks.keys().cloned().collect();
+        out
+    }
+
+    fn clear(&self) {
+        let mut st = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        let tasks: Vec<TaskSpec> = st.tasks.values().cloned().collect();
+        for t in tasks {
+            let _ = link::unplumb_task(&t);
+        }
+        st.tasks.clear();
+        // Whatever else is ours, fabrics last.
+        let mut host: Vec<String> = netns::list(PREFIX)
+            .into_iter()
+            .filter(|n| !netns::owned_by_another(n))
+            .collect();
+        host.sort_by_key(|n| n.starts_with(FABRIC_PREFIX));
+        for n in host {
+            let _ = netns::del(&n);
+        }
+        st.fabrics.clear();
+    }
+}
