@@ -78,6 +78,8 @@ pub struct Desired {
     /// Tasks in DEPROVISIONING: their namespace must go, and the lifecycle
     /// waits to hear that it has.
     pub releasing: Vec<TaskKey>,
+    /// Each fabric's nftables table (`firewall::ruleset`), by fabric name.
+    pub firewalls: BTreeMap<String, String>,
     /// A fault a test injected (`POST /_tasknet/faults` with job
     /// `dataplane-plumb`): the tasks plumbed in this pass fail with it.
     pub inject_failure: Option<String>,
@@ -149,6 +151,42 @@ impl Desired {
                 self.tasks.insert(spec.key.id.clone(), spec);
             }
         }
+        // The firewall of each of this Region's fabrics, from its ENIs.
+        let fabrics: Vec<&VpcSpec> = self
+            .vpcs
+            .values()
+            .filter(|v| v.account == account && v.region == r.name())
+            .collect();
+        let mut firewalls = Vec::new();
+        for v in fabrics {
+            let ports: Vec<crate::firewall::Port> = self
+                .tasks
+                .values()
+                .filter(|t| t.fabric == v.netns)
+                .filter_map(|t| {
+                    Some(crate::firewall::Port {
+                        link: &t.link,
+                        eni: r.enis.get(&t.eni_id)?,
+                    })
+                })
+                .collect();
+            let subnets: Vec<(String, Option<String>, Option<String>)> = v
+                .subnets
+                .values()
+                .map(|s| {
+                    (
+                        s.id.clone(),
+                        s.cidr4.map(|(a, l)| format!("{a}/{l}")),
+                        s.cidr6.map(|(a, l)| format!("{a}/{l}")),
+                    )
+                })
+                .collect();
+            firewalls.push((
+                v.netns.clone(),
+                crate::firewall::ruleset(r, &ports, &subnets),
+            ));
+        }
+        self.firewalls.extend(firewalls);
     }
 
     fn task_spec(&mut self, r: &Region, t: &Task, key: TaskKey) -> Option<TaskSpec> {

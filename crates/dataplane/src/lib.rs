@@ -16,6 +16,7 @@
 //! always did) and `linux` (namespaces, veths, routes, nftables; root only).
 
 pub mod desired;
+pub mod firewall;
 pub mod linux;
 pub mod none;
 

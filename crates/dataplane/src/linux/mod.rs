@@ -12,6 +12,7 @@
 pub mod exec;
 pub mod link;
 pub mod netns;
+pub mod nft;
 
 use crate::desired::{TaskSpec, VpcSpec, FABRIC_PREFIX, PREFIX};
 use crate::{Applied, DataPlane, Desired};
@@ -50,6 +51,8 @@ struct State {
     started: bool,
     verified: Option<Instant>,
     fabrics: BTreeMap<String, VpcSpec>,
+    /// The ruleset last loaded into each fabric.
+    firewalls: BTreeMap<String, String>,
     tasks: BTreeMap<String, TaskSpec>,
 }
 
@@ -96,6 +99,8 @@ impl State {
         // Forget what vanished from the host: it is made again below.
         self.tasks.retain(|_, t| netns::exists(&t.netns));
         self.fabrics.retain(|n, _| netns::exists(n));
+        let fabrics = &self.fabrics;
+        self.firewalls.retain(|n, _| fabrics.contains_key(n));
         let wanted_task = |n: &str| d.tasks.values().find(|t| t.netns == n);
         // Tasks first (their links live in fabrics).
         for n in host.iter().filter(|n| !n.starts_with(FABRIC_PREFIX)) {
@@ -149,7 +154,28 @@ impl DataPlane for Linux {
                 }
                 Err(e) => {
                     st.fabrics.remove(name);
+                    st.firewalls.remove(name);
                     out.errors.push(format!("fabric of {}: {e}", v.vpc_id));
+                }
+            }
+        }
+        // Firewalls before any new task is plumbed: a task's packets never
+        // pass its fabric unfiltered.
+        let mut unguarded = std::collections::BTreeSet::new();
+        for (name, rules) in &d.firewalls {
+            if !st.fabrics.contains_key(name) || st.firewalls.get(name) == Some(rules) {
+                continue;
+            }
+            let t0 = Instant::now();
+            match nft::load(name, rules) {
+                Ok(()) => {
+                    tracing::debug!(fabric = %name, micros = t0.elapsed().as_micros() as u64, "firewall loaded");
+                    st.firewalls.insert(name.clone(), rules.clone());
+                }
+                Err(e) => {
+                    st.firewalls.remove(name);
+                    unguarded.insert(name.clone());
+                    out.errors.push(format!("firewall of {name}: {e}"));
                 }
             }
         }
@@ -174,9 +200,9 @@ impl DataPlane for Linux {
                 *have = t.clone();
                 continue;
             }
-            if !st.fabrics.contains_key(&t.fabric) {
+            if !st.fabrics.contains_key(&t.fabric) || unguarded.contains(&t.fabric) {
                 out.failed
-                    .push((id.clone(), format!("the fabric of {} is not up", t.fabric)));
+                    .push((id.clone(), format!("the VPC fabric {} is not up", t.fabric)));
                 continue;
             }
             let t0 = Instant::now();
@@ -206,6 +232,7 @@ impl DataPlane for Linux {
             match link::remove_fabric(&n) {
                 Ok(()) => {
                     st.fabrics.remove(&n);
+                    st.firewalls.remove(&n);
                 }
                 Err(e) => out.errors.push(format!("fabric {n}: {e}")),
             }
@@ -231,5 +258,6 @@ impl DataPlane for Linux {
             let _ = netns::del(&n);
         }
         st.fabrics.clear();
+        st.firewalls.clear();
     }
 }
