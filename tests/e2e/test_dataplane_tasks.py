@@ -116,11 +116,17 @@ def test_exec_passes_stdio_and_exit_code(dp):
 
 def test_two_tasks_reach_each_other_through_the_fabric(dp):
     aws = AwsClients(dp.url)
-    _, a, b = two_tasks(aws)
+    v, a, b = two_tasks(aws)
     ip_a = details(a)["privateIPv4Address"]
     server = texec_bg(dp, a["taskArn"], "python3", "-m", "http.server", "8080")
     try:
         wait_http(dp, b["taskArn"], f"http://{ip_a}:8080/")
+        # ICMP needs a rule of its own (the group admits TCP 8080 only).
+        r = texec(dp, b["taskArn"], "ping", "-c", "1", "-W", "1", ip_a)
+        assert r.returncode != 0
+        aws.ec2().authorize_security_group_ingress(GroupId=v.sg, IpPermissions=[{
+            "IpProtocol": "icmp", "FromPort": -1, "ToPort": -1, "IpRanges": [{"CidrIp": "10.77.0.0/16"}]}])
+        time.sleep(0.3)
         # Jumbo frames across the VPC (N18): a 9001-byte packet, unfragmented.
         r = texec(dp, b["taskArn"], "ping", "-c", "1", "-W", "2", "-M", "do", "-s", "8973", ip_a)
         assert r.returncode == 0, r.stdout + r.stderr

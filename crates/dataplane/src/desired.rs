@@ -43,18 +43,42 @@ pub struct TaskSpec {
     pub ipv4: Option<(Ipv4Addr, u8, Ipv4Addr)>,
     /// (address, subnet prefix length).
     pub ipv6: Option<(Ipv6Addr, u8)>,
+    /// Its public IPv4 (N12), translated 1:1 at the internet gateway.
+    pub public_ip: Option<Ipv4Addr>,
+    /// Its subnet's routing table in the fabric.
+    pub table: u32,
     /// The resolv.conf view (N17: DHCP options at launch).
     pub nameservers: Vec<String>,
     pub search: Vec<String>,
     pub hostname: String,
 }
 
-/// A subnet that has tasks: its router address lives in the fabric.
+/// Where a subnet's route table sends an IPv4 destination (N72).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Via {
+    /// Within the VPC: the fabric's host routes.
+    Local,
+    /// Out of the internet gateway (1:1 NAT to public IPs).
+    Internet,
+    /// Dropped: a blackhole route, or a target tasknet does not plumb yet.
+    Blackhole,
+}
+
+/// A subnet that has tasks: its router address lives in the fabric, and
+/// its route table is the fabric's policy-routing table `table`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SubnetSpec {
     pub id: String,
     pub cidr4: Option<(Ipv4Addr, u8)>,
     pub cidr6: Option<(Ipv6Addr, u8)>,
+    pub table: u32,
+    /// IPv4 routes: (destination CIDR, where to).
+    pub routes: Vec<(String, Via)>,
+}
+
+/// The policy-routing table of a subnet in its fabric (stable per subnet).
+pub fn subnet_table(subnet_id: &str) -> u32 {
+    1000 + (fnv(subnet_id) % 60_000) as u32
 }
 
 /// A VPC that has tasks: its fabric namespace (the VPC router).
@@ -67,6 +91,12 @@ pub struct VpcSpec {
     /// The Amazon DNS server, VPC base+2.
     pub dns: Option<Ipv4Addr>,
     pub subnets: BTreeMap<String, SubnetSpec>,
+    /// The VPC's CIDR blocks (routes to them stay in the VPC).
+    pub cidrs: Vec<String>,
+    /// `enableDnsSupport`: without it the resolver answers nothing.
+    pub dns_support: bool,
+    /// Interface endpoints with private DNS: (name, `*.` for a wildcard, address).
+    pub endpoint_names: Vec<(String, Ipv4Addr)>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -116,6 +146,55 @@ fn has_network(t: &Task) -> bool {
         && t.attachment.status != "DELETED"
         && t.last_status >= TaskStatus::Provisioning
         && t.last_status <= TaskStatus::Stopping
+}
+
+/// The private DNS names of a VPC's interface endpoints and the address
+/// each answers with (the endpoint's first network interface).
+fn endpoint_names(r: &Region, vpc: &str) -> Vec<(String, Ipv4Addr)> {
+    let mut out = Vec::new();
+    for e in r.vpc_endpoints.iter() {
+        if e.vpc_id != vpc || e.endpoint_type != "Interface" || !e.private_dns_enabled {
+            continue;
+        }
+        let Some(svc) = model::services::by_name(r.name(), &e.service_name) else {
+            continue;
+        };
+        let Some(name) = svc.private_dns_name(r.name()) else {
+            continue;
+        };
+        let ip = e
+            .network_interface_ids
+            .iter()
+            .filter_map(|id| r.enis.get(id))
+            .find_map(|eni| eni.primary_ip());
+        if let Some(ip) = ip {
+            out.push((name, ip));
+        }
+    }
+    out.sort();
+    out
+}
+
+/// A subnet's IPv4 routes as the fabric routes them.
+fn subnet_routes(r: &Region, subnet: &str) -> Vec<(String, Via)> {
+    use model::ec2::types::{RouteDest, RouteTarget};
+    let Some(rt) = r.route_table_for_subnet(subnet) else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for route in &rt.routes {
+        let RouteDest::V4(c) = &route.dest else {
+            continue;
+        };
+        let via = match (&route.target, r.route_state(rt, route)) {
+            (_, "blackhole") => Via::Blackhole,
+            (RouteTarget::Local, _) => Via::Local,
+            (RouteTarget::InternetGateway(_), _) => Via::Internet,
+            _ => Via::Blackhole,
+        };
+        out.push((c.to_string(), via));
+    }
+    out
 }
 
 impl Desired {
@@ -202,6 +281,9 @@ impl Desired {
             vpc_id: vpc.id.clone(),
             dns: vpc.dns_server(),
             subnets: BTreeMap::new(),
+            cidrs: vpc.cidr_blocks.iter().map(|c| c.cidr.to_string()).collect(),
+            dns_support: vpc.enable_dns_support,
+            endpoint_names: endpoint_names(r, &vpc.id),
         });
         let cidr4 = subnet.cidr.map(|c| (c.network(), c.prefix_len()));
         let cidr6 = subnet
@@ -213,6 +295,8 @@ impl Desired {
                 id: subnet.id.clone(),
                 cidr4,
                 cidr6,
+                table: subnet_table(&subnet.id),
+                routes: subnet_routes(r, &subnet.id),
             });
         let ipv4 = match (eni.primary_ip(), subnet.cidr) {
             (Some(ip), Some(c)) => c.nth(1).map(|gw| (ip, c.prefix_len(), gw)),
@@ -249,6 +333,8 @@ impl Desired {
             eni_id,
             mac: eni.mac.clone(),
             mtu: t.network.mtu.max(1280),
+            public_ip: eni.public_association().map(|a| a.public_ip),
+            table: subnet_table(&subnet.id),
             subnet_id: subnet.id.clone(),
             ipv4,
             ipv6,

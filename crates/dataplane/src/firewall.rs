@@ -31,6 +31,9 @@ pub struct Port<'a> {
     pub eni: &'a NetworkInterface,
 }
 
+/// The fabric's link to tasknet's own internet (the internet gateway).
+pub const IGW: &str = "igw0";
+
 fn ident(id: &str) -> String {
     id.replace('-', "_")
 }
@@ -238,9 +241,46 @@ pub fn ruleset(
         }
         let _ = writeln!(out, " }}");
     }
+    // The internet gateway (N72): 1:1 NAT between each ENI's private and
+    // public IPv4; an address without a public one goes nowhere.
+    let pairs: Vec<(String, String)> = ports
+        .iter()
+        .filter_map(|p| {
+            let pub_ip = p.eni.public_association()?.public_ip;
+            Some((p.eni.primary_ip()?.to_string(), pub_ip.to_string()))
+        })
+        .collect();
+    let igw_guard = if pairs.is_empty() {
+        format!("    oifname \"{IGW}\" meta nfproto ipv4 drop\n")
+    } else {
+        let privs: Vec<&str> = pairs.iter().map(|p| p.0.as_str()).collect();
+        format!(
+            "    oifname \"{IGW}\" ip saddr != {{ {} }} drop\n",
+            privs.join(", ")
+        )
+    };
     out.push_str(
-        "  chain forward {\n    type filter hook forward priority filter; policy drop;\n    jump nacl\n    ct state established,related accept\n    ct state invalid drop\n    iifname vmap @eni_out\n    oifname vmap @eni_in\n    accept\n  }\n",
+        "  chain forward {\n    type filter hook forward priority filter; policy drop;\n    jump nacl\n    ct state established,related accept\n    ct state invalid drop\n    iifname vmap @eni_out\n    oifname vmap @eni_in\n",
     );
+    out.push_str(&igw_guard);
+    let _ = writeln!(
+        out,
+        "    oifname \"{IGW}\" meta nfproto ipv6 drop\n    accept\n  }}"
+    );
+    if !pairs.is_empty() {
+        let dnat: Vec<String> = pairs.iter().map(|(a, b)| format!("{b} : {a}")).collect();
+        let snat: Vec<String> = pairs.iter().map(|(a, b)| format!("{a} : {b}")).collect();
+        let _ = writeln!(
+            out,
+            "  chain igw_in {{\n    type nat hook prerouting priority dstnat; policy accept;\n    iifname \"{IGW}\" dnat ip to ip daddr map {{ {} }}\n  }}",
+            dnat.join(", ")
+        );
+        let _ = writeln!(
+            out,
+            "  chain igw_out {{\n    type nat hook postrouting priority srcnat; policy accept;\n    oifname \"{IGW}\" snat ip to ip saddr map {{ {} }}\n  }}",
+            snat.join(", ")
+        );
+    }
     out.push_str(&nacl);
     out.push_str(&chains);
     out.push_str("}\n");

@@ -8,15 +8,31 @@
 //! task's traffic crosses the fabric, where the VPC's rules apply.
 
 use super::netns;
-use crate::desired::{TaskSpec, VpcSpec};
+use crate::desired::{TaskSpec, Via, VpcSpec};
+use crate::firewall::IGW;
+use std::net::Ipv4Addr;
 
 /// The VPC router's documented IPv6 link-local address.
 pub const ROUTER6: &str = "fe80:ec2::1";
 /// The Route 53 Resolver's link-local IPv4 address.
 pub const RESOLVER_LL: &str = "169.254.169.253";
 
-/// Create (or bring up to date) a VPC's fabric namespace.
-pub fn ensure_fabric(v: &VpcSpec) -> Result<(), String> {
+/// A fabric's link to the internet namespace: (fabric address, internet
+/// address, the internet side's link name), from 100.64.0.0/10 (a /30 per
+/// fabric, picked by the fabric's name).
+pub fn uplink(fabric: &str) -> (Ipv4Addr, Ipv4Addr, String) {
+    let h = model::services::fnv(fabric);
+    let base = u32::from(Ipv4Addr::new(100, 64, 0, 0)) + ((h % (1 << 20)) as u32) * 4;
+    (
+        Ipv4Addr::from(base + 1),
+        Ipv4Addr::from(base + 2),
+        format!("up-{:011x}", h >> 20 & 0xfff_ffff_ffff),
+    )
+}
+
+/// Create (or bring up to date) a VPC's fabric namespace, its link to the
+/// internet namespace `inet`, and its subnets' routing tables.
+pub fn ensure_fabric(v: &VpcSpec, inet: &str) -> Result<(), String> {
     netns::add(&v.netns)?;
     netns::sysctls(
         &v.netns,
@@ -42,10 +58,57 @@ pub fn ensure_fabric(v: &VpcSpec) -> Result<(), String> {
         lines.push(format!("addr replace {dns}/32 dev lo"));
     }
     lines.push(format!("addr replace {RESOLVER_LL}/32 dev lo"));
+    netns::ip_batch(Some(&v.netns), &lines)?;
+    // The internet gateway's link (MTU 1500: N18).
+    let (fab, net, up) = uplink(&v.netns);
+    if netns::ip(Some(&v.netns), &["-o", "link", "show", IGW]).is_err() {
+        // A link left from this fabric's previous life would clash.
+        let _ = netns::ip(Some(inet), &["link", "del", &up]);
+        netns::ip(
+            Some(inet),
+            &[
+                "link", "add", &up, "mtu", "1500", "type", "veth", "peer", "name", IGW, "mtu",
+                "1500", "netns", &v.netns,
+            ],
+        )?;
+    }
+    netns::ip_batch(
+        Some(&v.netns),
+        &[
+            format!("addr replace {fab}/30 dev {IGW}"),
+            format!("link set {IGW} up"),
+        ],
+    )?;
+    netns::ip_batch(
+        Some(inet),
+        &[
+            format!("addr replace {net}/30 dev {up}"),
+            format!("link set {up} up"),
+        ],
+    )?;
+    // Each subnet's route table, as a policy-routing table: its local
+    // routes fall through (`throw`) to the host routes of the VPC's ENIs.
+    let mut lines = Vec::new();
+    for s in v.subnets.values() {
+        lines.push(format!("route flush table {}", s.table));
+        for (dest, via) in &s.routes {
+            lines.push(match via {
+                Via::Local => format!("route add throw {dest} table {}", s.table),
+                Via::Internet => format!("route add {dest} via {net} dev {IGW} table {}", s.table),
+                Via::Blackhole => format!("route add blackhole {dest} table {}", s.table),
+            });
+        }
+    }
     netns::ip_batch(Some(&v.netns), &lines)
 }
 
-pub fn remove_fabric(name: &str) -> Result<(), String> {
+/// Remove a fabric and its internet-gateway link (at once: the kernel
+/// would take its time with a veth of a deleted namespace).
+pub fn remove_fabric(name: &str, inet: &str) -> Result<(), String> {
+    let (_, _, up) = uplink(name);
+    if netns::exists(inet) {
+        let _ = netns::ip(Some(inet), &["link", "del", &up]);
+    }
     netns::del(name)
 }
 
@@ -90,6 +153,11 @@ fn fabric_lines(t: &TaskSpec) -> Vec<String> {
     if let Some((ip, _, _)) = t.ipv4 {
         l.push(format!("route replace {ip}/32 dev {}", t.link));
     }
+    // What the task sends is routed by its subnet's route table.
+    l.push(format!(
+        "rule add pref 1000 iif {} lookup {}",
+        t.link, t.table
+    ));
     if let Some((ip, _)) = t.ipv6 {
         l.push(format!("addr replace {ROUTER6}/64 dev {} nodad", t.link));
         l.push(format!("route replace {ip}/128 dev {}", t.link));
@@ -134,11 +202,11 @@ fn ipv6_network(ip: std::net::Ipv6Addr, len: u8) -> std::net::Ipv6Addr {
 
 /// Plumb a task: namespace, /etc view, ENI veth, addresses, routes. On
 /// failure whatever was made is removed again.
-pub fn plumb_task(t: &TaskSpec) -> Result<(), String> {
+pub fn plumb_task(t: &TaskSpec, inet: &str) -> Result<(), String> {
     let r = (|| {
         // A leftover of an earlier attempt would make `link add` fail.
         if netns::exists(&t.netns) {
-            unplumb_task(t)?;
+            unplumb_task(t, inet)?;
         }
         netns::add(&t.netns)?;
         netns::write_etc(&t.netns, &etc_files(t))?;
@@ -146,14 +214,32 @@ pub fn plumb_task(t: &TaskSpec) -> Result<(), String> {
             if !e.contains("File exists") {
                 return Err(e);
             }
-            // A stale fabric link of this ENI: replace it.
+            // A stale fabric link or rule of this ENI: replace them.
             let _ = netns::ip(Some(&t.fabric), &["link", "del", &t.link]);
+            let _ = netns::ip(Some(&t.fabric), &["rule", "del", "iif", &t.link]);
             netns::ip_batch(Some(&t.fabric), &fabric_lines(t))?;
         }
-        netns::ip_batch(Some(&t.netns), &task_lines(t))
+        netns::ip_batch(Some(&t.netns), &task_lines(t))?;
+        // The internet reaches the task's public IPv4 through its fabric.
+        if let Some(p) = t.public_ip {
+            let (fab, _, up) = uplink(&t.fabric);
+            netns::ip(
+                Some(inet),
+                &[
+                    "route",
+                    "replace",
+                    &format!("{p}/32"),
+                    "via",
+                    &fab.to_string(),
+                    "dev",
+                    &up,
+                ],
+            )?;
+        }
+        Ok(())
     })();
     if r.is_err() {
-        let _ = unplumb_task(t);
+        let _ = unplumb_task(t, inet);
     }
     r
 }
@@ -161,20 +247,17 @@ pub fn plumb_task(t: &TaskSpec) -> Result<(), String> {
 /// Tear a task's network down: its processes, its ENI link (the veth pair
 /// and the fabric's routes to it go together), its namespace and /etc view.
 /// Whatever is already gone is fine.
-pub fn unplumb_task(t: &TaskSpec) -> Result<(), String> {
+pub fn unplumb_task(t: &TaskSpec, inet: &str) -> Result<(), String> {
     if netns::exists(&t.fabric) {
         if let Err(e) = netns::ip(Some(&t.fabric), &["link", "del", &t.link]) {
             if !e.contains("Cannot find device") {
                 return Err(e);
             }
         }
+        while netns::ip(Some(&t.fabric), &["rule", "del", "iif", &t.link]).is_ok() {}
+    }
+    if let (Some(p), true) = (t.public_ip, netns::exists(inet)) {
+        let _ = netns::ip(Some(inet), &["route", "del", &format!("{p}/32")]);
     }
     netns::del(&t.netns)
-}
-
-/// Does the host still hold this task's plumbing (after a restart)?
-pub fn task_present(t: &TaskSpec) -> bool {
-    netns::exists(&t.netns)
-        && netns::ip(Some(&t.netns), &["-o", "link", "show", "eth0"]).is_ok()
-        && netns::ip(Some(&t.fabric), &["-o", "link", "show", &t.link]).is_ok()
 }

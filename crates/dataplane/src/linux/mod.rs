@@ -4,12 +4,16 @@
 //! (links, addresses, routes), `exec` (`tasknet exec`).
 //!
 //! The backend remembers what it made (`State`); `apply` compares that with
-//! the desired state and changes only the difference. At the first apply,
-//! and every `VERIFY` after, it also looks at the host: namespaces named
-//! `tasknet-*` that are not wanted are removed (leftovers of a crash), and
-//! wanted ones that vanished are made again.
+//! the desired state and changes only the difference. At the first apply
+//! every `tasknet-*` namespace this tasknet (its data directory) left
+//! behind, or that no running tasknet owns, is removed and what the store
+//! wants is made afresh (processes a crashed tasknet's tasks ran do not
+//! survive it); every `VERIFY` after, the host is checked again: unwanted
+//! namespaces go, wanted ones that vanished are made again.
 
+pub mod dns;
 pub mod exec;
+pub mod internet;
 pub mod link;
 pub mod netns;
 pub mod nft;
@@ -19,6 +23,9 @@ use crate::{Applied, DataPlane, Desired};
 use std::collections::BTreeMap;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
+
+/// tasknet's own internet: `tasknet-internet-<4 hex of the instance>`.
+pub const INTERNET_PREFIX: &str = "tasknet-internet-";
 
 /// How often the host itself is checked against what the backend thinks it made.
 const VERIFY: Duration = Duration::from_secs(30);
@@ -48,6 +55,9 @@ pub fn available() -> Result<(), String> {
 
 #[derive(Default)]
 struct State {
+    /// The internet namespace's name.
+    inet: String,
+    resolvers: BTreeMap<String, dns::Resolver>,
     started: bool,
     verified: Option<Instant>,
     fabrics: BTreeMap<String, VpcSpec>,
@@ -65,8 +75,15 @@ impl Linux {
     /// another running tasknet made are left alone.
     pub fn new(instance: &str) -> Self {
         netns::set_instance(instance);
+        let inet = format!(
+            "{INTERNET_PREFIX}{:04x}",
+            model::services::fnv(instance) & 0xffff
+        );
         Linux {
-            state: Mutex::new(State::default()),
+            state: Mutex::new(State {
+                inet,
+                ..State::default()
+            }),
         }
     }
 }
@@ -80,13 +97,16 @@ fn same_plumbing(a: &TaskSpec, b: &TaskSpec) -> bool {
         && a.mtu == b.mtu
         && a.ipv4 == b.ipv4
         && a.ipv6 == b.ipv6
+        && a.public_ip == b.public_ip
+        && a.table == b.table
         && a.nameservers == b.nameservers
         && a.search == b.search
 }
 
 impl State {
-    /// Look at the host: adopt what is wanted and intact, forget what
-    /// vanished, remove every other `tasknet-*` namespace.
+    /// Look at the host: forget what vanished (it is made again), remove
+    /// every namespace of ours that is not wanted. The first time, remove
+    /// everything of ours: it is all made afresh.
     fn verify(&mut self, d: &Desired, errors: &mut Vec<String>) {
         // Another tasknet's (running) namespaces are not ours to judge.
         let host: Vec<String> = netns::list(PREFIX)
@@ -96,35 +116,33 @@ impl State {
         let first = !self.started;
         self.started = true;
         self.verified = Some(Instant::now());
-        // Forget what vanished from the host: it is made again below.
+        if first {
+            for n in host.iter().filter(|n| !n.starts_with(FABRIC_PREFIX)) {
+                tracing::info!(netns = %n, "removing a namespace left from before");
+                if let Err(e) = netns::del(n) {
+                    errors.push(e);
+                }
+            }
+            for n in host.iter().filter(|n| n.starts_with(FABRIC_PREFIX)) {
+                if let Err(e) = netns::del(n) {
+                    errors.push(e);
+                }
+            }
+            return;
+        }
         self.tasks.retain(|_, t| netns::exists(&t.netns));
         self.fabrics.retain(|n, _| netns::exists(n));
         let fabrics = &self.fabrics;
         self.firewalls.retain(|n, _| fabrics.contains_key(n));
-        let wanted_task = |n: &str| d.tasks.values().find(|t| t.netns == n);
-        // Tasks first (their links live in fabrics).
-        for n in host.iter().filter(|n| !n.starts_with(FABRIC_PREFIX)) {
-            if self.tasks.values().any(|t| &t.netns == n) {
-                continue;
-            }
-            match wanted_task(n) {
-                // After a restart: keep an intact namespace as it is.
-                Some(t) if first && link::task_present(t) => {
-                    tracing::info!(netns = %n, "adopting a task namespace");
-                    self.tasks.insert(t.key.id.clone(), t.clone());
-                }
-                _ => {
-                    tracing::info!(netns = %n, "removing a namespace tasknet does not want");
-                    if let Err(e) = netns::del(n) {
-                        errors.push(e);
-                    }
-                }
-            }
-        }
-        for n in host.iter().filter(|n| n.starts_with(FABRIC_PREFIX)) {
-            if !d.vpcs.contains_key(n) && !self.fabrics.contains_key(n) {
-                tracing::info!(netns = %n, "removing a fabric tasknet does not want");
-                if let Err(e) = link::remove_fabric(n) {
+        self.resolvers.retain(|n, _| fabrics.contains_key(n));
+        for n in &host {
+            let ours = *n == self.inet
+                || self.fabrics.contains_key(n)
+                || d.vpcs.contains_key(n)
+                || self.tasks.values().any(|t| &t.netns == n);
+            if !ours {
+                tracing::info!(netns = %n, "removing a namespace tasknet does not want");
+                if let Err(e) = netns::del(n) {
                     errors.push(e);
                 }
             }
@@ -143,12 +161,18 @@ impl DataPlane for Linux {
         if !st.started || st.verified.is_none_or(|t| t.elapsed() > VERIFY) {
             st.verify(d, &mut out.errors);
         }
+        let inet = st.inet.clone();
+        if !d.vpcs.is_empty() {
+            if let Err(e) = internet::ensure(&inet) {
+                out.errors.push(format!("internet: {e}"));
+            }
+        }
         // Fabrics that are new or changed (a subnet gained tasks).
         for (name, v) in &d.vpcs {
             if st.fabrics.get(name) == Some(v) {
                 continue;
             }
-            match link::ensure_fabric(v) {
+            match link::ensure_fabric(v, &inet) {
                 Ok(()) => {
                     st.fabrics.insert(name.clone(), v.clone());
                 }
@@ -157,6 +181,35 @@ impl DataPlane for Linux {
                     st.firewalls.remove(name);
                     out.errors.push(format!("fabric of {}: {e}", v.vpc_id));
                 }
+            }
+        }
+        // Each fabric's resolver, with what it must know now.
+        for (name, v) in &d.vpcs {
+            if !st.fabrics.contains_key(name) {
+                continue;
+            }
+            let zone = dns::Zone::of(v);
+            match st.resolvers.get(name) {
+                Some(r) => {
+                    if let Ok(mut z) = r.zone.write() {
+                        *z = zone;
+                    }
+                }
+                None => match dns::start(
+                    name,
+                    zone,
+                    v.dns
+                        .into_iter()
+                        .chain([link::RESOLVER_LL
+                            .parse()
+                            .unwrap_or(std::net::Ipv4Addr::new(169, 254, 169, 253))])
+                        .collect(),
+                ) {
+                    Ok(r) => {
+                        st.resolvers.insert(name.clone(), r);
+                    }
+                    Err(e) => out.errors.push(format!("resolver of {}: {e}", v.vpc_id)),
+                },
             }
         }
         // Firewalls before any new task is plumbed: a task's packets never
@@ -187,7 +240,7 @@ impl DataPlane for Linux {
             .cloned()
             .collect();
         for t in gone {
-            match link::unplumb_task(&t) {
+            match link::unplumb_task(&t, &inet) {
                 Ok(()) => {
                     st.tasks.remove(&t.key.id);
                 }
@@ -208,7 +261,7 @@ impl DataPlane for Linux {
             let t0 = Instant::now();
             let r = match &d.inject_failure {
                 Some(f) => Err(f.clone()),
-                None => link::plumb_task(t),
+                None => link::plumb_task(t, &inet),
             };
             match r {
                 Ok(()) => {
@@ -229,7 +282,8 @@ impl DataPlane for Linux {
             .cloned()
             .collect();
         for n in idle {
-            match link::remove_fabric(&n) {
+            st.resolvers.remove(&n);
+            match link::remove_fabric(&n, &inet) {
                 Ok(()) => {
                     st.fabrics.remove(&n);
                     st.firewalls.remove(&n);
@@ -244,9 +298,11 @@ impl DataPlane for Linux {
     fn clear(&self) {
         let mut st = self.state.lock().unwrap_or_else(|e| e.into_inner());
         let tasks: Vec<TaskSpec> = st.tasks.values().cloned().collect();
+        let inet = st.inet.clone();
         for t in tasks {
-            let _ = link::unplumb_task(&t);
+            let _ = link::unplumb_task(&t, &inet);
         }
+        st.resolvers.clear();
         st.tasks.clear();
         // Whatever else is ours, fabrics last.
         let mut host: Vec<String> = netns::list(PREFIX)
