@@ -130,12 +130,16 @@ class TasknetServer:
     # -- lifecycle ----------------------------------------------------------
 
     def command(self) -> list[str]:
+        # The control-plane tests run without a data plane (no namespaces,
+        # even as root); data-plane tests ask for `--dataplane linux`.
+        dataplane = () if "--dataplane" in self.extra_args else ("--dataplane", "none")
         return [
             str(self.binary), "serve",
             "--listen", f"127.0.0.1:{self.port}",
             "--data-dir", str(self.data_dir),
             "--account-id", self.account_id,
             "--region", self.region,
+            *dataplane,
             *self.extra_args,
         ]
 

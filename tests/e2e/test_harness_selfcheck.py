@@ -501,7 +501,7 @@ FAKE_TASKNET = """\
 import argparse, http.server, json, os, signal, sys
 p = argparse.ArgumentParser()
 p.add_argument("cmd"); p.add_argument("--listen"); p.add_argument("--data-dir")
-p.add_argument("--account-id"); p.add_argument("--region")
+p.add_argument("--account-id"); p.add_argument("--region"); p.add_argument("--dataplane")
 a = p.parse_args()
 MODE = os.environ.get("FAKE_MODE", "good")
 if MODE == "crash":

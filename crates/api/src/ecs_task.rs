@@ -111,7 +111,7 @@ impl Serialize for ContainerJson<'_> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let (task, c) = (&self.task.view.task, self.c);
         let a = &task.attachment;
-        let attached = a.eni_id.is_some();
+        let attached = a.eni_id.is_some() && a.status != "PRECREATED";
         let later = self.task.running_or_later();
         let mut m = s.serialize_map(None)?;
         m.serialize_entry(
@@ -191,7 +191,9 @@ impl Serialize for TaskJson<'_> {
             name: "subnetId",
             value: &a.subnet_id,
         }];
-        if let Some(eni) = &a.eni_id {
+        // N20: a PRECREATED attachment shows only its subnet, even while the
+        // data plane plumbs the ENI it already has.
+        if let Some(eni) = a.eni_id.as_ref().filter(|_| a.status != "PRECREATED") {
             details.push(NameValue {
                 name: "networkInterfaceId",
                 value: eni,

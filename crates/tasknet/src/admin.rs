@@ -31,6 +31,10 @@ fn query_param(query: &str, name: &str) -> Option<String> {
         .map(|(_, v)| v.into_owned())
 }
 
+/// The data plane's state, for health (set once by `serve`).
+pub static DATAPLANE: std::sync::OnceLock<std::sync::Arc<dataplane::Status>> =
+    std::sync::OnceLock::new();
+
 /// Whether `POST /_tasknet/faults` is served (`--fault-injection`).
 pub static FAULT_INJECTION: std::sync::atomic::AtomicBool =
     std::sync::atomic::AtomicBool::new(false);
@@ -51,6 +55,7 @@ fn health(api: &Api) -> HttpResponse {
             "status": status,
             "writable": api.control.write_refused().is_none(),
             "problems": problems,
+            "dataplane": DATAPLANE.get().map(|d| d.json()),
         }),
     )
 }
@@ -150,6 +155,7 @@ pub async fn route(
             }
         }
         ("GET", "explain") => explain_task(api, query).await,
+        ("GET", "exec") => crate::exec::resolve(api, query).await,
         ("POST", "explain") => explain_plan(api, query, body).await,
         _ => not_found(format!("no admin endpoint {method} /_tasknet/{path}")),
     }
@@ -196,6 +202,10 @@ async fn explain_task(api: &Api, query: &str) -> HttpResponse {
             "account {account} is not an AWS account id (12 digits)."
         )));
     }
+    let flow = match flow_param(query) {
+        Ok(f) => f,
+        Err(e) => return error(&e),
+    };
     let r = api
         .control
         .read(&account, move |w| -> Result<Value, ApiError> {
@@ -203,6 +213,9 @@ async fn explain_task(api: &Api, query: &str) -> HttpResponse {
             let name = model::ecs::cluster::cluster_name(&cluster).to_string();
             r.ecs.clusters.get(&name).ok_or_else(model::ecs::err::cluster_not_found)?;
             let t = r.find_task(&name, &task).ok_or_else(model::ecs::task::task_not_found)?;
+            if let Some((to, flow)) = flow {
+                return explain_flow(r, t, to, flow);
+            }
             let e = r.explain_task(t).ok_or_else(|| {
                 model::ecs::err::invalid_parameter("The task's subnet or task definition no longer exists, so its network cannot be explained.")
             })?;
@@ -213,6 +226,73 @@ async fn explain_task(api: &Api, query: &str) -> HttpResponse {
         Ok(Ok(v)) => json(200, v),
         Ok(Err(e)) | Err(e) => error(&e),
     }
+}
+
+/// `to`, `port` and `protocol` of `GET /_tasknet/explain`: a flow from the
+/// task to an address (N71, N72) instead of its needs.
+fn flow_param(
+    query: &str,
+) -> Result<Option<(std::net::IpAddr, model::reach::path::Flow)>, ApiError> {
+    use model::reach::path::{Flow, Protocol};
+    let Some(to) = query_param(query, "to") else {
+        return Ok(None);
+    };
+    let bad = |m: String| model::ecs::err::invalid_parameter(m);
+    let addr: std::net::IpAddr = to
+        .parse()
+        .map_err(|_| bad(format!("to: {to} is not an IPv4 or IPv6 address.")))?;
+    let protocol = match query_param(query, "protocol").as_deref().unwrap_or("tcp") {
+        "tcp" => Protocol::Tcp,
+        "udp" => Protocol::Udp,
+        "icmp" => Protocol::Icmp,
+        p => return Err(bad(format!("protocol: {p} is not tcp, udp or icmp."))),
+    };
+    let port = match query_param(query, "port") {
+        Some(p) => p
+            .parse::<i32>()
+            .ok()
+            .filter(|p| (0..=65535).contains(p))
+            .ok_or_else(|| bad(format!("port: {p} is not a port number.")))?,
+        None if protocol == Protocol::Icmp => 8,
+        None => return Err(bad("port is required with to (except for icmp).".into())),
+    };
+    Ok(Some((addr, Flow { protocol, port })))
+}
+
+/// The model's hop-by-hop verdict for one flow from a task's ENI.
+fn explain_flow(
+    r: &model::world::Region,
+    t: &model::ecs::types::Task,
+    to: std::net::IpAddr,
+    flow: model::reach::path::Flow,
+) -> Result<Value, ApiError> {
+    let eni = t
+        .attachment
+        .eni_id
+        .as_deref()
+        .filter(|_| t.attachment.status != "DELETED")
+        .ok_or_else(|| {
+            model::ecs::err::invalid_parameter(
+                "The task has no network interface (it is not running), so no flow from it can be traced.",
+            )
+        })?;
+    let res = r
+        .trace_flow(eni, to, flow, model::reach::path::Detail::Full)
+        .ok_or_else(|| {
+            model::ecs::err::invalid_parameter("The task's network interface is gone.")
+        })?;
+    let v = json!({
+        "task_arn": t.arn(&r.account_id),
+        "network_interface": eni,
+        "from": t.attachment.private_ipv4.clone().or(t.attachment.ipv6.clone()),
+        "to": to.to_string(),
+        "protocol": flow.name(),
+        "port": flow.port,
+        "status": if res.blocked.is_some() { "unreachable" } else { "reachable" },
+        "path": res.hops,
+        "blocked": res.blocked,
+    });
+    Ok(with_task_state(v, t))
 }
 
 /// Add what actually happened to a launched task next to the verdicts.

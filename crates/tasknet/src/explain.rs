@@ -27,6 +27,16 @@ pub struct ExplainArgs {
     /// Region (default: from the task ARN, else the server's default).
     #[arg(long)]
     pub region: Option<String>,
+    /// Trace one flow from the task to this address instead (another
+    /// task, an endpoint, the internet): the hop verdict (N71, N72).
+    #[arg(long, requires = "task")]
+    pub to: Option<String>,
+    /// Destination port of the `--to` flow.
+    #[arg(long, requires = "to")]
+    pub port: Option<u16>,
+    /// Protocol of the `--to` flow.
+    #[arg(long, requires = "to", default_value = "tcp", value_parser = ["tcp", "udp", "icmp"])]
+    pub protocol: String,
     /// Print the raw JSON instead of a table.
     #[arg(long)]
     pub json: bool,
@@ -40,6 +50,8 @@ pub fn run(args: ExplainArgs) -> Result<(), String> {
     let v = rt.block_on(fetch(&args))?;
     if args.json {
         println!("{}", serde_json::to_string_pretty(&v).unwrap_or_default());
+    } else if args.to.is_some() {
+        print!("{}", render_flow(&v));
     } else if let Some(subnets) = v.get("subnets").and_then(Value::as_array) {
         for e in subnets {
             print!("{}", render(e));
@@ -60,8 +72,17 @@ async fn fetch(args: &ExplainArgs) -> Result<Value, String> {
         .unwrap_or_default();
     let (status, body) = match (&args.task, &args.plan) {
         (Some(task), _) => {
+            let flow = match &args.to {
+                Some(to) => format!(
+                    "&to={}&protocol={}{}",
+                    enc(to),
+                    args.protocol,
+                    args.port.map(|p| format!("&port={p}")).unwrap_or_default()
+                ),
+                None => String::new(),
+            };
             let path = format!(
-                "/_tasknet/explain?cluster={}&task={}{region}",
+                "/_tasknet/explain?cluster={}&task={}{region}{flow}",
                 enc(&args.cluster),
                 enc(task)
             );
@@ -204,6 +225,35 @@ pub fn render(e: &Value) -> String {
         if let Some(b) = v.get("blocked").filter(|b| !b.is_null()) {
             write_blocked(&mut out, b, "    ");
         }
+    }
+    out
+}
+
+/// A human view of one flow's verdict (`--to`).
+pub fn render_flow(v: &Value) -> String {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "Flow {} {} → {} port {} from task {} ({})",
+        s(v, "protocol"),
+        s(v, "from"),
+        s(v, "to"),
+        v["port"],
+        s(v, "task_arn"),
+        s(v, "network_interface")
+    );
+    let _ = writeln!(out, "Verdict: {}", s(v, "status").to_uppercase());
+    for h in v["path"].as_array().cloned().unwrap_or_default() {
+        let _ = writeln!(
+            out,
+            "  {} {}: {}",
+            s(&h, "step"),
+            s(&h, "resource"),
+            s(&h, "note")
+        );
+    }
+    if let Some(b) = v.get("blocked").filter(|b| !b.is_null()) {
+        write_blocked(&mut out, b, "  ");
     }
     out
 }

@@ -3,6 +3,7 @@
 mod admin;
 mod body;
 mod conn;
+mod exec;
 mod explain;
 mod memory;
 mod origin;
@@ -33,6 +34,8 @@ enum Command {
     Serve(ServeArgs),
     /// Explain what a task (or a planned task) can reach, hop by hop (N43).
     Explain(explain::ExplainArgs),
+    /// Run a command inside a running task's network namespace (Linux data plane).
+    Exec(exec::ExecArgs),
 }
 
 #[derive(clap::Args, Clone)]
@@ -119,6 +122,11 @@ pub struct ServeArgs {
         value_delimiter = ','
     )]
     pub allow_origins: Vec<String>,
+    /// The data plane: `linux` gives every task a real network namespace
+    /// (root, Linux, nftables); `none` runs the control plane alone; `auto`
+    /// picks linux where it can run and says which it chose and why.
+    #[arg(long, env = "TASKNET_DATAPLANE", default_value = "auto", value_parser = ["auto", "linux", "none"])]
+    pub dataplane: String,
 }
 
 impl ServeArgs {
@@ -165,6 +173,11 @@ fn main() -> std::process::ExitCode {
     let result = match cli.command {
         Command::Serve(args) => serve::run(args),
         Command::Explain(args) => explain::run(args),
+        Command::Exec(args) => match exec::run(args) {
+            // The command's own exit status is tasknet's.
+            Ok(code) => return std::process::ExitCode::from(code.clamp(0, 255) as u8),
+            Err(e) => Err(e),
+        },
     };
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,

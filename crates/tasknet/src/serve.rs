@@ -96,10 +96,21 @@ impl Drop for Counted<'_> {
 }
 
 async fn serve(args: ServeArgs, origins: Origins) -> Result<(), String> {
+    let instance = std::path::absolute(&args.data_dir).unwrap_or_else(|_| args.data_dir.clone());
+    let (dataplane, why) = dataplane::choose(&args.dataplane, &instance.display().to_string())?;
+    let mode = dataplane.mode();
+    tracing::info!(dataplane = mode, reason = %why, "data plane");
+    let mut lifecycle = args.lifecycle();
+    if mode != "none" {
+        // Tasks wait in PROVISIONING until their namespace is up.
+        lifecycle.network_gate_ms = Some(dataplane::NETWORK_DEADLINE_MS);
+    }
+    let dp_status = Arc::new(dataplane::Status::new(mode, why));
+    let _ = crate::admin::DATAPLANE.set(dp_status.clone());
     let settings = Settings {
         account_id: args.account_id.clone(),
         default_region: args.region.clone(),
-        lifecycle: args.lifecycle(),
+        lifecycle,
     };
     let dir = args.data_dir.clone();
     let control = tokio::task::spawn_blocking(move || Control::open(&dir, settings))
@@ -108,7 +119,15 @@ async fn serve(args: ServeArgs, origins: Origins) -> Result<(), String> {
         .map_err(|e| format!("cannot open state in {}: {e}", args.data_dir.display()))?;
     let control = Arc::new(control);
     crate::admin::FAULT_INJECTION.store(args.fault_injection, Ordering::Relaxed);
-    let jobs = control.start_jobs();
+    let mut jobs = control.start_jobs();
+    if mode != "none" {
+        let (c, dp, st) = (control.clone(), dataplane.clone(), dp_status.clone());
+        jobs.push(control::jobs::supervise(
+            "dataplane",
+            control.health.clone(),
+            move |job| Box::pin(dataplane::run(c.clone(), dp.clone(), st.clone(), job)),
+        ));
+    }
     let budget = Arc::new(BodyBudget::new(args.body_budget_bytes));
     let open = Arc::new(Gauge::default());
     let trimmer = tokio::spawn(crate::memory::trim_after_bursts(
@@ -203,9 +222,14 @@ async fn serve(args: ServeArgs, origins: Origins) -> Result<(), String> {
         }
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
-    tokio::task::spawn_blocking(move || control.shutdown())
-        .await
-        .map_err(|e| e.to_string())?;
+    // The host is left as it was: every namespace tasknet made goes (the
+    // next start makes the running tasks' again).
+    tokio::task::spawn_blocking(move || {
+        dataplane.clear();
+        control.shutdown()
+    })
+    .await
+    .map_err(|e| e.to_string())?;
     tracing::info!("state flushed; bye");
     Ok(())
 }

@@ -31,6 +31,46 @@ impl World {
         n
     }
 
+    /// The data plane's reports on a task's network (see the `Region`
+    /// methods of the same names); `false` when the task is unknown or not
+    /// waiting for that report.
+    pub fn task_network_ready(
+        &mut self,
+        region: &str,
+        id: &str,
+        now: Millis,
+        lc: &Lifecycle,
+    ) -> bool {
+        self.region_mut(region)
+            .map(|r| r.task_network_ready(id, now, lc))
+            .unwrap_or(false)
+    }
+
+    pub fn task_network_failed(
+        &mut self,
+        region: &str,
+        id: &str,
+        why: &str,
+        now: Millis,
+        lc: &Lifecycle,
+    ) -> bool {
+        self.region_mut(region)
+            .map(|r| r.task_network_failed(id, why, now, lc))
+            .unwrap_or(false)
+    }
+
+    pub fn task_network_released(
+        &mut self,
+        region: &str,
+        id: &str,
+        now: Millis,
+        lc: &Lifecycle,
+    ) -> bool {
+        self.region_mut(region)
+            .map(|r| r.task_network_released(id, now, lc))
+            .unwrap_or(false)
+    }
+
     /// Task lifecycle figures for `/_tasknet/stats`: tasks per lastStatus, and
     /// how many transitions are overdue by more than `late_ms` (the reconciler
     /// falling behind).
@@ -100,21 +140,7 @@ impl Region {
             return;
         }
         match status {
-            TaskStatus::Provisioning => match self.create_task_eni(id, now) {
-                Ok(()) => {
-                    self.set_status(id, TaskStatus::Pending);
-                    if let Some(t) = self.ecs.tasks.get_mut(id) {
-                        t.connectivity_at = Some(now);
-                        t.pull_started_at = Some(now);
-                    }
-                    self.ecs.reschedule(id, Some(now.plus_ms(lc.pending_ms)));
-                }
-                Err(reason) => {
-                    // N11/N21: never got an ENI; straight to STOPPED.
-                    self.fail_task(id, reason, now);
-                    self.finish_stopped(id, now, lc);
-                }
-            },
+            TaskStatus::Provisioning => self.step_provisioning(id, now, lc),
             TaskStatus::Pending => {
                 // N40–N42: the first reason the containers cannot be pulled
                 // and started, decided by the reachability engine.
@@ -133,8 +159,7 @@ impl Region {
                             c.last_status = "STOPPED".into();
                         }
                     }
-                    self.ecs
-                        .reschedule(id, Some(now.plus_ms(lc.deprovisioning_ms)));
+                    self.ecs.reschedule(id, Some(deprovision_due(now, lc)));
                     return;
                 }
                 self.set_status(id, TaskStatus::Activating);
@@ -163,11 +188,16 @@ impl Region {
 
     fn step_stopping(&mut self, id: &str, status: TaskStatus, now: Millis, lc: &Lifecycle) {
         match status {
+            // Stopped while its network was being plumbed: the data plane
+            // tears it down in DEPROVISIONING.
+            TaskStatus::Provisioning if lc.network_gate_ms.is_some() && self.has_eni(id) => {
+                self.set_status(id, TaskStatus::Deprovisioning);
+                self.ecs.reschedule(id, Some(deprovision_due(now, lc)));
+            }
             TaskStatus::Provisioning => self.finish_stopped(id, now, lc),
             TaskStatus::Pending => {
                 self.set_status(id, TaskStatus::Deprovisioning);
-                self.ecs
-                    .reschedule(id, Some(now.plus_ms(lc.deprovisioning_ms)));
+                self.ecs.reschedule(id, Some(deprovision_due(now, lc)));
             }
             TaskStatus::Activating | TaskStatus::Running => {
                 self.set_status(id, TaskStatus::Deactivating);
@@ -194,8 +224,7 @@ impl Region {
                         c.last_status = "STOPPED".into();
                     }
                 }
-                self.ecs
-                    .reschedule(id, Some(now.plus_ms(lc.deprovisioning_ms)));
+                self.ecs.reschedule(id, Some(deprovision_due(now, lc)));
             }
             TaskStatus::Deprovisioning => self.finish_stopped(id, now, lc),
             TaskStatus::Stopped => {
@@ -203,6 +232,132 @@ impl Region {
                 self.ecs.tasks.remove(id);
             }
         }
+    }
+
+    fn has_eni(&self, id: &str) -> bool {
+        self.ecs
+            .tasks
+            .get(id)
+            .is_some_and(|t| t.attachment.eni_id.is_some())
+    }
+
+    /// PROVISIONING is due: create the ENI (N10–N19). Without a data plane
+    /// the task moves on to PENDING at once; with one (`network_gate_ms`)
+    /// it waits, attachment PRECREATED, until `task_network_ready`, and
+    /// fails if the deadline passes first.
+    fn step_provisioning(&mut self, id: &str, now: Millis, lc: &Lifecycle) {
+        let gate = lc.network_gate_ms;
+        if self.has_eni(id) {
+            match gate {
+                // The deadline passed with the network still not ready.
+                Some(g) => {
+                    let why = format!(
+                        "the network namespace was not ready within {} s",
+                        (g + 999) / 1000
+                    );
+                    self.network_failed(id, &why, now, lc);
+                }
+                // Plumbed under a data plane that is gone now: nothing to wait for.
+                None => self.network_up(id, now, lc),
+            }
+            return;
+        }
+        match self.create_task_eni(id, now, gate.is_none()) {
+            Ok(()) => match gate {
+                Some(g) => self.ecs.reschedule(id, Some(now.plus_ms(g))),
+                None => self.network_up(id, now, lc),
+            },
+            Err(reason) => {
+                // N11/N21: never got an ENI; straight to STOPPED.
+                self.fail_task(id, reason, now);
+                self.finish_stopped(id, now, lc);
+            }
+        }
+    }
+
+    /// The task's network is up: the attachment is ATTACHED and the task
+    /// goes PENDING (N20).
+    fn network_up(&mut self, id: &str, now: Millis, lc: &Lifecycle) {
+        self.set_status(id, TaskStatus::Pending);
+        if let Some(t) = self.ecs.tasks.get_mut(id) {
+            t.attachment.status = "ATTACHED".into();
+            t.connectivity_at = Some(now);
+            t.pull_started_at = Some(now);
+        }
+        self.ecs.reschedule(id, Some(now.plus_ms(lc.pending_ms)));
+    }
+
+    /// The data plane could not plumb the task's network: it stops
+    /// (TaskFailedToStart) with the stopped reason of `network_failure_reason`
+    /// and its ENI is torn down in DEPROVISIONING.
+    fn network_failed(&mut self, id: &str, why: &str, now: Millis, lc: &Lifecycle) {
+        self.fail_task(id, network_failure_reason(why), now);
+        self.set_status(id, TaskStatus::Deprovisioning);
+        if let Some(t) = self.ecs.tasks.get_mut(id) {
+            t.execution_stopped_at = Some(now);
+            for c in &mut t.containers {
+                c.last_status = "STOPPED".into();
+            }
+        }
+        self.ecs.reschedule(id, Some(deprovision_due(now, lc)));
+    }
+
+    /// The data plane reports the task's namespace up (N70): a task waiting
+    /// in PROVISIONING goes PENDING. Anything else is left alone (a late or
+    /// repeated report); returns whether the task moved.
+    pub fn task_network_ready(&mut self, id: &str, now: Millis, lc: &Lifecycle) -> bool {
+        let waiting = self.ecs.tasks.get(id).is_some_and(|t| {
+            t.last_status == TaskStatus::Provisioning
+                && t.desired_status == "RUNNING"
+                && t.attachment.eni_id.is_some()
+                && t.attachment.status == "PRECREATED"
+        });
+        if waiting {
+            self.network_up(id, now, lc);
+        }
+        waiting
+    }
+
+    /// The data plane could not plumb the task's network: a task waiting in
+    /// PROVISIONING stops with `why` in its stopped reason.
+    pub fn task_network_failed(
+        &mut self,
+        id: &str,
+        why: &str,
+        now: Millis,
+        lc: &Lifecycle,
+    ) -> bool {
+        let waiting = self.ecs.tasks.get(id).is_some_and(|t| {
+            t.last_status == TaskStatus::Provisioning
+                && t.desired_status == "RUNNING"
+                && t.attachment.eni_id.is_some()
+        });
+        if waiting {
+            self.network_failed(id, why, now, lc);
+        }
+        waiting
+    }
+
+    /// The data plane has torn the task's network down: a task in
+    /// DEPROVISIONING goes STOPPED once the phase's own time is over.
+    pub fn task_network_released(&mut self, id: &str, now: Millis, lc: &Lifecycle) -> bool {
+        let Some(t) = self.ecs.tasks.get(id) else {
+            return false;
+        };
+        if t.last_status != TaskStatus::Deprovisioning {
+            return false;
+        }
+        // next_at = entered + max(gate, deprovisioning_ms); the phase's own
+        // time ends at entered + deprovisioning_ms.
+        let due = t.next_at.map(|at| {
+            let wait = lc.network_gate_ms.unwrap_or(0).max(lc.deprovisioning_ms);
+            at.plus_ms(lc.deprovisioning_ms - wait)
+        });
+        match due {
+            Some(d) if d > now => self.ecs.reschedule(id, Some(d)),
+            _ => self.finish_stopped(id, now, lc),
+        }
+        true
     }
 
     /// Mark a task failed to start (N21): desired STOPPED with TaskFailedToStart.
@@ -239,8 +394,10 @@ impl Region {
         self.ecs.reschedule(id, Some(now.plus_ms(lc.retention_ms)));
     }
 
-    /// Create the task ENI (N10–N13, N16–N19); on failure, the stopped reason.
-    fn create_task_eni(&mut self, id: &str, now: Millis) -> Result<(), String> {
+    /// Create the task ENI (N10–N13, N16–N19); on failure, the stopped
+    /// reason. The attachment becomes ATTACHED when `attach`; otherwise it
+    /// stays PRECREATED until the data plane has plumbed the ENI.
+    fn create_task_eni(&mut self, id: &str, now: Millis, attach: bool) -> Result<(), String> {
         let Some(t) = self.ecs.tasks.get(id) else {
             return Ok(());
         };
@@ -289,7 +446,9 @@ impl Region {
         let hostname = dns_names.map(|on| awsvpc::task_hostname(on, &dns, &mut self.rng));
         if let Some(task) = self.ecs.tasks.get_mut(id) {
             let a = &mut task.attachment;
-            a.status = "ATTACHED".into();
+            if attach {
+                a.status = "ATTACHED".into();
+            }
             a.eni_id = Some(eni_id);
             a.mac = Some(mac);
             a.private_dns_name = Some(dns);
@@ -300,6 +459,22 @@ impl Region {
         }
         Ok(())
     }
+}
+
+/// When a task entering DEPROVISIONING is due to finish: after the phase's
+/// time, or with a data plane after its teardown (`task_network_released`)
+/// or the gate's deadline, whichever comes first.
+fn deprovision_due(now: Millis, lc: &Lifecycle) -> Millis {
+    match lc.network_gate_ms {
+        Some(g) => now.plus_ms(g.max(lc.deprovisioning_ms)),
+        None => now.plus_ms(lc.deprovisioning_ms),
+    }
+}
+
+/// The stopped reason of a task whose network the data plane could not
+/// plumb (chosen; in the style of Fargate's ResourceInitializationError).
+pub fn network_failure_reason(why: &str) -> String {
+    format!("ResourceInitializationError: failed to configure the task network: {why}")
 }
 
 /// The 10-digit suffix of a container runtime id depends only on the container

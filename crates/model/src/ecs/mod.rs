@@ -27,6 +27,13 @@ pub struct Lifecycle {
     pub deprovisioning_ms: i64,
     /// How long stopped tasks stay describable.
     pub retention_ms: i64,
+    /// Set when a data plane plumbs each task's network (N70): the task
+    /// waits in PROVISIONING (ENI created, attachment PRECREATED) until the
+    /// data plane reports its namespace ready (`World::task_network_ready`),
+    /// and in DEPROVISIONING until it reports it torn down
+    /// (`World::task_network_released`), each at most this many ms.
+    /// `None`: no data plane, the phases are timed as above.
+    pub network_gate_ms: Option<i64>,
 }
 
 impl Lifecycle {
@@ -39,6 +46,7 @@ impl Lifecycle {
             stopping_ms: 30,
             deprovisioning_ms: 30,
             retention_ms: 3_600_000,
+            network_gate_ms: None,
         }
     }
     pub const fn realistic() -> Self {
@@ -50,6 +58,7 @@ impl Lifecycle {
             stopping_ms: 30_000,
             deprovisioning_ms: 12_000,
             retention_ms: 3_600_000,
+            network_gate_ms: None,
         }
     }
 }

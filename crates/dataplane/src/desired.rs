@@ -1,0 +1,352 @@
+//! The desired state of the host, computed from the world: which VPC
+//! fabrics and task namespaces must exist, and how each is configured. A
+//! pure function of the model (`Desired::from_cloud`), so that an unchanged
+//! world gives an unchanged desired state.
+
+use model::cloud::Cloud;
+use model::ecs::types::{Task, TaskStatus};
+use model::world::Region;
+use std::collections::BTreeMap;
+use std::net::{Ipv4Addr, Ipv6Addr};
+
+/// Names every tasknet namespace starts with; anything else is not ours.
+pub const PREFIX: &str = "tasknet-";
+/// Fabric (per-VPC router) namespaces: `tasknet-vpc-…`.
+pub const FABRIC_PREFIX: &str = "tasknet-vpc-";
+
+/// A task in the world: which account and Region it lives in.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct TaskKey {
+    pub account: String,
+    pub region: String,
+    pub id: String,
+}
+
+/// A task's namespace and its ENI (N16–N18, N70).
+#[derive(Debug, Clone, PartialEq)]
+pub struct TaskSpec {
+    pub key: TaskKey,
+    pub status: TaskStatus,
+    /// Waiting in PROVISIONING for the data plane (attachment PRECREATED).
+    pub waiting: bool,
+    /// `tasknet-<task-id>`.
+    pub netns: String,
+    /// The VPC fabric namespace it hangs off.
+    pub fabric: String,
+    pub eni_id: String,
+    /// The fabric side of its veth (`eni-` + 11 hex of the ENI id).
+    pub link: String,
+    pub mac: String,
+    pub mtu: u32,
+    pub subnet_id: String,
+    /// (address, subnet prefix length, gateway = subnet base+1).
+    pub ipv4: Option<(Ipv4Addr, u8, Ipv4Addr)>,
+    /// (address, subnet prefix length).
+    pub ipv6: Option<(Ipv6Addr, u8)>,
+    /// Its public IPv4 (N12), translated 1:1 at the internet gateway.
+    pub public_ip: Option<Ipv4Addr>,
+    /// Its subnet's routing table in the fabric.
+    pub table: u32,
+    /// The resolv.conf view (N17: DHCP options at launch).
+    pub nameservers: Vec<String>,
+    pub search: Vec<String>,
+    pub hostname: String,
+}
+
+/// Where a subnet's route table sends an IPv4 destination (N72).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Via {
+    /// Within the VPC: the fabric's host routes.
+    Local,
+    /// Out of the internet gateway (1:1 NAT to public IPs).
+    Internet,
+    /// Dropped: a blackhole route, or a target tasknet does not plumb yet.
+    Blackhole,
+}
+
+/// A subnet that has tasks: its router address lives in the fabric, and
+/// its route table is the fabric's policy-routing table `table`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SubnetSpec {
+    pub id: String,
+    pub cidr4: Option<(Ipv4Addr, u8)>,
+    pub cidr6: Option<(Ipv6Addr, u8)>,
+    pub table: u32,
+    /// IPv4 routes: (destination CIDR, where to).
+    pub routes: Vec<(String, Via)>,
+}
+
+/// The policy-routing table of a subnet in its fabric (stable per subnet).
+pub fn subnet_table(subnet_id: &str) -> u32 {
+    1000 + (fnv(subnet_id) % 60_000) as u32
+}
+
+/// A VPC that has tasks: its fabric namespace (the VPC router).
+#[derive(Debug, Clone, PartialEq)]
+pub struct VpcSpec {
+    pub netns: String,
+    pub account: String,
+    pub region: String,
+    pub vpc_id: String,
+    /// The Amazon DNS server, VPC base+2.
+    pub dns: Option<Ipv4Addr>,
+    pub subnets: BTreeMap<String, SubnetSpec>,
+    /// The VPC's CIDR blocks (routes to them stay in the VPC).
+    pub cidrs: Vec<String>,
+    /// `enableDnsSupport`: without it the resolver answers nothing.
+    pub dns_support: bool,
+    /// Interface endpoints with private DNS: (name, `*.` for a wildcard, address).
+    pub endpoint_names: Vec<(String, Ipv4Addr)>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Desired {
+    /// By fabric namespace name.
+    pub vpcs: BTreeMap<String, VpcSpec>,
+    /// By task id.
+    pub tasks: BTreeMap<String, TaskSpec>,
+    /// Tasks in DEPROVISIONING: their namespace must go, and the lifecycle
+    /// waits to hear that it has.
+    pub releasing: Vec<TaskKey>,
+    /// Each fabric's nftables table (`firewall::ruleset`), by fabric name.
+    pub firewalls: BTreeMap<String, String>,
+    /// A fault a test injected (`POST /_tasknet/faults` with job
+    /// `dataplane-plumb`): the tasks plumbed in this pass fail with it.
+    pub inject_failure: Option<String>,
+}
+
+fn fnv(s: &str) -> u64 {
+    model::services::fnv(s)
+}
+
+/// `tasknet-vpc-<17 hex>-<4 hex of account and Region>`: VPC ids are
+/// random per account, so two accounts' VPCs never share a fabric.
+pub fn fabric_name(account: &str, region: &str, vpc_id: &str) -> String {
+    let tail = vpc_id.strip_prefix("vpc-").unwrap_or(vpc_id);
+    format!(
+        "{FABRIC_PREFIX}{tail}-{:04x}",
+        fnv(&format!("{account}/{region}")) & 0xffff
+    )
+}
+
+pub fn task_netns(task_id: &str) -> String {
+    format!("{PREFIX}{task_id}")
+}
+
+/// The fabric-side link of an ENI (IFNAMSIZ allows 15 characters).
+pub fn link_name(eni_id: &str) -> String {
+    let hex = eni_id.strip_prefix("eni-").unwrap_or(eni_id);
+    format!("eni-{}", &hex[..hex.len().min(11)])
+}
+
+/// Is a task in a phase where its namespace exists (ENI plumbed, PROVISIONING
+/// through STOPPING)?
+fn has_network(t: &Task) -> bool {
+    t.attachment.eni_id.is_some()
+        && t.attachment.status != "DELETED"
+        && t.last_status >= TaskStatus::Provisioning
+        && t.last_status <= TaskStatus::Stopping
+}
+
+/// The private DNS names of a VPC's interface endpoints and the address
+/// each answers with (the endpoint's first network interface).
+fn endpoint_names(r: &Region, vpc: &str) -> Vec<(String, Ipv4Addr)> {
+    let mut out = Vec::new();
+    for e in r.vpc_endpoints.iter() {
+        if e.vpc_id != vpc || e.endpoint_type != "Interface" || !e.private_dns_enabled {
+            continue;
+        }
+        let Some(svc) = model::services::by_name(r.name(), &e.service_name) else {
+            continue;
+        };
+        let Some(name) = svc.private_dns_name(r.name()) else {
+            continue;
+        };
+        let ip = e
+            .network_interface_ids
+            .iter()
+            .filter_map(|id| r.enis.get(id))
+            .find_map(|eni| eni.primary_ip());
+        if let Some(ip) = ip {
+            out.push((name, ip));
+        }
+    }
+    out.sort();
+    out
+}
+
+/// A subnet's IPv4 routes as the fabric routes them.
+fn subnet_routes(r: &Region, subnet: &str) -> Vec<(String, Via)> {
+    use model::ec2::types::{RouteDest, RouteTarget};
+    let Some(rt) = r.route_table_for_subnet(subnet) else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for route in &rt.routes {
+        let RouteDest::V4(c) = &route.dest else {
+            continue;
+        };
+        let via = match (&route.target, r.route_state(rt, route)) {
+            (_, "blackhole") => Via::Blackhole,
+            (RouteTarget::Local, _) => Via::Local,
+            (RouteTarget::InternetGateway(_), _) => Via::Internet,
+            _ => Via::Blackhole,
+        };
+        out.push((c.to_string(), via));
+    }
+    out
+}
+
+impl Desired {
+    /// Everything every account's tasks need.
+    pub fn from_cloud(c: &Cloud) -> Desired {
+        let mut d = Desired::default();
+        for w in c.accounts() {
+            for r in w.regions() {
+                if r.ecs.tasks.is_empty() {
+                    continue;
+                }
+                d.add_region(&w.account_id, r);
+            }
+        }
+        d
+    }
+
+    fn add_region(&mut self, account: &str, r: &Region) {
+        for t in r.ecs.tasks.iter() {
+            let key = TaskKey {
+                account: account.to_string(),
+                region: r.name().to_string(),
+                id: t.id.clone(),
+            };
+            if t.last_status == TaskStatus::Deprovisioning {
+                self.releasing.push(key);
+                continue;
+            }
+            if !has_network(t) {
+                continue;
+            }
+            if let Some(spec) = self.task_spec(r, t, key) {
+                self.tasks.insert(spec.key.id.clone(), spec);
+            }
+        }
+        // The firewall of each of this Region's fabrics, from its ENIs.
+        let fabrics: Vec<&VpcSpec> = self
+            .vpcs
+            .values()
+            .filter(|v| v.account == account && v.region == r.name())
+            .collect();
+        let mut firewalls = Vec::new();
+        for v in fabrics {
+            let ports: Vec<crate::firewall::Port> = self
+                .tasks
+                .values()
+                .filter(|t| t.fabric == v.netns)
+                .filter_map(|t| {
+                    Some(crate::firewall::Port {
+                        link: &t.link,
+                        eni: r.enis.get(&t.eni_id)?,
+                    })
+                })
+                .collect();
+            let subnets: Vec<(String, Option<String>, Option<String>)> = v
+                .subnets
+                .values()
+                .map(|s| {
+                    (
+                        s.id.clone(),
+                        s.cidr4.map(|(a, l)| format!("{a}/{l}")),
+                        s.cidr6.map(|(a, l)| format!("{a}/{l}")),
+                    )
+                })
+                .collect();
+            firewalls.push((
+                v.netns.clone(),
+                crate::firewall::ruleset(r, &ports, &subnets),
+            ));
+        }
+        self.firewalls.extend(firewalls);
+    }
+
+    fn task_spec(&mut self, r: &Region, t: &Task, key: TaskKey) -> Option<TaskSpec> {
+        let eni_id = t.attachment.eni_id.clone()?;
+        let eni = r.enis.get(&eni_id)?;
+        let subnet = r.subnets.get(&eni.subnet_id)?;
+        let vpc = r.vpcs.get(&eni.vpc_id)?;
+        let fabric = fabric_name(&key.account, &key.region, &vpc.id);
+        let v = self.vpcs.entry(fabric.clone()).or_insert_with(|| VpcSpec {
+            netns: fabric.clone(),
+            account: key.account.clone(),
+            region: key.region.clone(),
+            vpc_id: vpc.id.clone(),
+            dns: vpc.dns_server(),
+            subnets: BTreeMap::new(),
+            cidrs: vpc.cidr_blocks.iter().map(|c| c.cidr.to_string()).collect(),
+            dns_support: vpc.enable_dns_support,
+            endpoint_names: endpoint_names(r, &vpc.id),
+        });
+        let cidr4 = subnet.cidr.map(|c| (c.network(), c.prefix_len()));
+        let cidr6 = subnet
+            .ipv6_cidr()
+            .map(|c| (Ipv6Addr::from(c.base()), c.prefix_len()));
+        v.subnets
+            .entry(subnet.id.clone())
+            .or_insert_with(|| SubnetSpec {
+                id: subnet.id.clone(),
+                cidr4,
+                cidr6,
+                table: subnet_table(&subnet.id),
+                routes: subnet_routes(r, &subnet.id),
+            });
+        let ipv4 = match (eni.primary_ip(), subnet.cidr) {
+            (Some(ip), Some(c)) => c.nth(1).map(|gw| (ip, c.prefix_len(), gw)),
+            _ => None,
+        };
+        let ipv6 = match (eni.ipv6_addresses.first(), subnet.ipv6_cidr()) {
+            (Some(ip), Some(c)) => Some((*ip, c.prefix_len())),
+            _ => None,
+        };
+        let mut nameservers: Vec<String> = t
+            .network
+            .dns_servers
+            .iter()
+            .map(|s| {
+                if s == "AmazonProvidedDNS" {
+                    vpc.dns_server().map(|a| a.to_string()).unwrap_or_default()
+                } else {
+                    s.clone()
+                }
+            })
+            .filter(|s| !s.is_empty())
+            .collect();
+        if nameservers.is_empty() {
+            nameservers.extend(vpc.dns_server().map(|a| a.to_string()));
+        }
+        Some(TaskSpec {
+            status: t.last_status,
+            waiting: t.last_status == TaskStatus::Provisioning
+                && t.desired_status == "RUNNING"
+                && t.attachment.status == "PRECREATED",
+            netns: task_netns(&t.id),
+            fabric,
+            link: link_name(&eni_id),
+            eni_id,
+            mac: eni.mac.clone(),
+            mtu: t.network.mtu.max(1280),
+            public_ip: eni.public_association().map(|a| a.public_ip),
+            table: subnet_table(&subnet.id),
+            subnet_id: subnet.id.clone(),
+            ipv4,
+            ipv6,
+            nameservers,
+            search: t.network.search_list.clone(),
+            hostname: t
+                .attachment
+                .hostname
+                .clone()
+                .or_else(|| t.attachment.private_dns_name.clone())
+                .unwrap_or_else(|| format!("task-{}", &t.id[..t.id.len().min(8)])),
+            key,
+        })
+    }
+}

@@ -1,0 +1,288 @@
+//! Security groups and network ACLs as one nftables table per VPC fabric
+//! (N71): a pure function of the model, so an unchanged world gives an
+//! unchanged ruleset (and the backend applies nothing).
+//!
+//! ```text
+//! table inet vpc {
+//!   set sg_<id>_v4/_v6   member ENI addresses of groups that rules reference
+//!   map eni_out/eni_in   fabric link name : jump to that ENI's chain
+//!   chain forward        policy drop: jump nacl (stateless, every packet
+//!                        crossing subnets), ct established/related accept,
+//!                        the source ENI's egress chain, the destination
+//!                        ENI's ingress chain, accept
+//!   chain out_<eni>      union of its groups' egress rules: return on a match, drop
+//!   chain in_<eni>       union of its groups' ingress rules: accept on a match, drop
+//!   chain nacl_out_/in_<subnet>  the subnet's ACL entries by rule number: first match wins
+//! }
+//! ```
+//!
+//! Traffic to the fabric's own addresses (the router, the resolver) is not
+//! forwarded and so never meets these rules, as on AWS, where SGs and ACLs
+//! cannot block the Route 53 Resolver.
+
+use model::ec2::types::{NaclEntry, NetworkAcl, NetworkInterface, SgPeer, SgRule};
+use model::world::Region;
+use std::collections::BTreeSet;
+use std::fmt::Write;
+
+/// An ENI plumbed into the fabric, and the fabric link that carries it.
+pub struct Port<'a> {
+    pub link: &'a str,
+    pub eni: &'a NetworkInterface,
+}
+
+/// The fabric's link to tasknet's own internet (the internet gateway).
+pub const IGW: &str = "igw0";
+
+fn ident(id: &str) -> String {
+    id.replace('-', "_")
+}
+
+/// `tcp dport 80-90`, `icmp type 8`, `meta l4proto 47`, or nothing (all).
+fn proto_match(protocol: &str, from: i32, to: i32, v6: bool) -> Option<String> {
+    let ports = |p: &str| {
+        if from < 0 || (from == 0 && to == 65535) {
+            format!("meta l4proto {p}")
+        } else if from == to {
+            format!("{p} dport {from}")
+        } else {
+            format!("{p} dport {from}-{to}")
+        }
+    };
+    Some(match protocol {
+        "-1" | "all" => String::new(),
+        "tcp" | "6" => ports("tcp"),
+        "udp" | "17" => ports("udp"),
+        "icmp" | "1" if !v6 => match (from, to) {
+            (t, _) if t < 0 => "meta l4proto icmp".into(),
+            (t, c) if c < 0 => format!("icmp type {t}"),
+            (t, c) => format!("icmp type {t} icmp code {c}"),
+        },
+        "icmpv6" | "58" if v6 => match (from, to) {
+            (t, _) if t < 0 => "meta l4proto ipv6-icmp".into(),
+            (t, c) if c < 0 => format!("icmpv6 type {t}"),
+            (t, c) => format!("icmpv6 type {t} icmpv6 code {c}"),
+        },
+        "icmp" | "1" | "icmpv6" | "58" => return None,
+        n if n.parse::<u8>().is_ok() => format!("meta l4proto {n}"),
+        _ => return None,
+    })
+}
+
+/// The nft lines of one security-group rule (one per address family it
+/// covers), ending in `verdict`.
+fn sg_rule_lines(
+    r: &Region,
+    rule: &SgRule,
+    verdict: &str,
+    sets: &mut BTreeSet<String>,
+) -> Vec<String> {
+    let dir = if rule.egress { "daddr" } else { "saddr" };
+    let mut peers: Vec<(bool, String)> = Vec::new();
+    match &rule.peer {
+        SgPeer::V4(c) if c.prefix_len() == 0 => peers.push((false, "meta nfproto ipv4".into())),
+        SgPeer::V4(c) => peers.push((false, format!("ip {dir} {c}"))),
+        SgPeer::V6(c) if c.prefix_len() == 0 => peers.push((true, "meta nfproto ipv6".into())),
+        SgPeer::V6(c) => peers.push((true, format!("ip6 {dir} {c}"))),
+        SgPeer::PrefixList(p) => {
+            if let Ok(pl) = r.prefix_list(p) {
+                let cidrs: Vec<String> = pl.cidrs.iter().map(|c| c.to_string()).collect();
+                if !cidrs.is_empty() {
+                    peers.push((false, format!("ip {dir} {{ {} }}", cidrs.join(", "))));
+                }
+            }
+        }
+        SgPeer::Group { group_id, .. } => {
+            let s = format!("sg_{}", ident(group_id.trim_start_matches("sg-")));
+            sets.insert(group_id.clone());
+            peers.push((false, format!("ip {dir} @{s}_v4")));
+            peers.push((true, format!("ip6 {dir} @{s}_v6")));
+        }
+    }
+    peers
+        .into_iter()
+        .filter_map(|(v6, peer)| {
+            let p = proto_match(&rule.protocol, rule.from_port, rule.to_port, v6)?;
+            Some(
+                [peer.as_str(), p.as_str(), verdict]
+                    .iter()
+                    .filter(|s| !s.is_empty())
+                    .cloned()
+                    .collect::<Vec<_>>()
+                    .join(" "),
+            )
+        })
+        .collect()
+}
+
+/// The nft line of one ACL entry: `ip daddr C tcp dport 80 return`.
+fn nacl_line(e: &NaclEntry) -> Option<String> {
+    let dir = if e.egress { "daddr" } else { "saddr" };
+    let (v6, peer) = match (&e.cidr, &e.ipv6_cidr) {
+        (Some(c), _) if c.prefix_len() == 0 => (false, "meta nfproto ipv4".to_string()),
+        (Some(c), _) => (false, format!("ip {dir} {c}")),
+        (_, Some(c)) if c.prefix_len() == 0 => (true, "meta nfproto ipv6".to_string()),
+        (_, Some(c)) => (true, format!("ip6 {dir} {c}")),
+        _ => return None,
+    };
+    let (from, to) = match e.protocol.as_str() {
+        "1" | "58" => e.icmp.unwrap_or((-1, -1)),
+        _ => e.port_range.unwrap_or((-1, -1)),
+    };
+    let p = proto_match(&e.protocol, from, to, v6)?;
+    let verdict = if e.action == "allow" {
+        "return"
+    } else {
+        "drop"
+    };
+    Some(
+        [peer.as_str(), p.as_str(), verdict]
+            .iter()
+            .filter(|s| !s.is_empty())
+            .cloned()
+            .collect::<Vec<_>>()
+            .join(" "),
+    )
+}
+
+fn nacl_chain(out: &mut String, name: &str, acl: Option<&NetworkAcl>, egress: bool) {
+    let _ = writeln!(out, "  chain {name} {{");
+    if let Some(acl) = acl {
+        let mut entries: Vec<&NaclEntry> =
+            acl.entries.iter().filter(|e| e.egress == egress).collect();
+        entries.sort_by_key(|e| e.rule_number);
+        for e in entries {
+            if let Some(l) = nacl_line(e) {
+                let _ = writeln!(out, "    {l}");
+            }
+        }
+        let _ = writeln!(out, "    drop");
+    }
+    let _ = writeln!(out, "  }}");
+}
+
+/// The `inet vpc` table of a fabric whose ENIs are `ports`; `subnets` are
+/// the subnets that have them (id, IPv4 CIDR, IPv6 CIDR).
+pub fn ruleset(
+    r: &Region,
+    ports: &[Port],
+    subnets: &[(String, Option<String>, Option<String>)],
+) -> String {
+    let mut sets: BTreeSet<String> = BTreeSet::new();
+    let mut chains = String::new();
+    let mut outs = Vec::new();
+    let mut ins = Vec::new();
+    for p in ports {
+        let name = ident(p.link);
+        for (egress, chain, verdict) in [
+            (true, format!("out_{name}"), "return"),
+            (false, format!("in_{name}"), "accept"),
+        ] {
+            let _ = writeln!(chains, "  chain {chain} {{");
+            for g in &p.eni.groups {
+                let Some(sg) = r.security_groups.get(g) else {
+                    continue;
+                };
+                for rule in sg.rules.iter().filter(|x| x.egress == egress) {
+                    for l in sg_rule_lines(r, rule, verdict, &mut sets) {
+                        let _ = writeln!(chains, "    {l}");
+                    }
+                }
+            }
+            let _ = writeln!(chains, "    drop\n  }}");
+            if egress {
+                outs.push(format!("\"{}\" : jump {chain}", p.link));
+            } else {
+                ins.push(format!("\"{}\" : jump {chain}", p.link));
+            }
+        }
+    }
+    let mut nacl = String::from("  chain nacl {\n");
+    for (id, v4, v6) in subnets {
+        let acl = r.network_acl_for_subnet(id);
+        let n = ident(id.trim_start_matches("subnet-"));
+        for (fam, cidr) in [("ip", v4), ("ip6", v6)] {
+            if let Some(c) = cidr {
+                let _ = writeln!(
+                    nacl,
+                    "    {fam} saddr {c} {fam} daddr != {c} jump nacl_out_{n}"
+                );
+                let _ = writeln!(
+                    nacl,
+                    "    {fam} daddr {c} {fam} saddr != {c} jump nacl_in_{n}"
+                );
+            }
+        }
+        nacl_chain(&mut chains, &format!("nacl_out_{n}"), acl, true);
+        nacl_chain(&mut chains, &format!("nacl_in_{n}"), acl, false);
+    }
+    nacl.push_str("  }\n");
+
+    let mut out = String::from("table inet vpc {\n");
+    for g in &sets {
+        let (mut v4, mut v6) = (Vec::new(), Vec::new());
+        for e in r.enis.iter().filter(|e| e.groups.iter().any(|x| x == g)) {
+            v4.extend(e.private_ips.iter().map(|p| p.ip.to_string()));
+            v6.extend(e.ipv6_addresses.iter().map(|a| a.to_string()));
+        }
+        let s = format!("sg_{}", ident(g.trim_start_matches("sg-")));
+        for (suffix, ty, elems) in [("v4", "ipv4_addr", v4), ("v6", "ipv6_addr", v6)] {
+            let _ = write!(out, "  set {s}_{suffix} {{ type {ty}; flags interval;");
+            if !elems.is_empty() {
+                let _ = write!(out, " elements = {{ {} }};", elems.join(", "));
+            }
+            let _ = writeln!(out, " }}");
+        }
+    }
+    for (name, elems) in [("eni_out", &outs), ("eni_in", &ins)] {
+        let _ = write!(out, "  map {name} {{ type ifname : verdict;");
+        if !elems.is_empty() {
+            let _ = write!(out, " elements = {{ {} }};", elems.join(", "));
+        }
+        let _ = writeln!(out, " }}");
+    }
+    // The internet gateway (N72): 1:1 NAT between each ENI's private and
+    // public IPv4; an address without a public one goes nowhere.
+    let pairs: Vec<(String, String)> = ports
+        .iter()
+        .filter_map(|p| {
+            let pub_ip = p.eni.public_association()?.public_ip;
+            Some((p.eni.primary_ip()?.to_string(), pub_ip.to_string()))
+        })
+        .collect();
+    let igw_guard = if pairs.is_empty() {
+        format!("    oifname \"{IGW}\" meta nfproto ipv4 drop\n")
+    } else {
+        let privs: Vec<&str> = pairs.iter().map(|p| p.0.as_str()).collect();
+        format!(
+            "    oifname \"{IGW}\" ip saddr != {{ {} }} drop\n",
+            privs.join(", ")
+        )
+    };
+    out.push_str(
+        "  chain forward {\n    type filter hook forward priority filter; policy drop;\n    jump nacl\n    ct state established,related accept\n    ct state invalid drop\n    iifname vmap @eni_out\n    oifname vmap @eni_in\n",
+    );
+    out.push_str(&igw_guard);
+    let _ = writeln!(
+        out,
+        "    oifname \"{IGW}\" meta nfproto ipv6 drop\n    accept\n  }}"
+    );
+    if !pairs.is_empty() {
+        let dnat: Vec<String> = pairs.iter().map(|(a, b)| format!("{b} : {a}")).collect();
+        let snat: Vec<String> = pairs.iter().map(|(a, b)| format!("{a} : {b}")).collect();
+        let _ = writeln!(
+            out,
+            "  chain igw_in {{\n    type nat hook prerouting priority dstnat; policy accept;\n    iifname \"{IGW}\" dnat ip to ip daddr map {{ {} }}\n  }}",
+            dnat.join(", ")
+        );
+        let _ = writeln!(
+            out,
+            "  chain igw_out {{\n    type nat hook postrouting priority srcnat; policy accept;\n    oifname \"{IGW}\" snat ip to ip saddr map {{ {} }}\n  }}",
+            snat.join(", ")
+        );
+    }
+    out.push_str(&nacl);
+    out.push_str(&chains);
+    out.push_str("}\n");
+    out
+}

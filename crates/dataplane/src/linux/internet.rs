@@ -1,0 +1,95 @@
+//! tasknet's own sealed "internet" (N72): one namespace, reached only from
+//! the fabrics' internet-gateway links, that takes every emulated public
+//! address as its own (the AWS endpoint pools of every Region, the public
+//! registries, 203.0.113.0/24 for any other name the VPC resolver answers)
+//! and answers HTTP on 80 and 443 there. It has no link to the host: no
+//! packet of a task ever reaches the host's real network.
+
+use super::netns;
+use std::io::{Read, Write};
+use std::net::TcpListener;
+
+/// Public hosts with fixed emulated addresses (`reach::endpoints`).
+const KNOWN_HOSTS: &[&str] = &[
+    "registry-1.docker.io",
+    "production.cloudflare.docker.com",
+    "public.ecr.aws",
+    "d2glxqk2uabbnd.cloudfront.net",
+    "ghcr.io",
+    "pkg-containers.githubusercontent.com",
+    "quay.io",
+    "cdn01.quay.io",
+];
+
+/// Create the internet namespace `name` and start its servers.
+pub fn ensure(name: &str) -> Result<(), String> {
+    let fresh = !netns::exists(name);
+    netns::add(name)?;
+    if !fresh {
+        return Ok(());
+    }
+    netns::sysctls(
+        name,
+        &[
+            ("net/ipv4/conf/all/rp_filter", "0"),
+            ("net/ipv4/conf/default/rp_filter", "0"),
+        ],
+    )?;
+    let mut lines = vec!["link set lo up".to_string()];
+    // AnyIP: every address of these blocks is local here.
+    for r in model::regions::REGIONS {
+        lines.push(format!(
+            "route replace local {} dev lo table local",
+            r.service_v4_pool
+        ));
+    }
+    lines.push("route replace local 203.0.113.0/24 dev lo table local".into());
+    for h in KNOWN_HOSTS {
+        let ip = model::reach::endpoints::public_registry(h).ipv4;
+        lines.push(format!("route replace local {ip}/32 dev lo table local"));
+    }
+    netns::ip_batch(Some(name), &lines)?;
+    for port in [80u16, 443] {
+        let l = netns::run_in(name, move || TcpListener::bind(("0.0.0.0", port)))?
+            .map_err(|e| format!("internet: cannot listen on {port}: {e}"))?;
+        std::thread::Builder::new()
+            .name(format!("internet:{port}"))
+            .spawn(move || serve(l))
+            .map_err(|e| e.to_string())?;
+    }
+    Ok(())
+}
+
+/// Answer every connection with a small HTTP response naming the host and
+/// address asked for (443 answers plain HTTP: a TCP connect succeeds, as
+/// the reachability verdicts are about; no TLS is emulated).
+fn serve(l: TcpListener) {
+    for conn in l.incoming() {
+        let Ok(mut c) = conn else { continue };
+        std::thread::spawn(move || {
+            let _ = c.set_read_timeout(Some(std::time::Duration::from_secs(5)));
+            let mut buf = [0u8; 4096];
+            let n = c.read(&mut buf).unwrap_or(0);
+            let req = String::from_utf8_lossy(&buf[..n]);
+            let host = req
+                .lines()
+                .find_map(|l| {
+                    l.strip_prefix("Host: ")
+                        .or_else(|| l.strip_prefix("host: "))
+                })
+                .unwrap_or("")
+                .to_string();
+            let local = c.local_addr().map(|a| a.to_string()).unwrap_or_default();
+            let peer = c
+                .peer_addr()
+                .map(|a| a.ip().to_string())
+                .unwrap_or_default();
+            let body = format!("tasknet internet: {host} at {local}, seen from {peer}\n");
+            let _ = write!(
+                c,
+                "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                body.len()
+            );
+        });
+    }
+}

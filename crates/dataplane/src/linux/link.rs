@@ -1,0 +1,263 @@
+//! Links, addresses and routes of a fabric (the VPC router) and of a task
+//! (its ENI), as `ip` commands run in one `ip -batch` per namespace.
+//!
+//! The task ENI is a veth pair: `eth0` in the task (the ENI's MAC, the
+//! subnet prefix, MTU per N18, default routes via the subnet's router) and
+//! `eni-…` in the fabric, which routes the task's /32 and /128 to it and
+//! answers ARP for every on-link address (proxy ARP), so that all of the
+//! task's traffic crosses the fabric, where the VPC's rules apply.
+
+use super::netns;
+use crate::desired::{TaskSpec, Via, VpcSpec};
+use crate::firewall::IGW;
+use std::net::Ipv4Addr;
+
+/// The VPC router's documented IPv6 link-local address.
+pub const ROUTER6: &str = "fe80:ec2::1";
+/// The Route 53 Resolver's link-local IPv4 address.
+pub const RESOLVER_LL: &str = "169.254.169.253";
+
+/// A fabric's link to the internet namespace: (fabric address, internet
+/// address, the internet side's link name), from 100.64.0.0/10 (a /30 per
+/// fabric, picked by the fabric's name).
+pub fn uplink(fabric: &str) -> (Ipv4Addr, Ipv4Addr, String) {
+    let h = model::services::fnv(fabric);
+    let base = u32::from(Ipv4Addr::new(100, 64, 0, 0)) + ((h % (1 << 20)) as u32) * 4;
+    (
+        Ipv4Addr::from(base + 1),
+        Ipv4Addr::from(base + 2),
+        format!("up-{:011x}", h >> 20 & 0xfff_ffff_ffff),
+    )
+}
+
+/// Create (or bring up to date) a VPC's fabric namespace, its link to the
+/// internet namespace `inet`, and its subnets' routing tables.
+pub fn ensure_fabric(v: &VpcSpec, inet: &str) -> Result<(), String> {
+    netns::add(&v.netns)?;
+    netns::sysctls(
+        &v.netns,
+        &[
+            ("net/ipv4/ip_forward", "1"),
+            ("net/ipv6/conf/all/forwarding", "1"),
+            ("net/ipv4/conf/all/rp_filter", "0"),
+            ("net/ipv4/conf/default/rp_filter", "0"),
+            // Every ENI link inherits these: it answers ARP for the whole
+            // subnet at once.
+            ("net/ipv4/conf/default/proxy_arp", "1"),
+            ("net/ipv6/conf/default/accept_dad", "0"),
+        ],
+    )?;
+    let mut lines = vec!["link set lo up".to_string()];
+    for s in v.subnets.values() {
+        if let Some((net, _)) = s.cidr4 {
+            let router = std::net::Ipv4Addr::from(u32::from(net) + 1);
+            lines.push(format!("addr replace {router}/32 dev lo"));
+        }
+    }
+    if let Some(dns) = v.dns {
+        lines.push(format!("addr replace {dns}/32 dev lo"));
+    }
+    lines.push(format!("addr replace {RESOLVER_LL}/32 dev lo"));
+    netns::ip_batch(Some(&v.netns), &lines)?;
+    // The internet gateway's link (MTU 1500: N18).
+    let (fab, net, up) = uplink(&v.netns);
+    if netns::ip(Some(&v.netns), &["-o", "link", "show", IGW]).is_err() {
+        // A link left from this fabric's previous life would clash.
+        let _ = netns::ip(Some(inet), &["link", "del", &up]);
+        netns::ip(
+            Some(inet),
+            &[
+                "link", "add", &up, "mtu", "1500", "type", "veth", "peer", "name", IGW, "mtu",
+                "1500", "netns", &v.netns,
+            ],
+        )?;
+    }
+    netns::ip_batch(
+        Some(&v.netns),
+        &[
+            format!("addr replace {fab}/30 dev {IGW}"),
+            format!("link set {IGW} up"),
+        ],
+    )?;
+    netns::ip_batch(
+        Some(inet),
+        &[
+            format!("addr replace {net}/30 dev {up}"),
+            format!("link set {up} up"),
+        ],
+    )?;
+    // Each subnet's route table, as a policy-routing table: its local
+    // routes fall through (`throw`) to the host routes of the VPC's ENIs.
+    let mut lines = Vec::new();
+    for s in v.subnets.values() {
+        lines.push(format!("route flush table {}", s.table));
+        for (dest, via) in &s.routes {
+            lines.push(match via {
+                Via::Local => format!("route add throw {dest} table {}", s.table),
+                Via::Internet => format!("route add {dest} via {net} dev {IGW} table {}", s.table),
+                Via::Blackhole => format!("route add blackhole {dest} table {}", s.table),
+            });
+        }
+    }
+    netns::ip_batch(Some(&v.netns), &lines)
+}
+
+/// Remove a fabric and its internet-gateway link (at once: the kernel
+/// would take its time with a veth of a deleted namespace).
+pub fn remove_fabric(name: &str, inet: &str) -> Result<(), String> {
+    let (_, _, up) = uplink(name);
+    if netns::exists(inet) {
+        let _ = netns::ip(Some(inet), &["link", "del", &up]);
+    }
+    netns::del(name)
+}
+
+/// The files the task sees in /etc (N16, N17).
+fn etc_files(t: &TaskSpec) -> Vec<(&'static str, String)> {
+    let mut resolv = String::new();
+    for n in &t.nameservers {
+        resolv.push_str(&format!("nameserver {n}\n"));
+    }
+    if !t.search.is_empty() {
+        resolv.push_str(&format!("search {}\n", t.search.join(" ")));
+    }
+    let mut hosts = "127.0.0.1 localhost\n::1 localhost ip6-localhost ip6-loopback\n".to_string();
+    if let Some((ip, _, _)) = t.ipv4 {
+        hosts.push_str(&format!("{ip} {}\n", t.hostname));
+    } else if let Some((ip, _)) = t.ipv6 {
+        hosts.push_str(&format!("{ip} {}\n", t.hostname));
+    }
+    vec![
+        ("resolv.conf", resolv),
+        ("hosts", hosts),
+        ("hostname", format!("{}\n", t.hostname)),
+    ]
+}
+
+/// The fabric side: the veth pair (its peer created straight in the task's
+/// namespace as `eth0`), the host routes to the task's addresses.
+fn fabric_lines(t: &TaskSpec) -> Vec<String> {
+    let mut l = vec![format!(
+        "link add {link} mtu {mtu} type veth peer name eth0 mtu {mtu} address {mac} netns {ns}",
+        link = t.link,
+        mtu = t.mtu,
+        mac = t.mac,
+        ns = t.netns
+    )];
+    // Proxy ARP answers at once (the default delays up to 0.8 s).
+    l.push(format!(
+        "ntable change name arp_cache dev {} proxy_delay 0",
+        t.link
+    ));
+    l.push(format!("link set {} up", t.link));
+    if let Some((ip, _, _)) = t.ipv4 {
+        l.push(format!("route replace {ip}/32 dev {}", t.link));
+    }
+    // What the task sends is routed by its subnet's route table.
+    l.push(format!(
+        "rule add pref 1000 iif {} lookup {}",
+        t.link, t.table
+    ));
+    if let Some((ip, _)) = t.ipv6 {
+        l.push(format!("addr replace {ROUTER6}/64 dev {} nodad", t.link));
+        l.push(format!("route replace {ip}/128 dev {}", t.link));
+    }
+    l
+}
+
+/// The task side: addresses with the subnet prefix, routes via the router,
+/// the instance metadata service blackholed (as on Fargate).
+fn task_lines(t: &TaskSpec) -> Vec<String> {
+    let mut l = vec!["link set lo up".to_string()];
+    if let Some((ip, len, _)) = t.ipv4 {
+        l.push(format!("addr add {ip}/{len} dev eth0"));
+    }
+    if let Some((ip, len)) = t.ipv6 {
+        // No prefix route: every neighbour of the /64 is reached through the
+        // router, as the subnet route below says.
+        l.push(format!("addr add {ip}/{len} dev eth0 nodad noprefixroute"));
+    }
+    l.push("link set eth0 up".into());
+    if let Some((_, _, gw)) = t.ipv4 {
+        l.push(format!("route add default via {gw} dev eth0"));
+    }
+    if let Some((ip, len)) = t.ipv6 {
+        let net = ipv6_network(ip, len);
+        l.push(format!("route add {net}/{len} via {ROUTER6} dev eth0"));
+        l.push(format!("route add default via {ROUTER6} dev eth0"));
+    }
+    l.push("route add blackhole 169.254.169.254/32".into());
+    l.push("route add blackhole fd00:ec2::254/128".into());
+    l
+}
+
+fn ipv6_network(ip: std::net::Ipv6Addr, len: u8) -> std::net::Ipv6Addr {
+    let mask = if len == 0 {
+        0
+    } else {
+        u128::MAX << (128 - len as u32)
+    };
+    std::net::Ipv6Addr::from(u128::from(ip) & mask)
+}
+
+/// Plumb a task: namespace, /etc view, ENI veth, addresses, routes. On
+/// failure whatever was made is removed again.
+pub fn plumb_task(t: &TaskSpec, inet: &str) -> Result<(), String> {
+    let r = (|| {
+        // A leftover of an earlier attempt would make `link add` fail.
+        if netns::exists(&t.netns) {
+            unplumb_task(t, inet)?;
+        }
+        netns::add(&t.netns)?;
+        netns::write_etc(&t.netns, &etc_files(t))?;
+        if let Err(e) = netns::ip_batch(Some(&t.fabric), &fabric_lines(t)) {
+            if !e.contains("File exists") {
+                return Err(e);
+            }
+            // A stale fabric link or rule of this ENI: replace them.
+            let _ = netns::ip(Some(&t.fabric), &["link", "del", &t.link]);
+            let _ = netns::ip(Some(&t.fabric), &["rule", "del", "iif", &t.link]);
+            netns::ip_batch(Some(&t.fabric), &fabric_lines(t))?;
+        }
+        netns::ip_batch(Some(&t.netns), &task_lines(t))?;
+        // The internet reaches the task's public IPv4 through its fabric.
+        if let Some(p) = t.public_ip {
+            let (fab, _, up) = uplink(&t.fabric);
+            netns::ip(
+                Some(inet),
+                &[
+                    "route",
+                    "replace",
+                    &format!("{p}/32"),
+                    "via",
+                    &fab.to_string(),
+                    "dev",
+                    &up,
+                ],
+            )?;
+        }
+        Ok(())
+    })();
+    if r.is_err() {
+        let _ = unplumb_task(t, inet);
+    }
+    r
+}
+
+/// Tear a task's network down: its processes, its ENI link (the veth pair
+/// and the fabric's routes to it go together), its namespace and /etc view.
+/// Whatever is already gone is fine.
+pub fn unplumb_task(t: &TaskSpec, inet: &str) -> Result<(), String> {
+    if netns::exists(&t.fabric) {
+        if let Err(e) = netns::ip(Some(&t.fabric), &["link", "del", &t.link]) {
+            if !e.contains("Cannot find device") {
+                return Err(e);
+            }
+        }
+        while netns::ip(Some(&t.fabric), &["rule", "del", "iif", &t.link]).is_ok() {}
+    }
+    if let (Some(p), true) = (t.public_ip, netns::exists(inet)) {
+        let _ = netns::ip(Some(inet), &["route", "del", &format!("{p}/32")]);
+    }
+    netns::del(&t.netns)
+}

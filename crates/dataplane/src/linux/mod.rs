@@ -1,0 +1,319 @@
+//! The `linux` backend: a fabric namespace per VPC (the VPC router), a
+//! namespace per task (`tasknet-<task-id>`) whose `eth0` is its ENI, one
+//! concern per file: `netns` (namespaces and entering them), `link`
+//! (links, addresses, routes), `exec` (`tasknet exec`).
+//!
+//! The backend remembers what it made (`State`); `apply` compares that with
+//! the desired state and changes only the difference. At the first apply
+//! every `tasknet-*` namespace this tasknet (its data directory) left
+//! behind, or that no running tasknet owns, is removed and what the store
+//! wants is made afresh (processes a crashed tasknet's tasks ran do not
+//! survive it); every `VERIFY` after, the host is checked again: unwanted
+//! namespaces go, wanted ones that vanished are made again.
+
+pub mod dns;
+pub mod exec;
+pub mod internet;
+pub mod link;
+pub mod netns;
+pub mod nft;
+
+use crate::desired::{TaskSpec, VpcSpec, FABRIC_PREFIX, PREFIX};
+use crate::{Applied, DataPlane, Desired};
+use std::collections::BTreeMap;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+/// tasknet's own internet: `tasknet-internet-<4 hex of the instance>`.
+pub const INTERNET_PREFIX: &str = "tasknet-internet-";
+
+/// How often the host itself is checked against what the backend thinks it made.
+const VERIFY: Duration = Duration::from_secs(30);
+
+/// Can the linux backend run here? `Err` says why not.
+pub fn available() -> Result<(), String> {
+    if !cfg!(target_os = "linux") {
+        return Err("not Linux".into());
+    }
+    // SAFETY: geteuid(2) has no preconditions.
+    if unsafe { libc::geteuid() } != 0 {
+        return Err("not running as root".into());
+    }
+    for (bin, arg) in [("nft", "--version"), ("ip", "-V")] {
+        match std::process::Command::new(bin)
+            .arg(arg)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .status()
+        {
+            Ok(s) if s.success() => {}
+            _ => return Err(format!("`{bin}` is not installed")),
+        }
+    }
+    Ok(())
+}
+
+#[derive(Default)]
+struct State {
+    /// The internet namespace's name.
+    inet: String,
+    resolvers: BTreeMap<String, dns::Resolver>,
+    started: bool,
+    verified: Option<Instant>,
+    fabrics: BTreeMap<String, VpcSpec>,
+    /// The ruleset last loaded into each fabric.
+    firewalls: BTreeMap<String, String>,
+    tasks: BTreeMap<String, TaskSpec>,
+}
+
+pub struct Linux {
+    state: Mutex<State>,
+}
+
+impl Linux {
+    /// `instance` names this tasknet (its data directory): namespaces that
+    /// another running tasknet made are left alone.
+    pub fn new(instance: &str) -> Self {
+        netns::set_instance(instance);
+        let inet = format!(
+            "{INTERNET_PREFIX}{:04x}",
+            model::services::fnv(instance) & 0xffff
+        );
+        Linux {
+            state: Mutex::new(State {
+                inet,
+                ..State::default()
+            }),
+        }
+    }
+}
+
+/// Do two specs need the same plumbing (lifecycle phase aside)?
+fn same_plumbing(a: &TaskSpec, b: &TaskSpec) -> bool {
+    a.netns == b.netns
+        && a.fabric == b.fabric
+        && a.link == b.link
+        && a.mac == b.mac
+        && a.mtu == b.mtu
+        && a.ipv4 == b.ipv4
+        && a.ipv6 == b.ipv6
+        && a.public_ip == b.public_ip
+        && a.table == b.table
+        && a.nameservers == b.nameservers
+        && a.search == b.search
+}
+
+impl State {
+    /// Look at the host: forget what vanished (it is made again), remove
+    /// every namespace of ours that is not wanted. The first time, remove
+    /// everything of ours: it is all made afresh.
+    fn verify(&mut self, d: &Desired, errors: &mut Vec<String>) {
+        // Another tasknet's (running) namespaces are not ours to judge.
+        let host: Vec<String> = netns::list(PREFIX)
+            .into_iter()
+            .filter(|n| !netns::owned_by_another(n))
+            .collect();
+        let first = !self.started;
+        self.started = true;
+        self.verified = Some(Instant::now());
+        if first {
+            for n in host.iter().filter(|n| !n.starts_with(FABRIC_PREFIX)) {
+                tracing::info!(netns = %n, "removing a namespace left from before");
+                if let Err(e) = netns::del(n) {
+                    errors.push(e);
+                }
+            }
+            for n in host.iter().filter(|n| n.starts_with(FABRIC_PREFIX)) {
+                if let Err(e) = netns::del(n) {
+                    errors.push(e);
+                }
+            }
+            return;
+        }
+        self.tasks.retain(|_, t| netns::exists(&t.netns));
+        self.fabrics.retain(|n, _| netns::exists(n));
+        let fabrics = &self.fabrics;
+        self.firewalls.retain(|n, _| fabrics.contains_key(n));
+        self.resolvers.retain(|n, _| fabrics.contains_key(n));
+        for n in &host {
+            let ours = *n == self.inet
+                || self.fabrics.contains_key(n)
+                || d.vpcs.contains_key(n)
+                || self.tasks.values().any(|t| &t.netns == n);
+            if !ours {
+                tracing::info!(netns = %n, "removing a namespace tasknet does not want");
+                if let Err(e) = netns::del(n) {
+                    errors.push(e);
+                }
+            }
+        }
+    }
+}
+
+impl DataPlane for Linux {
+    fn mode(&self) -> &'static str {
+        "linux"
+    }
+
+    fn apply(&self, d: &Desired) -> Applied {
+        let mut st = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        let mut out = Applied::default();
+        if !st.started || st.verified.is_none_or(|t| t.elapsed() > VERIFY) {
+            st.verify(d, &mut out.errors);
+        }
+        let inet = st.inet.clone();
+        if !d.vpcs.is_empty() {
+            if let Err(e) = internet::ensure(&inet) {
+                out.errors.push(format!("internet: {e}"));
+            }
+        }
+        // Fabrics that are new or changed (a subnet gained tasks).
+        for (name, v) in &d.vpcs {
+            if st.fabrics.get(name) == Some(v) {
+                continue;
+            }
+            match link::ensure_fabric(v, &inet) {
+                Ok(()) => {
+                    st.fabrics.insert(name.clone(), v.clone());
+                }
+                Err(e) => {
+                    st.fabrics.remove(name);
+                    st.firewalls.remove(name);
+                    out.errors.push(format!("fabric of {}: {e}", v.vpc_id));
+                }
+            }
+        }
+        // Each fabric's resolver, with what it must know now.
+        for (name, v) in &d.vpcs {
+            if !st.fabrics.contains_key(name) {
+                continue;
+            }
+            let zone = dns::Zone::of(v);
+            match st.resolvers.get(name) {
+                Some(r) => {
+                    if let Ok(mut z) = r.zone.write() {
+                        *z = zone;
+                    }
+                }
+                None => match dns::start(
+                    name,
+                    zone,
+                    v.dns
+                        .into_iter()
+                        .chain([link::RESOLVER_LL
+                            .parse()
+                            .unwrap_or(std::net::Ipv4Addr::new(169, 254, 169, 253))])
+                        .collect(),
+                ) {
+                    Ok(r) => {
+                        st.resolvers.insert(name.clone(), r);
+                    }
+                    Err(e) => out.errors.push(format!("resolver of {}: {e}", v.vpc_id)),
+                },
+            }
+        }
+        // Firewalls before any new task is plumbed: a task's packets never
+        // pass its fabric unfiltered.
+        let mut unguarded = std::collections::BTreeSet::new();
+        for (name, rules) in &d.firewalls {
+            if !st.fabrics.contains_key(name) || st.firewalls.get(name) == Some(rules) {
+                continue;
+            }
+            let t0 = Instant::now();
+            match nft::load(name, rules) {
+                Ok(()) => {
+                    tracing::debug!(fabric = %name, micros = t0.elapsed().as_micros() as u64, "firewall loaded");
+                    st.firewalls.insert(name.clone(), rules.clone());
+                }
+                Err(e) => {
+                    st.firewalls.remove(name);
+                    unguarded.insert(name.clone());
+                    out.errors.push(format!("firewall of {name}: {e}"));
+                }
+            }
+        }
+        // Tasks no longer wanted, or wanted differently.
+        let gone: Vec<TaskSpec> = st
+            .tasks
+            .values()
+            .filter(|t| !d.tasks.get(&t.key.id).is_some_and(|w| same_plumbing(t, w)))
+            .cloned()
+            .collect();
+        for t in gone {
+            match link::unplumb_task(&t, &inet) {
+                Ok(()) => {
+                    st.tasks.remove(&t.key.id);
+                }
+                Err(e) => out.errors.push(format!("task {}: teardown: {e}", t.key.id)),
+            }
+        }
+        // Tasks wanted and not there yet.
+        for (id, t) in &d.tasks {
+            if let Some(have) = st.tasks.get_mut(id) {
+                *have = t.clone();
+                continue;
+            }
+            if !st.fabrics.contains_key(&t.fabric) || unguarded.contains(&t.fabric) {
+                out.failed
+                    .push((id.clone(), format!("the VPC fabric {} is not up", t.fabric)));
+                continue;
+            }
+            let t0 = Instant::now();
+            let r = match &d.inject_failure {
+                Some(f) => Err(f.clone()),
+                None => link::plumb_task(t, &inet),
+            };
+            match r {
+                Ok(()) => {
+                    tracing::debug!(task = %id, micros = t0.elapsed().as_micros() as u64, "task network up");
+                    st.tasks.insert(id.clone(), t.clone());
+                }
+                Err(e) => {
+                    tracing::warn!(task = %id, error = %e, "cannot plumb the task's network");
+                    out.failed.push((id.clone(), e));
+                }
+            }
+        }
+        // Fabrics without tasks.
+        let idle: Vec<String> = st
+            .fabrics
+            .keys()
+            .filter(|n| !d.vpcs.contains_key(*n))
+            .cloned()
+            .collect();
+        for n in idle {
+            st.resolvers.remove(&n);
+            match link::remove_fabric(&n, &inet) {
+                Ok(()) => {
+                    st.fabrics.remove(&n);
+                    st.firewalls.remove(&n);
+                }
+                Err(e) => out.errors.push(format!("fabric {n}: {e}")),
+            }
+        }
+        out.up = st.tasks.keys().cloned().collect();
+        out
+    }
+
+    fn clear(&self) {
+        let mut st = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        let tasks: Vec<TaskSpec> = st.tasks.values().cloned().collect();
+        let inet = st.inet.clone();
+        for t in tasks {
+            let _ = link::unplumb_task(&t, &inet);
+        }
+        st.resolvers.clear();
+        st.tasks.clear();
+        // Whatever else is ours, fabrics last.
+        let mut host: Vec<String> = netns::list(PREFIX)
+            .into_iter()
+            .filter(|n| !netns::owned_by_another(n))
+            .collect();
+        host.sort_by_key(|n| n.starts_with(FABRIC_PREFIX));
+        for n in host {
+            let _ = netns::del(&n);
+        }
+        st.fabrics.clear();
+        st.firewalls.clear();
+    }
+}

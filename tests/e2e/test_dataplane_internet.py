@@ -1,0 +1,70 @@
+"""The internet gateway (1:1 NAT to the task's public IPv4) into tasknet's
+own sealed internet namespace, and the VPC resolver at base+2 (N16, N72):
+a public task reaches a public name seen as its public IP, DNS off means no
+answers, a route taken away is a timeout, and `explain --to` agrees."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import time
+
+import pytest
+
+from dataplane_support import (
+    cluster_and_taskdef, details, host_netns, public_vpc, run_task, skip_unless_runnable,
+    start_server, texec, wait_status,
+)
+from harness import AwsClients, tasknet_binary
+
+pytestmark = [pytest.mark.dataplane, skip_unless_runnable]
+
+
+def explain_to(srv, task, to, port) -> dict:
+    r = subprocess.run([str(tasknet_binary()), "explain", "--endpoint", srv.url, "--cluster", "dp",
+                        "--task", task["taskArn"], "--to", to, "--port", str(port), "--json"],
+                       capture_output=True, text=True, timeout=30)
+    assert r.returncode == 0, r.stderr
+    return json.loads(r.stdout)
+
+
+def test_public_task_reaches_tasknets_internet_through_the_gateway(tmp_path):
+    assert host_netns() == []
+    srv = start_server(tmp_path / "data")
+    try:
+        aws = AwsClients(srv.url)
+        v = public_vpc(aws)
+        cluster_and_taskdef(aws)
+        pub = run_task(aws, v.subnets[0], [v.sg], public=True)
+        [pub] = wait_status(aws, [pub["taskArn"]], {"RUNNING"})
+        public_ip = aws.ec2().describe_network_interfaces(
+            NetworkInterfaceIds=[details(pub)["networkInterfaceId"]])["NetworkInterfaces"][0]["Association"]["PublicIp"]
+        # Through the VPC resolver and the internet gateway, seen as its public IP.
+        r = texec(srv, pub["taskArn"], "curl", "-s", "-m", "3", "http://example.com/")
+        assert r.returncode == 0, r.stderr
+        assert "tasknet internet: example.com" in r.stdout and f"seen from {public_ip}" in r.stdout, r.stdout
+        # AWS endpoint names resolve to their emulated public addresses.
+        r = texec(srv, pub["taskArn"], "getent", "hosts", "api.ecr.us-east-1.amazonaws.com")
+        addr = r.stdout.split()[0]
+        r = texec(srv, pub["taskArn"], "curl", "-s", "-m", "3", f"http://{addr}:443/")
+        assert r.returncode == 0 and "api.ecr" not in r.stderr, r.stderr
+        assert explain_to(srv, pub, addr, 443)["status"] == "reachable"
+        # The task's own private name resolves (N16).
+        r = texec(srv, pub["taskArn"], "getent", "hosts", details(pub)["privateDnsName"])
+        assert r.stdout.split()[0] == details(pub)["privateIPv4Address"]
+        # Turn the VPC's DNS off: the resolver answers nothing.
+        aws.ec2().modify_vpc_attribute(VpcId=v.vpc, EnableDnsSupport={"Value": False})
+        time.sleep(0.3)
+        r = texec(srv, pub["taskArn"], "timeout", "3", "getent", "hosts", "example.com", timeout=30)
+        assert r.returncode != 0
+        aws.ec2().modify_vpc_attribute(VpcId=v.vpc, EnableDnsSupport={"Value": True})
+        # Take the public route away: blackholed, and explain says so.
+        aws.ec2().delete_route(RouteTableId=v.rtb, DestinationCidrBlock="0.0.0.0/0")
+        time.sleep(0.3)
+        r = texec(srv, pub["taskArn"], "curl", "-s", "-m", "2", f"http://{addr}:443/")
+        assert r.returncode != 0
+        e = explain_to(srv, pub, addr, 443)
+        assert e["status"] == "unreachable" and e["blocked"]["hop"]["step"] == "route", e["blocked"]
+    finally:
+        srv.stop(check=True)
+    assert host_netns() == []
