@@ -65,7 +65,9 @@ impl Cloud {
         rows: impl IntoIterator<Item = (String, String, u64, Vec<u8>)>,
     ) -> Result<Self, String> {
         let mut rng = fastrand::Rng::with_seed(seed);
-        let mut by_account: BTreeMap<String, Vec<(String, String, u64, Vec<u8>)>> = BTreeMap::new();
+        // account → its rows (kind, Region, seq, body)
+        type Rows = Vec<(String, String, u64, Vec<u8>)>;
+        let mut by_account: BTreeMap<String, Rows> = BTreeMap::new();
         by_account.entry(default_account.to_string()).or_default();
         for (kind, scope, seq, body) in rows {
             let (account, region) = match scope.split_once(':') {

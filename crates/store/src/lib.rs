@@ -540,7 +540,7 @@ impl SqliteStore {
             })
             .optional()?;
         match version.and_then(|v| v.parse::<i64>().ok()) {
-            Some(v) if v > SCHEMA_VERSION || v < 5 => {
+            Some(v) if !(5..=SCHEMA_VERSION).contains(&v) => {
                 return Err(StoreError::Schema(name.to_string(), v))
             }
             Some(5) => upgrade_5_to_6(&mut conn)?,
