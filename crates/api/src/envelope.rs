@@ -91,9 +91,14 @@ pub fn query_ok(ns: &str, action: &str, inner: &str, request_id: String) -> Resp
     }
 }
 
-/// awsJson1_1 error: `{"__type": code, "message": text}`.
+/// awsJson1_1 error: `{"__type": code, "message": text}`; without `message`
+/// when there is no text (AWS's answer to a body that is not JSON).
 pub fn json_error(e: &ApiError, request_id: String) -> Response {
-    let body = serde_json::json!({ "__type": e.code, "message": e.message });
+    let body = if e.message.is_empty() {
+        serde_json::json!({ "__type": e.code })
+    } else {
+        serde_json::json!({ "__type": e.code, "message": e.message })
+    };
     Response {
         status: e.status,
         content_type: "application/x-amz-json-1.1",

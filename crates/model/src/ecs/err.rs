@@ -76,3 +76,25 @@ pub fn network_configuration_not_valid() -> ApiError {
 pub fn service_linked_role_missing() -> ApiError {
     invalid_parameter("Unable to assume the service linked role. Please verify that the ECS service linked role exists.")
 }
+
+/// A container setting out of range or not one of its values. The text is
+/// AWS's for `containerPort` (docs/reference/ecs-error-texts.md §1, CAP);
+/// the other settings follow its pattern (INF).
+pub fn invalid_container_setting(setting: &str, container: &str) -> ApiError {
+    client(format!(
+        "Invalid '{setting}' setting for container '{container}'."
+    ))
+}
+
+/// A required member left out or empty: AWS's pattern for
+/// `Container.image` and `Container.name` (§1, CAP), applied to the members
+/// of other shapes (INF).
+pub fn blank(member: &str) -> ApiError {
+    client(format!("{member} should not be null or empty."))
+}
+
+/// A task-level value that is not one of its enum's values (the pattern of
+/// `Invalid value for requiresCompatibilities: <v>`; §1 found no AWS text).
+pub fn invalid_value(what: &str, value: &str) -> ApiError {
+    client(format!("Invalid value for {what}: {value}"))
+}
