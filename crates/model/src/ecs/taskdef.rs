@@ -867,6 +867,236 @@ fn required_attributes(td: &TaskDefinition) -> Vec<Attribute> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::world::World;
+
+    const ROOT: &str = "arn:aws:iam::123456789012:root";
+
+    fn world() -> World {
+        World::new("123456789012", 1, Millis(1_700_000_000_000))
+    }
+
+    /// A Fargate definition with one container `web` carrying `extra`.
+    fn body(extra: Value) -> Value {
+        let mut c = json!({"name": "web", "image": "nginx"});
+        for (k, v) in extra.as_object().unwrap() {
+            c[k] = v.clone();
+        }
+        json!({
+            "family": "f", "networkMode": "awsvpc", "requiresCompatibilities": ["FARGATE"],
+            "cpu": "256", "memory": "512", "containerDefinitions": [c],
+        })
+    }
+
+    fn register(extra: Value) -> Result<Value> {
+        let mut w = world();
+        let r = w.region_mut("us-east-1").unwrap();
+        let key = r.register_task_definition(&body(extra), ROOT, Millis(1))?;
+        Ok(r.task_definition_json(r.ecs.task_definitions.get(&key).unwrap()))
+    }
+
+    fn refused(extra: Value) -> (String, String) {
+        let e = register(extra.clone()).expect_err(&extra.to_string());
+        (e.code.to_string(), e.message)
+    }
+
+    #[test]
+    fn wrong_types_never_reach_a_record() {
+        let mut w = world();
+        let r = w.region_mut("us-east-1").unwrap();
+        for (extra, path) in [
+            (json!({"cpu": "lots"}), "containerDefinitions[0].cpu"),
+            (json!({"memory": -1e21}), "containerDefinitions[0].memory"),
+            (
+                json!({"essential": "maybe"}),
+                "containerDefinitions[0].essential",
+            ),
+            (
+                json!({"environment": "notalist"}),
+                "containerDefinitions[0].environment",
+            ),
+        ] {
+            let e = r
+                .register_task_definition(&body(extra), ROOT, Millis(1))
+                .unwrap_err();
+            assert_eq!(e.code, "SerializationException");
+            assert!(e.message.ends_with(&format!(" at {path}")), "{}", e.message);
+        }
+        let mut b = body(json!({}));
+        b["requiresCompatibilities"] = json!("FARGATE");
+        let e = r.register_task_definition(&b, ROOT, Millis(1)).unwrap_err();
+        assert_eq!(
+            e.message,
+            "Unexpected field type at requiresCompatibilities"
+        );
+        assert_eq!(r.ecs.task_definitions.len(), 0);
+    }
+
+    #[test]
+    fn values_aws_checks() {
+        let client = |m: &str| ("ClientException".to_string(), m.to_string());
+        let cases = [
+            (
+                json!({"portMappings": [{"containerPort": -5}]}),
+                "Invalid 'containerPort' setting for container 'web'.",
+            ),
+            (
+                json!({"portMappings": [{"containerPort": 65536}]}),
+                "Invalid 'containerPort' setting for container 'web'.",
+            ),
+            (
+                json!({"portMappings": [{"containerPort": 80, "hostPort": 70000}]}),
+                "Invalid 'hostPort' setting for container 'web'.",
+            ),
+            (
+                json!({"portMappings": [{"containerPort": 80, "protocol": "sctp"}]}),
+                "Invalid 'protocol' setting for container 'web'.",
+            ),
+            (
+                json!({"portMappings": [{"containerPort": 80, "appProtocol": "ftp"}]}),
+                "Invalid 'appProtocol' setting for container 'web'.",
+            ),
+            (
+                json!({"cpu": -1}),
+                "Invalid 'cpu' setting for container 'web'.",
+            ),
+            (
+                json!({"memory": 0}),
+                "Invalid 'memory' setting for container 'web'.",
+            ),
+            (
+                json!({"memoryReservation": -3}),
+                "Invalid 'memoryReservation' setting for container 'web'.",
+            ),
+            (
+                json!({"memory": 256, "memoryReservation": 300}),
+                "Invalid 'memoryReservation' setting for container 'web'.",
+            ),
+            (
+                json!({"logConfiguration": {"options": {}}}),
+                "LogConfiguration.logDriver should not be null or empty.",
+            ),
+            (
+                json!({"logConfiguration": {"logDriver": "stdout"}}),
+                "Invalid 'logDriver' setting for container 'web'.",
+            ),
+            (
+                json!({"secrets": [{"name": "A"}]}),
+                "Secret.valueFrom should not be null or empty.",
+            ),
+            (
+                json!({"healthCheck": {"interval": 5}}),
+                "HealthCheck.command should not be null or empty.",
+            ),
+            (
+                json!({"dependsOn": [{"containerName": "x", "condition": "READY"}]}),
+                "Invalid 'dependsOn' setting for container 'web'.",
+            ),
+            (
+                json!({"ulimits": [{"name": "files", "softLimit": 1, "hardLimit": 1}]}),
+                "Invalid 'ulimits' setting for container 'web'.",
+            ),
+            (
+                json!({"environmentFiles": [{"value": "arn:aws:s3:::b/k", "type": "http"}]}),
+                "Invalid 'environmentFiles' setting for container 'web'.",
+            ),
+            (
+                json!({"linuxParameters": {"swappiness": 101}}),
+                "Invalid 'swappiness' setting for container 'web'.",
+            ),
+            (
+                json!({"versionConsistency": "sometimes"}),
+                "Invalid 'versionConsistency' setting for container 'web'.",
+            ),
+            (
+                json!({"image": ""}),
+                "Container.image should not be null or empty.",
+            ),
+        ];
+        for (extra, message) in cases {
+            assert_eq!(refused(extra), client(message));
+        }
+    }
+
+    #[test]
+    fn defaults_aws_fills_in() {
+        let v = register(json!({
+            "portMappings": [{"containerPort": 80}],
+            "healthCheck": {"command": ["CMD", "true"]},
+        }))
+        .unwrap();
+        let c = &v["containerDefinitions"][0];
+        assert_eq!(
+            c["portMappings"],
+            json!([{"containerPort": 80, "hostPort": 80, "protocol": "tcp"}])
+        );
+        assert_eq!(c["cpu"], 0);
+        assert_eq!(c["essential"], true);
+        assert_eq!(
+            c["healthCheck"],
+            json!({"command": ["CMD", "true"], "interval": 30, "timeout": 5, "retries": 3})
+        );
+        for k in [
+            "environment",
+            "mountPoints",
+            "volumesFrom",
+            "systemControls",
+        ] {
+            assert_eq!(c[k], json!([]), "{k}");
+        }
+        // Nothing the client did not send, and no null anywhere.
+        assert!(c.get("command").is_none() && c.get("links").is_none());
+        assert!(!v.to_string().contains("null"));
+        let mut w = world();
+        let r = w.region_mut("us-east-1").unwrap();
+        let mut b = body(json!({}));
+        b["volumes"] =
+            json!([{"name": "data", "efsVolumeConfiguration": {"fileSystemId": "fs-1"}}]);
+        let key = r.register_task_definition(&b, ROOT, Millis(1)).unwrap();
+        let v = r.task_definition_json(r.ecs.task_definitions.get(&key).unwrap());
+        assert_eq!(
+            v["volumes"][0]["efsVolumeConfiguration"],
+            json!({"fileSystemId": "fs-1", "rootDirectory": "/"})
+        );
+    }
+
+    #[test]
+    fn every_member_comes_back_as_given() {
+        let c: Value = serde_json::from_str(
+            r#"{
+            "name": "web", "image": "nginx", "cpu": 128, "memory": 256, "memoryReservation": 128,
+            "links": ["db"], "essential": true, "entryPoint": ["sh"], "command": ["-c", "x"],
+            "portMappings": [{"containerPort": 80, "hostPort": 80, "protocol": "udp", "name": "p",
+                              "appProtocol": "http", "containerPortRange": "1-2"}],
+            "restartPolicy": {"enabled": true, "ignoredExitCodes": [0], "restartAttemptPeriod": 60},
+            "environment": [{"name": "A", "value": "1"}],
+            "environmentFiles": [{"value": "arn:aws:s3:::b/e.env", "type": "s3"}],
+            "mountPoints": [{"sourceVolume": "v", "containerPath": "/d", "readOnly": true}],
+            "volumesFrom": [{"sourceContainer": "x", "readOnly": false}],
+            "linuxParameters": {"capabilities": {"add": ["SYS_PTRACE"], "drop": ["ALL"]},
+                                "devices": [{"hostPath": "/dev/a", "containerPath": "/dev/b", "permissions": ["read"]}],
+                                "initProcessEnabled": true, "sharedMemorySize": 64,
+                                "tmpfs": [{"containerPath": "/t", "size": 10, "mountOptions": ["ro"]}],
+                                "maxSwap": 0, "swappiness": 60},
+            "dependsOn": [{"containerName": "x", "condition": "START"}],
+            "startTimeout": 30, "stopTimeout": 30, "versionConsistency": "disabled",
+            "user": "1000", "workingDirectory": "/app", "disableNetworking": false,
+            "privileged": false, "readonlyRootFilesystem": true, "dnsServers": ["10.0.0.2"],
+            "dnsSearchDomains": ["example.com"], "extraHosts": [{"hostname": "h", "ipAddress": "10.0.0.9"}],
+            "dockerSecurityOptions": ["no-new-privileges"], "interactive": false, "pseudoTerminal": false,
+            "dockerLabels": {"a.b": "c"},
+            "ulimits": [{"name": "nofile", "softLimit": 1024, "hardLimit": 4096}],
+            "logConfiguration": {"logDriver": "awsfirelens", "options": {"Name": "cloudwatch"}},
+            "healthCheck": {"command": ["CMD", "true"], "interval": 10, "timeout": 2, "retries": 1, "startPeriod": 0},
+            "systemControls": [{"namespace": "net.core.somaxconn", "value": "1024"}],
+            "resourceRequirements": [{"value": "1", "type": "GPU"}],
+            "firelensConfiguration": {"type": "fluentbit", "options": {"enable-ecs-log-metadata": "true"}},
+            "credentialSpecs": ["credentialspecdomainless:arn:aws:s3:::b/c.json"]
+        }"#,
+        )
+        .unwrap();
+        let v = register(c.clone()).unwrap();
+        assert_eq!(v["containerDefinitions"][0], c);
+    }
 
     #[test]
     fn cpu_memory_parsing_and_combinations() {
