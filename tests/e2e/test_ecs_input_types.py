@@ -61,14 +61,17 @@ def definitions(ecs) -> tuple:
 def assert_refused(server, ecs, op, body, code, message, stored=definitions):
     before = stored(ecs)
     status, out = raw(server, op, body)
-    assert (status, out.get("__type"), out.get("message")) == (400, code, message), out
+    # The frontend's own errors carry `Message`, the service's `message`.
+    key = "Message" if code == SER else "message"
+    assert (status, out.get("__type"), out.get(key)) == (400, code, message), out
+    assert set(out) == {"__type", key}, out
     assert stored(ecs) == before, "a refused request changed what is stored"
 
 
 # The cases of the issue: each would have been stored and echoed before.
 ISSUE_CASES = [
     (fargate({"cpu": "lots"}), SER, "STRING_VALUE cannot be converted to Integer at containerDefinitions[0].cpu"),
-    (fargate({"memory": -1e21}), SER, "DECIMAL_VALUE cannot be converted to Integer at containerDefinitions[0].memory"),
+    (fargate({"memory": -1e21}), SER, "NUMBER_VALUE cannot be converted to Integer at containerDefinitions[0].memory"),
     (fargate({"portMappings": [{"containerPort": -5}]}), CLIENT,
      "Invalid 'containerPort' setting for container 'web'."),
     (fargate({"essential": "maybe"}), SER, "Unexpected token received from parser at containerDefinitions[0].essential"),
@@ -79,7 +82,7 @@ ISSUE_CASES = [
 ]
 
 MORE_CASES = [
-    (fargate({"memory": 1e21}), SER, "DECIMAL_VALUE cannot be converted to Integer at containerDefinitions[0].memory"),
+    (fargate({"memory": 1e21}), SER, "NUMBER_VALUE cannot be converted to Integer at containerDefinitions[0].memory"),
     (fargate({"cpu": 2147483648}), SER, "NUMBER_VALUE cannot be converted to Integer at containerDefinitions[0].cpu"),
     (fargate({"cpu": 1.5}), SER, "DECIMAL_VALUE cannot be converted to Integer at containerDefinitions[0].cpu"),
     (fargate({"portMappings": "80"}), SER, "Unexpected field type at containerDefinitions[0].portMappings"),
@@ -88,7 +91,7 @@ MORE_CASES = [
     (fargate({"portMappings": [{"containerPort": 80, "hostPort": 70000}]}), CLIENT,
      "Invalid 'hostPort' setting for container 'web'."),
     (fargate({"portMappings": [{"containerPort": 80, "protocol": "sctp"}]}), CLIENT,
-     "Invalid 'protocol' setting for container 'web'."),
+     "Invalid value 'sctp' for portMappings.protocol. Valid values: tcp, udp."),
     (fargate({"cpu": -1}), CLIENT, "Invalid 'cpu' setting for container 'web'."),
     (fargate({"memory": 0}), CLIENT, "Invalid 'memory' setting for container 'web'."),
     (fargate({"dockerLabels": ["a=b"]}), SER,
@@ -104,7 +107,11 @@ MORE_CASES = [
     (fargate({"secrets": [{"name": "DB"}]}, executionRoleArn=EXEC_ROLE), CLIENT,
      "Secret.valueFrom should not be null or empty."),
     (fargate({"logConfiguration": {"logDriver": "stdout"}}), CLIENT,
-     "Invalid 'logDriver' setting for container 'web'."),
+     "Invalid value 'stdout' for logConfiguration.logDriver. Valid values: json-file, syslog, journald, gelf, "
+     "fluentd, awslogs, splunk, awsfirelens."),
+    (fargate(pidMode="process"), CLIENT, "Invalid value 'process' for pidMode. Valid values: host, task."),
+    (fargate({"environment": [None, {"name": "A", "value": 1}]}), SER,
+     "NUMBER_VALUE cannot be converted to String at containerDefinitions[0].environment[1].value"),
     (fargate(containerDefinitions={"name": "web"}), SER,
      "Start of structure or map found where not expected at containerDefinitions"),
     (fargate(containerDefinitions=["web"]), SER, "Unexpected value type in payload at containerDefinitions[0]"),
@@ -127,13 +134,16 @@ def test_register_task_definition_refuses_and_stores_nothing(fresh, aws, body, c
     assert_refused(fresh, ecs, "RegisterTaskDefinition", body, code, message)
 
 
-def test_a_body_that_is_not_json(fresh, aws):
+def test_a_body_that_is_not_json_or_not_an_object(fresh, aws):
     ecs = aws.ecs()
     before = definitions(ecs)
-    status, out = raw(fresh, "RegisterTaskDefinition", b'{"family": "x",')
     # AWS's frontend answers with the bare exception, no message.
-    assert (status, out) == (400, {"__type": SER})
+    for body in [b'{"family": "x",', b"hello", b'"x"', b"5", b"null"]:
+        status, out = raw(fresh, "RegisterTaskDefinition", body)
+        assert (status, out) == (400, {"__type": SER}), body
     assert definitions(ecs) == before
+    # An unknown operation: the bare exception too.
+    assert raw(fresh, "DescribeNothing", {}) == (400, {"__type": "UnknownOperationException"})
 
 
 def test_unknown_members_are_ignored_not_echoed(fresh, aws):
@@ -184,14 +194,14 @@ def launch_env(fresh, aws):
 
 RUN_CASES = [
     ({"count": "1"}, SER, "STRING_VALUE cannot be converted to Integer at count"),
-    ({"count": 1e21}, SER, "DECIMAL_VALUE cannot be converted to Integer at count"),
+    ({"count": 1e21}, SER, "NUMBER_VALUE cannot be converted to Integer at count"),
     ({"overrides": "none"}, SER, "Unexpected field type at overrides"),
     ({"overrides": {"containerOverrides": {"name": "web"}}}, SER,
      "Start of structure or map found where not expected at overrides.containerOverrides"),
     ({"overrides": {"containerOverrides": [{"name": "web", "cpu": "128"}]}}, SER,
      "STRING_VALUE cannot be converted to Integer at overrides.containerOverrides[0].cpu"),
     ({"overrides": {"containerOverrides": [{"name": "web", "memory": -1e21}]}}, SER,
-     "DECIMAL_VALUE cannot be converted to Integer at overrides.containerOverrides[0].memory"),
+     "NUMBER_VALUE cannot be converted to Integer at overrides.containerOverrides[0].memory"),
     ({"overrides": {"containerOverrides": [{"name": "web", "environment": "A=1"}]}}, SER,
      "Unexpected field type at overrides.containerOverrides[0].environment"),
     ({"overrides": {"containerOverrides": [{"name": "web", "environment": ["A=1"]}]}}, SER,

@@ -91,14 +91,24 @@ pub fn query_ok(ns: &str, action: &str, inner: &str, request_id: String) -> Resp
     }
 }
 
-/// awsJson1_1 error: `{"__type": code, "message": text}`; without `message`
-/// when there is no text (AWS's answer to a body that is not JSON).
+/// Errors of AWS's JSON frontend (Coral) itself rather than of the service:
+/// their text goes under a capital `Message` (wire-errors.md §1.1, research
+/// notes; botocore reads either key).
+const JSON_FRAMEWORK_ERRORS: &[&str] = &["SerializationException", "UnknownOperationException"];
+
+/// awsJson1_1 error: `{"__type": code, "message": text}` (`Message` for the
+/// frontend's own errors); no text at all when there is none (AWS's answer to
+/// a body that is not JSON, or to an unknown operation).
 pub fn json_error(e: &ApiError, request_id: String) -> Response {
-    let body = if e.message.is_empty() {
-        serde_json::json!({ "__type": e.code })
+    let key = if JSON_FRAMEWORK_ERRORS.contains(&e.code.as_ref()) {
+        "Message"
     } else {
-        serde_json::json!({ "__type": e.code, "message": e.message })
+        "message"
     };
+    let mut body = serde_json::json!({ "__type": e.code });
+    if !e.message.is_empty() {
+        body[key] = serde_json::json!(e.message);
+    }
     Response {
         status: e.status,
         content_type: "application/x-amz-json-1.1",

@@ -4,7 +4,8 @@
 //! Integer, a scalar for a list, a number out of an Integer's range or with a
 //! fraction) is refused as AWS refuses it, `SerializationException`, naming
 //! the JSON path of the bad field. Unknown fields are ignored, as AWS's JSON
-//! services ignore them, and `null` counts as absent.
+//! services ignore them, and `null` counts as absent, also as a list element
+//! or map value (wire-errors.md §1.2).
 //!
 //! The same decoder reads, leniently, what older releases stored as free-form
 //! JSON (`decode_lenient`): a field of the wrong type is dropped, not fatal.
@@ -34,9 +35,11 @@ pub enum Found {
     String,
     True,
     False,
-    /// An integer (also one out of the expected range).
+    /// An integer; for an Integer or Long member, a whole number out of its
+    /// range, however it is written (`1e21`).
     Number,
-    /// A number with a fraction or an exponent.
+    /// A number with a fraction or an exponent; for an Integer or Long
+    /// member, one with a fraction.
     Decimal,
     Null,
     List,
@@ -102,16 +105,21 @@ fn is_plain(k: &str) -> bool {
 
 /// The message of a `SerializationException`: the one place its wording lives.
 ///
-/// The texts are those of AWS's JSON frontend (Coral), as recorded against
-/// DynamoDB by dynalite's test helpers (`assertType`) and, for a list where a
-/// structure belongs, seen from ECS itself ("Unrecognized collection type
-/// class com.amazonaws.madison.frontend.RegisterTaskDefinitionRequest",
-/// aws-actions/amazon-ecs-deploy-task-definition#610). AWS gives no path;
-/// tasknet appends it (` at <path>`) so that the field can be found. An
-/// Integer out of range or with a fraction has no recorded text; it follows
-/// the same pattern (`NUMBER_VALUE`/`DECIMAL_VALUE cannot be converted to
-/// Integer`).
+/// The texts are those of ECS's JSON frontend (the newer Coral deserializer),
+/// as the research notes record them (`docs/reference/wire-errors.md` §1.2 of
+/// the research worktree): ECS captures for `STRING_VALUE cannot be converted
+/// to Integer` and for a list sent where a structure belongs
+/// (`Unrecognized collection type class
+/// com.amazonaws.madison.frontend.RegisterTaskDefinitionRequest`), dynalite's
+/// table (run against real DynamoDB) for the rest. AWS gives no path; tasknet
+/// appends it (` at <path>`) so that the member can be found. A body that is
+/// a JSON scalar gets no message (INF there). An Integer out of range is
+/// `NUMBER_VALUE cannot be converted to Integer` (the notes' chosen text);
+/// one with a fraction `DECIMAL_VALUE …` (tasknet's; see `int`).
 pub fn serialization_message(m: &Mismatch) -> String {
+    if m.path.is_empty() && !matches!(m.found, Found::List) {
+        return String::new();
+    }
     let scalar = |e: Expected| match e {
         Expected::String => "String",
         Expected::Integer => "Integer",
@@ -317,30 +325,37 @@ struct Node<'a> {
 
 impl Node<'_> {
     fn mismatch(&self, expected: Expected) -> DeError {
+        self.mismatch_found(expected, found(self.v))
+    }
+
+    fn mismatch_found(&self, expected: Expected, found: Found) -> DeError {
         DeError::Mismatch(Mismatch {
             path: self.path.steps(),
             expected,
-            found: found(self.v),
+            found,
         })
     }
 
     /// The value as an integer within `lo..=hi`. A number written with a
     /// fraction or exponent counts if it is whole (`1.0`, `1e3`).
+    ///
+    /// A fraction is refused, as tasknet's brief asks; the research notes
+    /// (wire-errors.md §1.2, PEER) say AWS truncates it instead (`1.7` → 1).
     fn int(&self, lo: i64, hi: i64, expected: Expected) -> Result<i64, DeError> {
         let Value::Number(n) = self.v else {
             return Err(self.mismatch(expected));
         };
-        let i = match (n.as_i64(), n.as_f64()) {
-            (Some(i), _) => Some(i),
+        let found = match (n.as_i64(), n.as_f64()) {
+            (Some(i), _) if (lo..=hi).contains(&i) => return Ok(i),
+            (Some(_), _) => Found::Number,
             (None, Some(f)) if f.fract() == 0.0 && f >= lo as f64 && f <= hi as f64 => {
-                Some(f as i64)
+                return Ok(f as i64)
             }
-            _ => None,
+            // Whole but too large (also an integer beyond u64, read as f64).
+            (None, Some(f)) if f.fract() == 0.0 => Found::Number,
+            _ => Found::Decimal,
         };
-        match i {
-            Some(i) if (lo..=hi).contains(&i) => Ok(i),
-            _ => Err(self.mismatch(expected)),
-        }
+        Err(self.mismatch_found(expected, found))
     }
 }
 
@@ -542,19 +557,16 @@ impl<'de> de::SeqAccess<'de> for Seq<'_> {
         &mut self,
         seed: T,
     ) -> Result<Option<T::Value>, DeError> {
-        let Some((i, v)) = self.items.next() else {
+        // A null element counts as absent (wire-errors.md §1.2).
+        let Some((i, v)) = self.items.by_ref().find(|(_, v)| !v.is_null()) else {
             return Ok(None);
         };
         let path = Path::Index(self.path, i);
         seed.deserialize(Node { v, path: &path }).map(Some)
     }
-
-    fn size_hint(&self) -> Option<usize> {
-        Some(self.items.len())
-    }
 }
 
-/// The members of a structure (nulls skipped: absent) or the entries of a map.
+/// The members of a structure or the entries of a map (nulls skipped: absent).
 struct Entries<'a> {
     items: serde_json::map::Iter<'a>,
     pending: Option<(&'a str, &'a Value)>,
@@ -581,7 +593,7 @@ impl<'de> de::MapAccess<'de> for Entries<'_> {
         seed: K,
     ) -> Result<Option<K::Value>, DeError> {
         for (k, v) in self.items.by_ref() {
-            if self.structure && v.is_null() {
+            if v.is_null() {
                 continue;
             }
             self.pending = Some((k.as_str(), v));
@@ -742,13 +754,15 @@ mod tests {
     #[test]
     fn numbers_out_of_range_or_with_a_fraction_are_refused() {
         let cases = [
-            (json!({"count": 1e21}), "DECIMAL_VALUE"),
-            (json!({"count": -1e21}), "DECIMAL_VALUE"),
+            (json!({"count": 1e21}), "NUMBER_VALUE"),
+            (json!({"count": -1e21}), "NUMBER_VALUE"),
             (json!({"count": 2.5}), "DECIMAL_VALUE"),
+            (json!({"count": -0.5}), "DECIMAL_VALUE"),
             (json!({"count": 2147483648_i64}), "NUMBER_VALUE"),
             (json!({"count": -2147483649_i64}), "NUMBER_VALUE"),
-            (json!({"size": 1e19}), "DECIMAL_VALUE"),
+            (json!({"size": 1e19}), "NUMBER_VALUE"),
             (json!({"size": u64::MAX}), "NUMBER_VALUE"),
+            (json!({"size": 1.5}), "DECIMAL_VALUE"),
         ];
         for (v, token) in cases {
             let m = msg(v.clone());
@@ -773,7 +787,28 @@ mod tests {
             msg(json!([1])),
             "Unrecognized collection type class com.amazonaws.madison.frontend.OuterRequest"
         );
-        assert_eq!(msg(json!("x")), "Unexpected field type");
+        // A scalar body: the bare exception (wire-errors.md §1.2).
+        for v in [json!("x"), json!(5), json!(null), json!(true)] {
+            assert_eq!(msg(v), "");
+        }
+    }
+
+    #[test]
+    fn nulls_in_lists_and_maps_are_absent() {
+        let o: Outer = decode(&json!({
+            "names": [null, "a", null], "labels": {"k": null, "j": "v"},
+            "inners": [null, {"port": null, "name": "n"}]
+        }))
+        .unwrap();
+        assert_eq!(o.names, ["a"]);
+        assert_eq!(o.labels.len(), 1);
+        assert_eq!(o.inners[0].name.as_deref(), Some("n"));
+        assert_eq!(o.inners[0].port, None);
+        // The path still counts the element that was skipped.
+        assert_eq!(
+            msg(json!({"names": [null, 3]})),
+            "NUMBER_VALUE cannot be converted to String at names[1]"
+        );
     }
 
     #[test]

@@ -159,10 +159,8 @@ async fn run(call: &Call<'_>, op: &str, i: &Value) -> Result {
             "UnsupportedFeatureException",
             format!("tasknet does not implement the ECS operation {op}."),
         )),
-        _ => Err(ApiError::new(
-            "UnknownOperationException",
-            format!("Unknown operation {op}."),
-        )),
+        // The bare exception, as AWS's frontend answers (wire-errors.md §1.4).
+        _ => Err(ApiError::new("UnknownOperationException", "")),
     }
 }
 

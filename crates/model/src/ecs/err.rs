@@ -93,8 +93,20 @@ pub fn blank(member: &str) -> ApiError {
     client(format!("{member} should not be null or empty."))
 }
 
-/// A task-level value that is not one of its enum's values (the pattern of
-/// `Invalid value for requiresCompatibilities: <v>`; §1 found no AWS text).
+/// A task-level value tasknet refused before typed requests
+/// (`requiresCompatibilities`, `cpuArchitecture`, `operatingSystemFamily`):
+/// its text stays. §1 found no AWS text.
 pub fn invalid_value(what: &str, value: &str) -> ApiError {
     client(format!("Invalid value for {what}: {value}"))
+}
+
+/// A value that is not one of its enum's values, in RegisterTaskDefinition
+/// (ClientException). No AWS text was found; this is the wording the research
+/// notes chose (wire-errors.md §1.3): `Invalid value '<v>' for <member>.
+/// Valid values: <a>, <b>.`
+pub fn invalid_enum(member: &str, value: &str, allowed: &[&str]) -> ApiError {
+    client(format!(
+        "Invalid value '{value}' for {member}. Valid values: {}.",
+        allowed.join(", ")
+    ))
 }

@@ -118,18 +118,11 @@ fn required(v: &Option<String>, member: &str) -> Result<()> {
     }
 }
 
-/// An optional enum member of a task-level shape.
-fn task_enum(v: &Option<String>, allowed: &[&str], what: &str) -> Result<()> {
+/// An optional enum member (`member` as its JSON path below the request or
+/// the container definition).
+fn one_of(v: &Option<String>, allowed: &[&str], member: &str) -> Result<()> {
     match v.as_deref() {
-        Some(x) if !allowed.contains(&x) => Err(err::invalid_value(what, x)),
-        _ => Ok(()),
-    }
-}
-
-/// An optional enum member of a container definition.
-fn container_enum(v: &Option<String>, allowed: &[&str], setting: &str, name: &str) -> Result<()> {
-    match v.as_deref() {
-        Some(x) if !allowed.contains(&x) => Err(err::invalid_container_setting(setting, name)),
+        Some(x) if !allowed.contains(&x) => Err(err::invalid_enum(member, x, allowed)),
         _ => Ok(()),
     }
 }
@@ -193,11 +186,10 @@ fn normalize_container(
             return Err(err::invalid_container_setting(setting, name));
         }
     }
-    container_enum(
+    one_of(
         &c.version_consistency,
         &["enabled", "disabled"],
         "versionConsistency",
-        name,
     )?;
     if let Some(r) = &c.repository_credentials {
         required(
@@ -212,12 +204,11 @@ fn normalize_container(
         if !port_ok(p.host_port) {
             return Err(err::invalid_container_setting("hostPort", name));
         }
-        container_enum(&p.protocol, &["tcp", "udp"], "protocol", name)?;
-        container_enum(
+        one_of(&p.protocol, &["tcp", "udp"], "portMappings.protocol")?;
+        one_of(
             &p.app_protocol,
             &["http", "http2", "grpc"],
-            "appProtocol",
-            name,
+            "portMappings.appProtocol",
         )?;
         // awsvpc and host publish the container port itself.
         if p.host_port.is_none() && matches!(network_mode, "awsvpc" | "host") {
@@ -238,7 +229,7 @@ fn normalize_container(
     for f in c.environment_files.iter().flatten() {
         required(&f.value, "EnvironmentFile.value")?;
         required(&f.kind, "EnvironmentFile.type")?;
-        container_enum(&f.kind, &["s3"], "environmentFiles", name)?;
+        one_of(&f.kind, &["s3"], "environmentFiles.type")?;
     }
     if let Some(lp) = &c.linux_parameters {
         for (setting, v) in [
@@ -255,9 +246,11 @@ fn normalize_container(
         for dev in lp.devices.iter().flatten() {
             required(&dev.host_path, "Device.hostPath")?;
             for p in dev.permissions.iter().flatten() {
-                if !matches!(p.as_str(), "read" | "write" | "mknod") {
-                    return Err(err::invalid_container_setting("devices", name));
-                }
+                one_of(
+                    &Some(p.clone()),
+                    &["read", "write", "mknod"],
+                    "linuxParameters.devices.permissions",
+                )?;
             }
         }
         for t in lp.tmpfs.iter().flatten() {
@@ -283,11 +276,10 @@ fn normalize_container(
     for dep in c.depends_on.iter().flatten() {
         required(&dep.container_name, "ContainerDependency.containerName")?;
         required(&dep.condition, "ContainerDependency.condition")?;
-        container_enum(
+        one_of(
             &dep.condition,
             &["START", "COMPLETE", "SUCCESS", "HEALTHY"],
-            "dependsOn",
-            name,
+            "dependsOn.condition",
         )?;
     }
     for h in c.extra_hosts.iter().flatten() {
@@ -296,14 +288,14 @@ fn normalize_container(
     }
     for u in c.ulimits.iter().flatten() {
         required(&u.name, "Ulimit.name")?;
-        container_enum(&u.name, ULIMIT_NAMES, "ulimits", name)?;
+        one_of(&u.name, ULIMIT_NAMES, "ulimits.name")?;
         if u.soft_limit.is_none() || u.hard_limit.is_none() {
             return Err(err::invalid_container_setting("ulimits", name));
         }
     }
     if let Some(l) = &c.log_configuration {
         required(&l.log_driver, "LogConfiguration.logDriver")?;
-        container_enum(&l.log_driver, LOG_DRIVERS, "logDriver", name)?;
+        one_of(&l.log_driver, LOG_DRIVERS, "logConfiguration.logDriver")?;
     }
     if let Some(h) = &mut c.health_check {
         if h.command.as_ref().is_none_or(|x| x.is_empty()) {
@@ -328,20 +320,18 @@ fn normalize_container(
     for r in c.resource_requirements.iter().flatten() {
         required(&r.value, "ResourceRequirement.value")?;
         required(&r.kind, "ResourceRequirement.type")?;
-        container_enum(
+        one_of(
             &r.kind,
             &["GPU", "InferenceAccelerator"],
-            "resourceRequirements",
-            name,
+            "resourceRequirements.type",
         )?;
     }
     if let Some(f) = &c.firelens_configuration {
         required(&f.kind, "FirelensConfiguration.type")?;
-        container_enum(
+        one_of(
             &f.kind,
             &["fluentd", "fluentbit"],
-            "firelensConfiguration",
-            name,
+            "firelensConfiguration.type",
         )?;
     }
     // AWS shows these members even when they were not given.
@@ -394,14 +384,18 @@ fn normalize_volumes(volumes: &[Volume]) -> Result<Vec<Volume>> {
     let mut out = volumes.to_vec();
     for v in &mut out {
         if let Some(d) = &v.docker_volume_configuration {
-            task_enum(&d.scope, &["task", "shared"], "scope")?;
+            one_of(
+                &d.scope,
+                &["task", "shared"],
+                "dockerVolumeConfiguration.scope",
+            )?;
         }
         if let Some(e) = &mut v.efs_volume_configuration {
             required(&e.file_system_id, "EFSVolumeConfiguration.fileSystemId")?;
-            task_enum(
+            one_of(
                 &e.transit_encryption,
                 &["ENABLED", "DISABLED"],
-                "transitEncryption",
+                "efsVolumeConfiguration.transitEncryption",
             )?;
             if !port_ok(e.transit_encryption_port) {
                 return Err(err::invalid_value(
@@ -410,7 +404,11 @@ fn normalize_volumes(volumes: &[Volume]) -> Result<Vec<Volume>> {
                 ));
             }
             if let Some(a) = &e.authorization_config {
-                task_enum(&a.iam, &["ENABLED", "DISABLED"], "iam")?;
+                one_of(
+                    &a.iam,
+                    &["ENABLED", "DISABLED"],
+                    "efsVolumeConfiguration.authorizationConfig.iam",
+                )?;
             }
             e.root_directory.get_or_insert_with(|| "/".into());
         }
@@ -523,8 +521,8 @@ impl Region {
         if fargate && network_mode != "awsvpc" {
             return Err(err::fargate_requires_awsvpc());
         }
-        task_enum(&req.ipc_mode, &["host", "task", "none"], "ipcMode")?;
-        task_enum(&req.pid_mode, &["host", "task"], "pidMode")?;
+        one_of(&req.ipc_mode, &["host", "task", "none"], "ipcMode")?;
+        one_of(&req.pid_mode, &["host", "task"], "pidMode")?;
         if fargate && req.ipc_mode.is_some() {
             return Err(err::client(
                 "Tasks using the Fargate launch type do not support ipcMode.",
@@ -661,11 +659,11 @@ impl Region {
         }
         let volumes = normalize_volumes(&req.volumes)?;
         for p in &req.placement_constraints {
-            task_enum(&p.kind, &["memberOf"], "placementConstraints")?;
+            one_of(&p.kind, &["memberOf"], "placementConstraints.type")?;
         }
         if let Some(p) = &req.proxy_configuration {
             required(&p.container_name, "ProxyConfiguration.containerName")?;
-            task_enum(&p.kind, &["APPMESH"], "proxyConfiguration")?;
+            one_of(&p.kind, &["APPMESH"], "proxyConfiguration.type")?;
         }
         for a in req.inference_accelerators.iter().flatten() {
             required(&a.device_name, "InferenceAccelerator.deviceName")?;
@@ -949,11 +947,11 @@ mod tests {
             ),
             (
                 json!({"portMappings": [{"containerPort": 80, "protocol": "sctp"}]}),
-                "Invalid 'protocol' setting for container 'web'.",
+                "Invalid value 'sctp' for portMappings.protocol. Valid values: tcp, udp.",
             ),
             (
                 json!({"portMappings": [{"containerPort": 80, "appProtocol": "ftp"}]}),
-                "Invalid 'appProtocol' setting for container 'web'.",
+                "Invalid value 'ftp' for portMappings.appProtocol. Valid values: http, http2, grpc.",
             ),
             (
                 json!({"cpu": -1}),
@@ -977,7 +975,7 @@ mod tests {
             ),
             (
                 json!({"logConfiguration": {"logDriver": "stdout"}}),
-                "Invalid 'logDriver' setting for container 'web'.",
+                "Invalid value 'stdout' for logConfiguration.logDriver. Valid values: json-file, syslog, journald, gelf, fluentd, awslogs, splunk, awsfirelens.",
             ),
             (
                 json!({"secrets": [{"name": "A"}]}),
@@ -989,15 +987,19 @@ mod tests {
             ),
             (
                 json!({"dependsOn": [{"containerName": "x", "condition": "READY"}]}),
-                "Invalid 'dependsOn' setting for container 'web'.",
+                "Invalid value 'READY' for dependsOn.condition. Valid values: START, COMPLETE, SUCCESS, HEALTHY.",
             ),
             (
-                json!({"ulimits": [{"name": "files", "softLimit": 1, "hardLimit": 1}]}),
+                json!({"ulimits": [{"name": "nofile", "softLimit": 1}]}),
                 "Invalid 'ulimits' setting for container 'web'.",
             ),
             (
+                json!({"ulimits": [{"name": "files", "softLimit": 1, "hardLimit": 1}]}),
+                "Invalid value 'files' for ulimits.name. Valid values: core, cpu, data, fsize, locks, memlock, msgqueue, nice, nofile, nproc, rss, rtprio, rttime, sigpending, stack.",
+            ),
+            (
                 json!({"environmentFiles": [{"value": "arn:aws:s3:::b/k", "type": "http"}]}),
-                "Invalid 'environmentFiles' setting for container 'web'.",
+                "Invalid value 'http' for environmentFiles.type. Valid values: s3.",
             ),
             (
                 json!({"linuxParameters": {"swappiness": 101}}),
@@ -1005,7 +1007,7 @@ mod tests {
             ),
             (
                 json!({"versionConsistency": "sometimes"}),
-                "Invalid 'versionConsistency' setting for container 'web'.",
+                "Invalid value 'sometimes' for versionConsistency. Valid values: enabled, disabled.",
             ),
             (
                 json!({"image": ""}),
