@@ -732,6 +732,10 @@ def _check_json(op: OperationModel, status: int, body: bytes, headers) -> list[s
             checker.add("$.__type: error responses need a non-empty string __type")
         code = code.rsplit("#", 1)[-1].split(":", 1)[0] if isinstance(code, str) else None
         members = {"__type": _STRING, "message": _STRING}
+        if code in _JSON_FRAMEWORK_ERRORS:
+            # The frontend's own errors carry a capital Message (research
+            # notes, wire-errors.md §1.1); botocore reads either key.
+            members = {"__type": _STRING, "Message": _STRING}
         modeled = _modeled_error(op.service_model, code)
         if modeled is not None:
             for name, shape in modeled.members.items():
@@ -745,5 +749,7 @@ def _check_json(op: OperationModel, status: int, body: bytes, headers) -> list[s
         checker.structure(op.output_shape, doc, "$")
     return problems + checker.problems
 
+
+_JSON_FRAMEWORK_ERRORS = {"SerializationException", "UnknownOperationException"}
 
 _CHECKERS = {"ec2": _check_ec2, "query": _check_query, "json": _check_json}

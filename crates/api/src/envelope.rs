@@ -109,10 +109,25 @@ pub fn query_ok(ns: &str, action: &str, inner: &str, request_id: String) -> Resp
     }
 }
 
-/// awsJson1_1 error: `{"__type": code, "message": text}`.
+/// Errors of AWS's JSON frontend (Coral) itself rather than of the service:
+/// their text goes under a capital `Message` (wire-errors.md §1.1, research
+/// notes; botocore reads either key).
+const JSON_FRAMEWORK_ERRORS: &[&str] = &["SerializationException", "UnknownOperationException"];
+
+/// awsJson1_1 error: `{"__type": code, "message": text}` (`Message` for the
+/// frontend's own errors); no text at all when there is none (AWS's answer to
+/// a body that is not JSON, or to an unknown operation).
 pub fn json_error(e: &ApiError, request_id: String) -> Response {
+    let key = if JSON_FRAMEWORK_ERRORS.contains(&e.code.as_ref()) {
+        "Message"
+    } else {
+        "message"
+    };
     // ECS models one server fault, `ServerException`.
-    let body = serde_json::json!({ "__type": code_of(e, "ServerException"), "message": e.message });
+    let mut body = serde_json::json!({ "__type": code_of(e, "ServerException") });
+    if !e.message.is_empty() {
+        body[key] = serde_json::json!(e.message);
+    }
     Response {
         status: e.status,
         content_type: "application/x-amz-json-1.1",

@@ -91,6 +91,58 @@ async fn release_0_1_0_data_directory_loads_with_every_record() {
                 "both ingress rules"
             );
             assert_eq!(r.ecs.task_definitions.len(), 3);
+            // Release 0.1.0 stored each definition as the client's JSON
+            // (ecs-taskdef version 1); it is typed now, and describes exactly
+            // as that release described it.
+            for answer in [
+                "describe_task_definition_1",
+                "describe_task_definition_2",
+                "describe_task_definition_batch",
+            ] {
+                let mut want = a["ecs"][answer]["taskDefinition"].clone();
+                let arn = want["taskDefinitionArn"].as_str().unwrap();
+                let key = arn.rsplit_once("task-definition/").unwrap().1;
+                let td = r.ecs.task_definitions.get(key).expect(key);
+                let mut got = r.task_definition_json(td);
+                // boto3 recorded the time as a date; the wire has epoch seconds.
+                want.as_object_mut().unwrap().remove("registeredAt");
+                got.as_object_mut().unwrap().remove("registeredAt");
+                assert_eq!(got, want, "{answer}");
+                // Image, port mappings, environment and log configuration
+                // survived member by member.
+                let c = &td.spec.container_definitions[0];
+                let w = &want["containerDefinitions"][0];
+                assert_eq!(c.image.as_deref(), w["image"].as_str(), "{answer}");
+                assert_eq!(
+                    serde_json::to_value(&c.port_mappings).unwrap(),
+                    w["portMappings"],
+                    "{answer}"
+                );
+                assert_eq!(
+                    serde_json::to_value(&c.environment).unwrap(),
+                    w["environment"],
+                    "{answer}"
+                );
+                assert_eq!(
+                    serde_json::to_value(&c.log_configuration).unwrap(),
+                    w["logConfiguration"],
+                    "{answer}"
+                );
+            }
+            let web1 = &r.ecs.task_definitions.get("web:1").unwrap().spec;
+            let c = &web1.container_definitions[0];
+            assert_eq!(
+                c.image.as_deref(),
+                Some("public.ecr.aws/nginx/nginx:latest")
+            );
+            assert_eq!(c.port_mappings[0].container_port, Some(8080));
+            assert_eq!(c.port_mappings[0].host_port, Some(8080));
+            assert_eq!(c.port_mappings[0].protocol.as_deref(), Some("tcp"));
+            assert_eq!(c.environment[0].name.as_deref(), Some("MODE"));
+            assert_eq!(c.environment[0].value.as_deref(), Some("fixture"));
+            let log = c.log_configuration.as_ref().unwrap();
+            assert_eq!(log.log_driver.as_deref(), Some("awslogs"));
+            assert_eq!(log.options.as_ref().unwrap()["awslogs-group"], "/ecs/web");
             assert!(r.ecs.clusters.contains("fixture"));
             let statuses: Vec<&str> = a["ecs"]["describe_tasks"]["tasks"]
                 .as_array()
@@ -101,6 +153,11 @@ async fn release_0_1_0_data_directory_loads_with_every_record() {
                     let tid = arn.rsplit('/').next().unwrap();
                     let task = r.ecs.tasks.get(tid).expect("task");
                     assert_eq!(task.last_status.as_str(), t["lastStatus"].as_str().unwrap());
+                    // ecs-launch version 1 kept the overrides as JSON; typed now.
+                    assert_eq!(
+                        serde_json::to_value(&task.overrides).unwrap(),
+                        t["overrides"]
+                    );
                     assert_eq!(
                         task.attachment.private_ipv4.as_deref(),
                         t["attachments"][0]["details"]

@@ -11,6 +11,7 @@ pub mod filter;
 pub mod iam;
 pub mod ids;
 pub mod ipam;
+pub mod json_input;
 pub mod net;
 pub mod reach;
 pub mod regions;

@@ -76,3 +76,37 @@ pub fn network_configuration_not_valid() -> ApiError {
 pub fn service_linked_role_missing() -> ApiError {
     invalid_parameter("Unable to assume the service linked role. Please verify that the ECS service linked role exists.")
 }
+
+/// A container setting out of range or not one of its values. The text is
+/// AWS's for `containerPort` (docs/reference/ecs-error-texts.md §1, CAP);
+/// the other settings follow its pattern (INF).
+pub fn invalid_container_setting(setting: &str, container: &str) -> ApiError {
+    client(format!(
+        "Invalid '{setting}' setting for container '{container}'."
+    ))
+}
+
+/// A required member left out or empty: AWS's pattern for
+/// `Container.image` and `Container.name` (§1, CAP), applied to the members
+/// of other shapes (INF).
+pub fn blank(member: &str) -> ApiError {
+    client(format!("{member} should not be null or empty."))
+}
+
+/// A task-level value tasknet refused before typed requests
+/// (`requiresCompatibilities`, `cpuArchitecture`, `operatingSystemFamily`):
+/// its text stays. §1 found no AWS text.
+pub fn invalid_value(what: &str, value: &str) -> ApiError {
+    client(format!("Invalid value for {what}: {value}"))
+}
+
+/// A value that is not one of its enum's values, in RegisterTaskDefinition
+/// (ClientException). No AWS text was found; this is the wording the research
+/// notes chose (wire-errors.md §1.3): `Invalid value '<v>' for <member>.
+/// Valid values: <a>, <b>.`
+pub fn invalid_enum(member: &str, value: &str, allowed: &[&str]) -> ApiError {
+    client(format!(
+        "Invalid value '{value}' for {member}. Valid values: {}.",
+        allowed.join(", ")
+    ))
+}

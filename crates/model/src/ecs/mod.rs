@@ -3,9 +3,11 @@
 
 pub mod cluster;
 pub mod err;
+mod legacy;
 pub mod lifecycle;
 pub mod metadata;
 pub mod settings;
+pub mod shapes;
 pub mod task;
 pub mod taskdef;
 pub mod types;

@@ -13,7 +13,6 @@ use crate::rules::awsvpc::{self, AwsVpcConfig};
 use crate::rules::{dualstack, ipv6_only, platform};
 use crate::time::Millis;
 use crate::world::{Region, World};
-use serde_json::{json, Value};
 
 #[derive(Debug, Clone, Default)]
 pub struct RunTask {
@@ -26,7 +25,7 @@ pub struct RunTask {
     pub platform_version: Option<String>,
     pub network: Option<AwsVpcConfig>,
     pub enable_execute_command: bool,
-    pub overrides: Option<Value>,
+    pub overrides: Option<TaskOverride>,
     pub tags: Vec<EcsTag>,
     pub group: Option<String>,
     pub started_by: Option<String>,
@@ -97,7 +96,7 @@ pub struct Prepared {
     pub version: &'static str,
     pub checked: awsvpc::CheckedConfig,
     pub ipv6_only: bool,
-    pub overrides: Value,
+    pub overrides: TaskOverride,
     pub windows: bool,
 }
 
@@ -395,29 +394,34 @@ impl Region {
         Ok(Capacity::Fargate { provider: pick })
     }
 
-    /// Container overrides must name containers of the definition.
-    fn check_overrides(&self, td: &TaskDefinition, overrides: Option<&Value>) -> Result<Value> {
-        let mut o = overrides.cloned().unwrap_or_else(|| json!({}));
-        if !o.is_object() {
-            return Err(err::invalid_parameter("overrides must be an object."));
-        }
-        let list = o
-            .get("containerOverrides")
-            .and_then(Value::as_array)
-            .cloned()
-            .unwrap_or_default();
-        for c in &list {
-            let name = c.get("name").and_then(Value::as_str).unwrap_or_default();
+    /// Container overrides must name containers of the definition, and their
+    /// cpu and memory cannot be negative.
+    fn check_overrides(
+        &self,
+        td: &TaskDefinition,
+        overrides: Option<&TaskOverride>,
+    ) -> Result<TaskOverride> {
+        let o = overrides.cloned().unwrap_or_default();
+        for c in &o.container_overrides {
+            let name = c.name.as_deref().unwrap_or_default();
             if !td.containers.iter().any(|x| x.name == name) {
                 return Err(err::invalid_parameter(format!(
                     "Override for container named {name} is not a container in the TaskDefinition."
                 )));
             }
-        }
-        if let Some(m) = o.as_object_mut() {
-            m.entry("containerOverrides").or_insert(json!([]));
-            m.entry("inferenceAcceleratorOverrides")
-                .or_insert(json!([]));
+            for (setting, v) in [
+                ("cpu", c.cpu),
+                ("memory", c.memory),
+                ("memoryReservation", c.memory_reservation),
+            ] {
+                if v.is_some_and(|v| v < 0) {
+                    // The RegisterTaskDefinition pattern (INF), as RunTask's
+                    // InvalidParameterException.
+                    return Err(err::invalid_parameter(format!(
+                        "Invalid '{setting}' setting for container '{name}'."
+                    )));
+                }
+            }
         }
         Ok(o)
     }

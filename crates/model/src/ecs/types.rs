@@ -1,11 +1,13 @@
 //! ECS resources as tasknet stores them.
 
+pub use super::shapes::{TaskDefinitionSpec, TaskOverride};
 use crate::table::Record;
 use crate::time::Millis;
 use serde::{Deserialize, Serialize};
 
-/// ECS tags use lower-case `key`/`value` on the wire.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+/// ECS tags use lower-case `key`/`value` on the wire (botocore `Tag`).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename = "Tag", default)]
 pub struct EcsTag {
     pub key: String,
     pub value: String,
@@ -76,11 +78,11 @@ pub struct TaskDefinition {
     pub containers: Vec<ContainerSpec>,
     pub efs_volumes: bool,
     pub ephemeral_storage: Option<i64>,
-    /// The definition as DescribeTaskDefinition returns it, minus the
-    /// bookkeeping fields added at describe time.
-    /// Shared so that launches can copy a definition cheaply.
-    #[serde(with = "crate::codec::arc_json_text")]
-    pub body: std::sync::Arc<serde_json::Value>,
+    /// The definition as registered, typed, with AWS's defaults: what
+    /// DescribeTaskDefinition shows, minus the bookkeeping fields added at
+    /// describe time. Shared so that launches can copy a definition cheaply.
+    #[serde(with = "crate::codec::typed_json_text")]
+    pub spec: std::sync::Arc<TaskDefinitionSpec>,
     pub registered_at: Millis,
     pub deregistered_at: Option<Millis>,
     pub tags: Vec<EcsTag>,
@@ -106,7 +108,17 @@ impl TaskDefinition {
     }
 }
 
-impl crate::codec::Versioned for TaskDefinition {}
+/// Version 2: the registered definition is typed (`spec`); version 1 kept
+/// the client's JSON as given (`body`), see `legacy`.
+impl crate::codec::Versioned for TaskDefinition {
+    const VERSION: u32 = 2;
+    fn upgrade(version: u32, body: &[u8]) -> Result<Self, String> {
+        match version {
+            1 => Ok(super::legacy::TaskDefinitionV1::decode(body)?.upgrade()),
+            v => Err(format!("ecs-taskdef format version {v} is unknown")),
+        }
+    }
+}
 
 impl Record for TaskDefinition {
     const KIND: &'static str = "ecs-taskdef";
@@ -228,8 +240,9 @@ pub struct TaskLaunch {
     pub created_at: Millis,
     pub availability_zone: String,
     pub network: TaskNetwork,
-    #[serde(with = "crate::codec::json_text")]
-    pub overrides: serde_json::Value,
+    /// RunTask's `overrides`, checked against the task definition.
+    #[serde(with = "crate::codec::typed_json_text")]
+    pub overrides: TaskOverride,
     pub enable_execute_command: bool,
     pub ephemeral_storage: i64,
     pub client_token: Option<String>,
@@ -237,7 +250,17 @@ pub struct TaskLaunch {
     pub principal: String,
 }
 
-impl crate::codec::Versioned for TaskLaunch {}
+/// Version 2: `overrides` are typed; version 1 kept the client's JSON
+/// (see `legacy`).
+impl crate::codec::Versioned for TaskLaunch {
+    const VERSION: u32 = 2;
+    fn upgrade(version: u32, body: &[u8]) -> Result<Self, String> {
+        match version {
+            1 => Ok(super::legacy::TaskLaunchV1::decode(body)?.upgrade()),
+            v => Err(format!("ecs-launch format version {v} is unknown")),
+        }
+    }
+}
 
 /// A task: its launch (shared, fixed) and its state.
 #[derive(Clone, Debug, Serialize, Deserialize)]

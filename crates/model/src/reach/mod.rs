@@ -664,7 +664,11 @@ impl crate::world::World {
             },
         };
         let td = match inline {
-            Some(body) => r.build_task_definition(body, &req.principal, crate::time::Millis(0))?,
+            Some(body) => {
+                let body: crate::ecs::shapes::RegisterTaskDefinition =
+                    crate::json_input::decode(body)?;
+                r.build_task_definition(&body, &req.principal, crate::time::Millis(0))?
+            }
             None => r
                 .find_task_definition(&req.task_definition)
                 .cloned()
