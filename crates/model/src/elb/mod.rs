@@ -40,6 +40,7 @@
 //! Region::load_balancers_in_vpc(&self, vpc_id: &str) -> Vec<&LoadBalancer>
 //! Region::target_groups_in_vpc(&self, vpc_id: &str) -> Vec<&TargetGroup>
 //! Region::load_balancers_in_subnet(&self, subnet_id: &str) -> Vec<&LoadBalancer>
+//! Region::target_groups_in_subnet(&self, subnet_id: &str) -> Vec<&TargetGroup>  // with targets there
 //! ```
 //!
 //! N52 is enforced where AWS enforces it: a dual-stack load balancer needs

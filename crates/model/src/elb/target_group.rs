@@ -240,6 +240,31 @@ impl Region {
             .collect()
     }
 
+    /// The groups with a registered address in a subnet (where a task of
+    /// that subnet would be checked from).
+    pub fn target_groups_in_subnet(&self, subnet_id: &str) -> Vec<&TargetGroup> {
+        let Some(s) = self.subnets.get(subnet_id) else {
+            return Vec::new();
+        };
+        let inside = |id: &str| match id.parse::<std::net::IpAddr>() {
+            Ok(std::net::IpAddr::V4(v)) => s.cidr.is_some_and(|c| c.contains(v)),
+            Ok(std::net::IpAddr::V6(v)) => s.ipv6_blocks.iter().any(|b| b.cidr.contains(v)),
+            Err(_) => false,
+        };
+        self.elb
+            .target_groups
+            .iter()
+            .filter(|tg| {
+                tg.vpc_id.as_deref() == Some(s.vpc_id.as_str())
+                    && self
+                        .elb
+                        .targets_of(&tg.arn)
+                        .iter()
+                        .any(|t| inside(&t.target_id))
+            })
+            .collect()
+    }
+
     /// Every (action set time, load balancer ARN) of listeners and rules
     /// forwarding to the group.
     pub(crate) fn target_group_uses(&self, tg_arn: &str) -> Vec<(Millis, &str)> {

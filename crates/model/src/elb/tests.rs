@@ -646,6 +646,11 @@ fn health_follows_security_groups_acls_and_time() {
     l.r()
         .register_targets(&tg, &[spec(&ip_a, 8080), spec(&ip_b, 8080)], NOW)
         .unwrap();
+    assert_eq!(l.ro().target_groups_in_subnet(&pa).len(), 1);
+    assert!(l.ro().target_groups_in_subnet(&l.priv_c).is_empty());
+    assert_eq!(l.ro().load_balancers_in_subnet(&l.pub_a).len(), 1);
+    assert_eq!(l.ro().load_balancers_in_vpc(&l.vpc).len(), 1);
+    assert_eq!(l.ro().target_groups_in_vpc(&l.vpc).len(), 1);
     // No listener yet: unused.
     assert!(health(&l, &tg, NOW)
         .iter()
