@@ -7,6 +7,7 @@
 pub mod ec2;
 pub mod ecs;
 pub mod ecs_task;
+pub mod elbv2;
 pub mod envelope;
 pub mod params;
 pub mod protocol;

@@ -113,6 +113,7 @@ pub async fn dispatch(control: &Control, req: Request) -> Response {
     match service.as_str() {
         "ec2" => crate::ec2::handle(&call, &action, &params).await,
         "iam" | "sts" => crate::query::handle(&call, &service, &action, &params).await,
+        "elasticloadbalancing" => crate::elbv2::handle(&call, &action, &params).await,
         other => {
             let e = ApiError::new(
                 "InvalidAction",

@@ -28,6 +28,13 @@ impl Xml {
         }
     }
 
+    /// A writer with room for `n` bytes (large lists).
+    pub fn with_capacity(n: usize) -> Self {
+        Xml {
+            buf: String::with_capacity(n),
+        }
+    }
+
     pub fn into_string(self) -> String {
         self.buf
     }

@@ -6,6 +6,7 @@ pub mod cloud;
 pub mod codec;
 pub mod ec2;
 pub mod ecs;
+pub mod elb;
 pub mod error;
 pub mod filter;
 pub mod iam;

@@ -4,6 +4,7 @@
 
 use crate::ec2::types::*;
 use crate::ecs::EcsState;
+use crate::elb::ElbState;
 use crate::error::ApiError;
 use crate::iam::Role;
 use crate::ipam::{Ipv6Ipam, PublicPool, SubnetIpam};
@@ -43,6 +44,7 @@ pub struct Region {
     pub vpc_endpoints: Table<VpcEndpoint>,
     pub enis: Table<NetworkInterface>,
     pub ecs: EcsState,
+    pub elb: ElbState,
     // Derived state, rebuilt on load; undoable like the tables (`undo`).
     pub(crate) ipam: UndoMap<String, SubnetIpam>,
     pub(crate) ipam6: UndoMap<String, Ipv6Ipam>,
@@ -69,6 +71,7 @@ impl Region {
             vpc_endpoints: Table::default(),
             enis: Table::default(),
             ecs: EcsState::default(),
+            elb: ElbState::default(),
             ipam: UndoMap::default(),
             ipam6: UndoMap::default(),
             public_pool: UndoCell::default(),
@@ -106,6 +109,7 @@ impl Region {
             self.public_pool.get()
         );
         self.ecs.fingerprint_into(out);
+        self.elb.fingerprint_into(out);
     }
 
     /// Keep this transaction's changes to the derived state (the tables
@@ -115,12 +119,14 @@ impl Region {
         self.ipam6.commit();
         self.public_pool.commit();
         self.ecs.commit_derived();
+        self.elb.commit_derived();
     }
 
     /// Undo every change since the last commit: records and derived state.
     fn rollback(&mut self) {
         self.visit_tables(&mut Rollback);
         self.ecs.rollback_derived();
+        self.elb.rollback_derived();
         self.ipam.rollback();
         self.ipam6.rollback();
         self.public_pool.rollback();
@@ -186,6 +192,7 @@ impl Region {
             self.public_pool().claim(ip);
         }
         self.ecs.rebuild_derived();
+        self.elb.rebuild_derived();
     }
 }
 
@@ -195,6 +202,7 @@ crate::tables!(Region {
     meta, vpcs, dhcp_options, subnets, internet_gateways, egress_only_gateways,
     addresses, route_tables, security_groups, network_acls, enis, nat_gateways,
     vpc_endpoints, ecs.clusters, ecs.task_definitions, ecs.settings, ecs.tasks,
+    elb.load_balancers, elb.target_groups, elb.listeners, elb.rules, elb.targets,
 });
 crate::tables!(World { roles });
 

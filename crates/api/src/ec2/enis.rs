@@ -12,19 +12,12 @@ use model::ec2::{self as mec2};
 use model::Region;
 use std::net::{Ipv4Addr, Ipv6Addr};
 
-fn association_xml(x: &mut Xml, r: &Region, a: &EniAssociation) {
+fn association_xml(x: &mut Xml, r: &Region, e: &NetworkInterface, a: &EniAssociation) {
     x.wrap("association", |x| {
         x.opt("allocationId", a.allocation_id.as_ref())
             .opt("associationId", a.association_id.as_ref())
-            .el(
-                "ipOwnerId",
-                if a.allocation_id.is_some() {
-                    r.account_id.as_str()
-                } else {
-                    "amazon"
-                },
-            )
-            .el("publicDnsName", r.info.public_dns_name(a.public_ip))
+            .el("ipOwnerId", r.eni_ip_owner(e, a))
+            .el("publicDnsName", r.eni_public_dns_name(e, a))
             .el("publicIp", a.public_ip);
     });
 }
@@ -52,7 +45,7 @@ fn groups_xml(x: &mut Xml, r: &Region, groups: &[String]) {
 pub(crate) fn eni_xml(x: &mut Xml, r: &Region, e: &NetworkInterface) {
     let dns = r.eni_private_dns_name(e);
     if let Some(a) = e.public_association() {
-        association_xml(x, r, a);
+        association_xml(x, r, e, a);
     }
     if let Some(a) = &e.attachment {
         attachment_xml(x, a);
@@ -74,7 +67,7 @@ pub(crate) fn eni_xml(x: &mut Xml, r: &Region, e: &NetworkInterface) {
         .opt("privateIpAddress", e.primary_ip())
         .list("privateIpAddressesSet", &e.private_ips, |x, p| {
             if let Some(a) = &p.association {
-                association_xml(x, r, a);
+                association_xml(x, r, e, a);
             }
             let name = format!(
                 "ip-{}.{}",

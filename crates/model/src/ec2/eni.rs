@@ -337,17 +337,21 @@ impl Region {
         match eni.owner {
             EniOwner::User => Ok(()),
             EniOwner::Fargate { .. } => Err(err::fargate_eni_not_permitted()),
+            EniOwner::LoadBalancer(_) => Err(err::elb_eni_not_permitted()),
             _ => Err(err::managed_eni_not_permitted()),
         }
     }
 
     pub fn delete_network_interface(&mut self, id: &str) -> Result<()> {
         let e = self.eni(id)?;
+        // AWS answers a delete of a load balancer node's ENI with its
+        // in-use error (it is attached), not a permission error.
+        if matches!(e.owner, EniOwner::LoadBalancer(_)) {
+            return Err(err::eni_in_use(id));
+        }
         self.check_user_managed(e)?;
         if e.attachment.is_some() {
-            return Err(err::invalid_value(format!(
-                "Network interface '{id}' is currently in use."
-            )));
+            return Err(err::eni_in_use(id));
         }
         self.remove_eni(id);
         Ok(())
@@ -615,10 +619,34 @@ impl Region {
     pub fn eni_requester_id(&self, e: &NetworkInterface) -> Option<&'static str> {
         match e.owner {
             EniOwner::User => None,
+            EniOwner::LoadBalancer(_) => Some(ELB_OWNER),
             _ => Some(managed_owner_account(self.info.name)),
         }
     }
+
+    /// Who owns the public IPv4 on an ENI: the account for an Elastic IP,
+    /// `amazon-elb` on a load balancer node, else `amazon`.
+    pub fn eni_ip_owner(&self, e: &NetworkInterface, a: &EniAssociation) -> String {
+        match (&a.allocation_id, &e.owner) {
+            (Some(_), _) => self.account_id.clone(),
+            (None, EniOwner::LoadBalancer(_)) => ELB_OWNER.to_string(),
+            (None, _) => "amazon".to_string(),
+        }
+    }
+
+    /// The public DNS name EC2 shows for an ENI's public IPv4: none on a
+    /// load balancer node (2025 capture: `"PublicDnsName": ""`).
+    pub fn eni_public_dns_name(&self, e: &NetworkInterface, a: &EniAssociation) -> String {
+        match e.owner {
+            EniOwner::LoadBalancer(_) => String::new(),
+            _ => self.info.public_dns_name(a.public_ip),
+        }
+    }
 }
+
+/// The requester, attachment owner and public-IP owner of load balancer
+/// node ENIs (2025 DescribeNetworkInterfaces capture of an ALB ENI).
+pub const ELB_OWNER: &str = "amazon-elb";
 
 /// The AWS-owned account that requester-managed ENIs and their attachments
 /// report. Real values differ per Region (aws-behavior §4.3).
@@ -690,13 +718,7 @@ impl Filterable for NetworkInterface {
                     .filter_map(|p| p.association.as_ref().map(|a| a.public_ip.to_string())),
             ),
             "addresses.association.owner-id" | "association.ip-owner-id" => {
-                out.extend(assoc.map(|a| {
-                    if a.allocation_id.is_some() {
-                        cx.account_id.clone()
-                    } else {
-                        "amazon".into()
-                    }
-                }))
+                out.extend(assoc.map(|a| cx.eni_ip_owner(self, a)))
             }
             "association.association-id" => {
                 out.extend(assoc.and_then(|a| a.association_id.clone()))
@@ -704,7 +726,7 @@ impl Filterable for NetworkInterface {
             "association.allocation-id" => out.extend(assoc.and_then(|a| a.allocation_id.clone())),
             "association.public-ip" => out.extend(assoc.map(|a| a.public_ip.to_string())),
             "association.public-dns-name" => {
-                out.extend(assoc.map(|a| cx.info.public_dns_name(a.public_ip)))
+                out.extend(assoc.map(|a| cx.eni_public_dns_name(self, a)))
             }
             "attachment.attachment-id" => out.extend(att.map(|a| a.id.clone())),
             "attachment.attach-time" => out.extend(att.map(|a| a.attach_time.iso8601())),

@@ -181,6 +181,19 @@ pub fn fargate_eni_not_permitted() -> ApiError {
     operation_not_permitted("You are not allowed to manage 'eni-attach' attachments.")
 }
 
+/// Load balancer node ENIs: their attachments are `eni-attach-…` today
+/// (2025 capture of an ALB ENI), and AWS's refusal names the attachment
+/// prefix, so it reads as N19's text.
+pub fn elb_eni_not_permitted() -> ApiError {
+    fargate_eni_not_permitted()
+}
+
+/// DeleteNetworkInterface of an attached ENI (captured for a managed ENI:
+/// openshift/installer#2498).
+pub fn eni_in_use(id: &str) -> ApiError {
+    invalid_value(format!("Network interface '{id}' is currently in use."))
+}
+
 /// Other requester-managed ENIs (NAT gateway, VPC endpoint), as AWS says for ELB ENIs.
 pub fn managed_eni_not_permitted() -> ApiError {
     operation_not_permitted("You are not allowed to manage 'ela-attach' attachments.")

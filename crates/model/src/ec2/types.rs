@@ -374,6 +374,9 @@ pub enum EniOwner {
     },
     NatGateway(String),
     VpcEndpoint(String),
+    /// A load balancer node's ENI: the load balancer's ARN. New in ENI
+    /// format version 2 (added last, so version 1 rows decode unchanged).
+    LoadBalancer(String),
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -397,7 +400,29 @@ pub struct NetworkInterface {
     pub tags: Vec<Tag>,
     pub created: Millis,
 }
-record!(NetworkInterface, "eni", id);
+
+// Version 2: `EniOwner::LoadBalancer`. A version 1 row has the same bytes
+// (the new variant is last), so it decodes as it is; a tasknet that reads
+// only version 1 refuses version 2 rows clearly instead of misreading an
+// owner it does not know.
+impl crate::codec::Versioned for NetworkInterface {
+    const VERSION: u32 = 2;
+    fn upgrade(version: u32, body: &[u8]) -> Result<Self, String> {
+        match version {
+            1 => crate::codec::decode(body),
+            v => Err(format!("unknown ENI format version {v}")),
+        }
+    }
+}
+impl Record for NetworkInterface {
+    const KIND: &'static str = "eni";
+    fn id(&self) -> &str {
+        &self.id
+    }
+    fn region(&self) -> &str {
+        &self.region
+    }
+}
 
 impl NetworkInterface {
     pub fn primary_ip(&self) -> Option<Ipv4Addr> {

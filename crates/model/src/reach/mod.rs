@@ -632,6 +632,44 @@ impl Region {
     ) -> Option<path::PathResult> {
         Some(path::trace_to(&self.eni_source(eni_id)?, to, flow, detail))
     }
+
+    /// `trace_flow` with a guess at the ENI holding `to` (`hint`): used
+    /// when it still holds the address, else the ENI is searched for.
+    pub fn trace_flow_hinted(
+        &self,
+        eni_id: &str,
+        to: std::net::IpAddr,
+        hint: Option<&str>,
+        flow: path::Flow,
+        detail: Detail,
+    ) -> Option<path::PathResult> {
+        let src = self.eni_source(eni_id)?;
+        let known = hint
+            .and_then(|h| self.enis.get(h))
+            .filter(|e| e.vpc_id == src.vpc.id && eni_holds(e, to));
+        Some(match known {
+            Some(e) => path::trace_to_eni(&src, to, Some(e), flow, detail),
+            None => path::trace_to(&src, to, flow, detail),
+        })
+    }
+
+    /// The ENI of `vpc_id` holding `ip`, if any (a scan of the Region's ENIs).
+    pub fn eni_with_address(
+        &self,
+        vpc_id: &str,
+        ip: std::net::IpAddr,
+    ) -> Option<&crate::ec2::types::NetworkInterface> {
+        self.enis
+            .iter()
+            .find(|e| e.vpc_id == vpc_id && eni_holds(e, ip))
+    }
+}
+
+fn eni_holds(e: &crate::ec2::types::NetworkInterface, ip: std::net::IpAddr) -> bool {
+    match ip {
+        std::net::IpAddr::V4(v) => e.private_ips.iter().any(|p| p.ip == v),
+        std::net::IpAddr::V6(v) => e.ipv6_addresses.contains(&v),
+    }
 }
 
 #[cfg(test)]

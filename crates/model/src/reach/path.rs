@@ -587,6 +587,26 @@ fn eni_at<'a>(r: &'a Region, vpc: &str, addr: IpAddr) -> Option<&'a NetworkInter
 /// ENI of the VPC (a task, an endpoint, a load balancer node), or a place
 /// beyond the VPC's gateways.
 pub fn trace_to(src: &Source, addr: IpAddr, flow: Flow, detail: Detail) -> PathResult {
+    trace_to_eni(
+        src,
+        addr,
+        eni_at(src.region, &src.vpc.id, addr),
+        flow,
+        detail,
+    )
+}
+
+/// `trace_to` when the caller already knows the ENI of the VPC holding the
+/// address (a load balancer's registered target): no search through every
+/// ENI of the Region, which is what health checks of thousands of targets
+/// cannot afford.
+pub fn trace_to_eni(
+    src: &Source,
+    addr: IpAddr,
+    eni: Option<&NetworkInterface>,
+    flow: Flow,
+    detail: Detail,
+) -> PathResult {
     let trail = Trail {
         detail,
         hops: Vec::new(),
@@ -613,7 +633,7 @@ pub fn trace_to(src: &Source, addr: IpAddr, flow: Flow, detail: Detail) -> PathR
     let to = Target {
         label: addr.to_string(),
         dest: None,
-        eni: eni_at(src.region, &src.vpc.id, addr),
+        eni,
         who: "source",
     };
     onward(src, addr, source_ip, &to, flow, trail)
@@ -653,31 +673,43 @@ fn onward(
     let r = src.region;
     let what = flow.describe();
     let who = to.who;
-    // Security-group egress (stateful: replies need no rule).
+    // Security-group egress (stateful: replies need no rule). An ENI
+    // without security groups (a Network Load Balancer created without
+    // them) is not filtered.
     let peer_groups: Vec<String> = to.eni.map(|e| e.groups.clone()).unwrap_or_default();
-    match groups_admit(r, &src.groups, true, addr, &peer_groups, flow) {
-        Some((g, rule)) => trail.hop(|| {
+    if src.groups.is_empty() {
+        trail.hop(|| {
             hop(
                 "security-group-egress",
-                g,
-                format!("rule {rule} allows {what} to {addr}"),
+                src.subnet.id.clone(),
+                format!("the {who} has no security groups: {what} to {addr} is not filtered"),
             )
-        }),
-        None => {
-            return trail.blocked(addr, || Blocked {
-                hop: hop(
+        });
+    } else {
+        match groups_admit(r, &src.groups, true, addr, &peer_groups, flow) {
+            Some((g, rule)) => trail.hop(|| {
+                hop(
                     "security-group-egress",
-                    src.groups.join(","),
-                    format!(
-                        "no egress rule of the {who}'s security groups allows {what} to {addr}"
+                    g,
+                    format!("rule {rule} allows {what} to {addr}"),
+                )
+            }),
+            None => {
+                return trail.blocked(addr, || Blocked {
+                    hop: hop(
+                        "security-group-egress",
+                        src.groups.join(","),
+                        format!(
+                            "no egress rule of the {who}'s security groups allows {what} to {addr}"
+                        ),
                     ),
-                ),
-                fix: format!(
-                    "aws ec2 authorize-security-group-egress --group-id {} --ip-permissions {}",
-                    src.groups.first().cloned().unwrap_or_default(),
-                    permission(flow, if addr.is_ipv6() { "::/0" } else { "0.0.0.0/0" })
-                ),
-            })
+                    fix: format!(
+                        "aws ec2 authorize-security-group-egress --group-id {} --ip-permissions {}",
+                        src.groups.first().cloned().unwrap_or_default(),
+                        permission(flow, if addr.is_ipv6() { "::/0" } else { "0.0.0.0/0" })
+                    ),
+                })
+            }
         }
     }
     // Route.

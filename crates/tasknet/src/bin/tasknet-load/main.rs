@@ -1,11 +1,18 @@
 //! `tasknet-load`: a load generator for RunTask and DescribeTasks against any
-//! ECS endpoint (tasknet, or anything else speaking the ECS API).
+//! ECS endpoint (tasknet, or anything else speaking the ECS API), and for
+//! ELBv2 DescribeTargetHealth.
 //!
 //! It prepares a cluster, a Fargate task definition and a VPC with one large
 //! subnet, then drives the chosen operation over N keep-alive connections for
 //! a fixed time and prints requests per second and latency percentiles.
 //!
 //!     tasknet-load --endpoint http://127.0.0.1:4566 --op run-task --connections 16 --seconds 10
+//!
+//! `--op describe-target-health` prepares an ALB with `--target-groups`
+//! groups (one listener: the default action and one rule per further
+//! group) and `--targets-per-group` task-like ENIs registered in each,
+//! waits until they are healthy, then asks DescribeTargetHealth of each
+//! group in turn (every answer traces every target's health-check path).
 //!
 //! Without `--rate` each connection sends its next request as soon as the
 //! last is answered (closed loop: the figure is the server's capacity, and
@@ -36,10 +43,16 @@ struct Args {
     /// Endpoint URL (http only).
     #[arg(long, default_value = "http://127.0.0.1:4566")]
     endpoint: String,
-    /// `run-task` or `describe-tasks` (load), `slow-clients` or
-    /// `big-bodies` (abuse).
-    #[arg(long, default_value = "run-task", value_parser = ["run-task", "describe-tasks", "slow-clients", "big-bodies"])]
+    /// `run-task`, `describe-tasks` or `describe-target-health` (load),
+    /// `slow-clients` or `big-bodies` (abuse).
+    #[arg(long, default_value = "run-task", value_parser = ["run-task", "describe-tasks", "describe-target-health", "slow-clients", "big-bodies"])]
     op: String,
+    /// `describe-target-health`: how many target groups.
+    #[arg(long, default_value_t = 100)]
+    target_groups: usize,
+    /// `describe-target-health`: targets registered in each group.
+    #[arg(long, default_value_t = 50)]
+    targets_per_group: usize,
     /// Concurrent connections (default 16; 48 for big-bodies, 500 for
     /// slow-clients).
     #[arg(long)]
@@ -129,6 +142,168 @@ impl Conn {
     }
 }
 
+impl Conn {
+    /// One ELBv2 query call.
+    async fn elb(&mut self, form: &str) -> Result<(u16, Bytes), String> {
+        let headers = [
+            (
+                "content-type",
+                "application/x-www-form-urlencoded".to_string(),
+            ),
+            ("authorization", self.auth("elasticloadbalancing")),
+        ];
+        self.client
+            .send(
+                "POST",
+                "/",
+                &headers,
+                format!("{form}&Version=2015-12-01").into_bytes(),
+            )
+            .await
+    }
+
+    /// The call a worker repeats.
+    async fn call(&mut self, op: &str, body: &str) -> Result<(u16, Bytes), String> {
+        if op == "DescribeTargetHealth" {
+            self.elb(body).await
+        } else {
+            self.ecs(op, body).await
+        }
+    }
+}
+
+fn xml_values(body: &[u8], tag: &str) -> Vec<String> {
+    let s = String::from_utf8_lossy(body);
+    let open = format!("<{tag}>");
+    s.split(&open)
+        .skip(1)
+        .filter_map(|rest| rest.split('<').next().map(str::to_string))
+        .collect()
+}
+
+/// An ALB in two public subnets, `groups` ip target groups all used by its
+/// listener, and `per_group` ENIs (standing in for tasks, admitting the
+/// ALB's security group) registered in each; returns one
+/// DescribeTargetHealth body per group once every target is healthy.
+async fn prepare_elb(c: &mut Conn, groups: usize, per_group: usize) -> Result<Vec<String>, String> {
+    let x = |b: &Bytes, tag: &str| xml_value(b, tag).ok_or(format!("no {tag}"));
+    let vpc = must(
+        c.ec2("Action=CreateVpc&CidrBlock=10.200.0.0%2F16").await,
+        "CreateVpc",
+    )
+    .await?;
+    let vpc = x(&vpc, "vpcId")?;
+    let mut subnets = Vec::new();
+    for (cidr, az) in [
+        ("10.200.0.0%2F24", "a"),
+        ("10.200.1.0%2F24", "b"),
+        ("10.200.64.0%2F18", "a"),
+        ("10.200.128.0%2F18", "b"),
+    ] {
+        let region = c.region.clone();
+        let b = c
+            .ec2(&format!(
+                "Action=CreateSubnet&VpcId={vpc}&CidrBlock={cidr}&AvailabilityZone={region}{az}"
+            ))
+            .await;
+        subnets.push(x(&must(b, "CreateSubnet").await?, "subnetId")?);
+    }
+    let sg = |name: &str| {
+        format!("Action=CreateSecurityGroup&VpcId={vpc}&GroupName={name}&GroupDescription={name}")
+    };
+    let alb_sg = x(
+        &must(c.ec2(&sg("alb")).await, "CreateSecurityGroup").await?,
+        "groupId",
+    )?;
+    let task_sg = x(
+        &must(c.ec2(&sg("tasks")).await, "CreateSecurityGroup").await?,
+        "groupId",
+    )?;
+    must(
+        c.ec2(&format!(
+            "Action=AuthorizeSecurityGroupIngress&GroupId={task_sg}&IpPermissions.1.IpProtocol=tcp&IpPermissions.1.FromPort=8080&IpPermissions.1.ToPort=8080&IpPermissions.1.Groups.1.GroupId={alb_sg}"
+        ))
+        .await,
+        "AuthorizeSecurityGroupIngress",
+    )
+    .await?;
+    let lb = must(
+        c.elb(&format!(
+            "Action=CreateLoadBalancer&Name=tasknet-load&Subnets.member.1={}&Subnets.member.2={}&SecurityGroups.member.1={alb_sg}",
+            subnets[0], subnets[1]
+        ))
+        .await,
+        "CreateLoadBalancer",
+    )
+    .await?;
+    let lb = x(&lb, "LoadBalancerArn")?;
+    let mut tgs = Vec::new();
+    for i in 0..groups {
+        let b = c
+            .elb(&format!(
+                "Action=CreateTargetGroup&Name=load-{i}&Protocol=HTTP&Port=8080&VpcId={vpc}&TargetType=ip"
+            ))
+            .await;
+        tgs.push(x(&must(b, "CreateTargetGroup").await?, "TargetGroupArn")?);
+    }
+    let Some(first) = tgs.first() else {
+        return Err("--target-groups must be at least 1".into());
+    };
+    let listener = must(
+        c.elb(&format!(
+            "Action=CreateListener&LoadBalancerArn={lb}&Protocol=HTTP&Port=80&DefaultActions.member.1.Type=forward&DefaultActions.member.1.TargetGroupArn={first}"
+        ))
+        .await,
+        "CreateListener",
+    )
+    .await?;
+    let listener = x(&listener, "ListenerArn")?;
+    for (i, tg) in tgs.iter().enumerate().skip(1) {
+        must(
+            c.elb(&format!(
+                "Action=CreateRule&ListenerArn={listener}&Priority={i}&Conditions.member.1.Field=path-pattern&Conditions.member.1.Values.member.1=%2F{i}%2F*&Actions.member.1.Type=forward&Actions.member.1.TargetGroupArn={tg}"
+            ))
+            .await,
+            "CreateRule",
+        )
+        .await?;
+    }
+    for (i, tg) in tgs.iter().enumerate() {
+        let mut form = format!("Action=RegisterTargets&TargetGroupArn={tg}");
+        for n in 0..per_group {
+            let subnet = &subnets[2 + (i * per_group + n) % 2];
+            let eni = c
+                .ec2(&format!(
+                    "Action=CreateNetworkInterface&SubnetId={subnet}&SecurityGroupId.1={task_sg}"
+                ))
+                .await;
+            let ip = x(
+                &must(eni, "CreateNetworkInterface").await?,
+                "privateIpAddress",
+            )?;
+            form.push_str(&format!(
+                "&Targets.member.{k}.Id={ip}&Targets.member.{k}.Port=8080",
+                k = n + 1
+            ));
+        }
+        must(c.elb(&form).await, "RegisterTargets").await?;
+    }
+    let bodies: Vec<String> = tgs
+        .iter()
+        .map(|tg| format!("Action=DescribeTargetHealth&TargetGroupArn={tg}"))
+        .collect();
+    // Wait for the load balancer and the first health checks.
+    for _ in 0..600 {
+        let b = must(c.elb(&bodies[0]).await, "DescribeTargetHealth").await?;
+        let states = xml_values(&b, "State");
+        if states.len() == per_group && states.iter().all(|s| s == "healthy") {
+            return Ok(bodies);
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    Err("the targets did not become healthy within a minute".into())
+}
+
 fn xml_value(body: &[u8], tag: &str) -> Option<String> {
     let s = String::from_utf8_lossy(body);
     let open = format!("<{tag}>");
@@ -208,6 +383,21 @@ fn percentile(sorted: &[u64], p: f64) -> f64 {
     sorted[idx] as f64 / 1000.0
 }
 
+/// The RunTask or DescribeTasks body.
+async fn ecs_body(args: &Args, setup: &mut Conn) -> Result<String, String> {
+    let run_body = prepare(setup).await?;
+    if args.op != "describe-tasks" {
+        return Ok(run_body);
+    }
+    let out = must(setup.ecs("RunTask", &run_body).await, "RunTask").await?;
+    let v: serde_json::Value = serde_json::from_slice(&out).map_err(|e| e.to_string())?;
+    let arn = v["tasks"][0]["taskArn"]
+        .as_str()
+        .ok_or("RunTask returned no task")?
+        .to_string();
+    Ok(format!(r#"{{"cluster":"tasknet-load","tasks":["{arn}"]}}"#))
+}
+
 #[tokio::main(flavor = "multi_thread")]
 async fn main() -> Result<(), String> {
     let args = Args::parse();
@@ -236,24 +426,27 @@ async fn main() -> Result<(), String> {
     let connections = args.connections.unwrap_or(16);
     let addr = args.endpoint.clone();
     let mut setup = Conn::open(&addr, &args.region).await?;
-    let run_body = prepare(&mut setup).await?;
-    let body = if args.op == "describe-tasks" {
-        let out = must(setup.ecs("RunTask", &run_body).await, "RunTask").await?;
-        let v: serde_json::Value = serde_json::from_slice(&out).map_err(|e| e.to_string())?;
-        let arn = v["tasks"][0]["taskArn"]
-            .as_str()
-            .ok_or("RunTask returned no task")?
-            .to_string();
-        format!(r#"{{"cluster":"tasknet-load","tasks":["{arn}"]}}"#)
+    // One request body per call in turn (DescribeTargetHealth cycles
+    // through the groups).
+    let bodies: Vec<String> = if args.op == "describe-target-health" {
+        let t0 = Instant::now();
+        let b = prepare_elb(&mut setup, args.target_groups, args.targets_per_group).await?;
+        println!(
+            "prepared {} target groups with {} healthy targets each in {:.1} s",
+            args.target_groups,
+            args.targets_per_group,
+            t0.elapsed().as_secs_f64()
+        );
+        b
     } else {
-        run_body
+        vec![ecs_body(&args, &mut setup).await?]
     };
-    let op = if args.op == "describe-tasks" {
-        "DescribeTasks"
-    } else {
-        "RunTask"
+    let op = match args.op.as_str() {
+        "describe-tasks" => "DescribeTasks",
+        "describe-target-health" => "DescribeTargetHealth",
+        _ => "RunTask",
     };
-    let body = Arc::new(body);
+    let bodies = Arc::new(bodies);
     let measuring = Arc::new(AtomicBool::new(false));
     let stop = Arc::new(AtomicBool::new(false));
     let errors = Arc::new(AtomicU64::new(0));
@@ -261,8 +454,8 @@ async fn main() -> Result<(), String> {
     let mut pace = Vec::new();
     for _ in 0..connections {
         let mut conn = Conn::open(&addr, &args.region).await?;
-        let (body, measuring, stop, errors) = (
-            body.clone(),
+        let (bodies, measuring, stop, errors) = (
+            bodies.clone(),
             measuring.clone(),
             stop.clone(),
             errors.clone(),
@@ -276,6 +469,7 @@ async fn main() -> Result<(), String> {
         };
         workers.push(tokio::spawn(async move {
             let mut lat: Vec<u64> = Vec::with_capacity(200_000);
+            let mut next = 0usize;
             while !stop.load(Ordering::Relaxed) {
                 let t0 = match &mut due {
                     Some(rx) => match rx.recv().await {
@@ -284,7 +478,9 @@ async fn main() -> Result<(), String> {
                     },
                     None => Instant::now(),
                 };
-                let r = conn.ecs(op, &body).await;
+                let body = &bodies[next % bodies.len()];
+                next += 1;
+                let r = conn.call(op, body).await;
                 let us = t0.elapsed().as_micros() as u64;
                 match r {
                     Ok((200, _)) => {
