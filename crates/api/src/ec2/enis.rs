@@ -144,10 +144,11 @@ pub async fn create_network_interface(call: &Call<'_>, p: &Params) -> Result {
         n.private_ip = Some(parse_v4(ip, "privateIpAddress")?);
     }
     let listed = p.structs("PrivateIpAddresses");
-    // Without a primary named anywhere, the first listed address is the primary.
+    // When no entry says whether it is the primary (and no PrivateIpAddress
+    // names one), the first listed address is the primary.
     let mut primary_named = n.private_ip.is_some();
     for s in &listed {
-        primary_named |= s.flag("Primary")?;
+        primary_named |= s.bool("Primary")?.is_some();
     }
     for (i, s) in listed.iter().enumerate() {
         let ip = parse_v4(

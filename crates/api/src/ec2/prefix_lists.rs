@@ -219,7 +219,6 @@ pub async fn create_managed_prefix_list(call: &Call<'_>, p: &Params) -> Result {
         entries: entries(p, "Entry"),
         tags: p.tag_specs("prefix-list")?,
     };
-    let token = p.string("ClientToken");
     let idem = Idempotency::of(p, "CreateManagedPrefixList");
     write(call, move |r, now| {
         let id = Idempotency::run(
@@ -234,7 +233,6 @@ pub async fn create_managed_prefix_list(call: &Call<'_>, p: &Params) -> Result {
         x.wrap("prefixList", |x| {
             list_xml(x, r, l, "create-in-progress", l.version)
         });
-        x.opt("clientToken", token);
         Ok(x.into_string())
     })
     .await

@@ -511,3 +511,93 @@ impl Filterable for PrefixList {
         &self.tags
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ec2::security_group::IpPermission;
+    use crate::world::World;
+
+    fn perm(cidr: Option<String>, pl: Option<&str>) -> IpPermission {
+        IpPermission {
+            ip_protocol: "tcp".into(),
+            from_port: Some(443),
+            to_port: Some(443),
+            ipv4: cidr.map(|c| vec![(c, None)]).unwrap_or_default(),
+            prefix_lists: pl.map(|p| vec![(p.to_string(), None)]).unwrap_or_default(),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn a_list_weighs_its_maximum_size_in_the_rules_quota() {
+        let mut w = World::new("123456789012", 1, Millis(0));
+        let r = w.region_mut("us-east-1").unwrap();
+        let vpc = r.vpcs.iter().next().unwrap().id.clone();
+        let sg = r
+            .create_security_group("web", "web", Some(&vpc), Vec::new())
+            .unwrap();
+        let pl = r
+            .create_prefix_list(
+                CreatePrefixList {
+                    name: Some("corp".into()),
+                    address_family: Some("IPv4".into()),
+                    max_entries: Some(40),
+                    ..Default::default()
+                },
+                Millis(0),
+            )
+            .unwrap();
+        r.authorize(&sg, false, &[perm(None, Some(&pl))], Vec::new())
+            .unwrap();
+        for i in 0..20 {
+            r.authorize(
+                &sg,
+                false,
+                &[perm(Some(format!("10.{i}.0.0/16")), None)],
+                Vec::new(),
+            )
+            .unwrap();
+        }
+        // 40 + 20 = 60 IPv4 rules: the next one is over.
+        let e = r
+            .authorize(
+                &sg,
+                false,
+                &[perm(Some("10.99.0.0/16".into()), None)],
+                Vec::new(),
+            )
+            .unwrap_err();
+        assert_eq!(e.code, "RulesPerSecurityGroupLimitExceeded");
+        // Growing the list would push the group over too.
+        let grow = ModifyPrefixList {
+            max_entries: Some(41),
+            ..Default::default()
+        };
+        assert_eq!(
+            r.modify_prefix_list(&pl, grow).unwrap_err().code,
+            "RulesPerSecurityGroupLimitExceeded"
+        );
+        // Entries and size cannot change together; a stale version is refused.
+        let both = ModifyPrefixList {
+            max_entries: Some(10),
+            add: vec![EntryArgs {
+                cidr: "10.0.0.0/8".into(),
+                description: None,
+            }],
+            ..Default::default()
+        };
+        assert_eq!(
+            r.modify_prefix_list(&pl, both).unwrap_err().code,
+            "InvalidParameterCombination"
+        );
+        let stale = ModifyPrefixList {
+            current_version: Some(7),
+            ..Default::default()
+        };
+        assert_eq!(
+            r.modify_prefix_list(&pl, stale).unwrap_err().code,
+            "PrefixListVersionMismatch"
+        );
+    }
+}

@@ -611,3 +611,30 @@ impl Filterable for RouteTable {
         &self.tags
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Format 2 only added a route target: rows written as format 1 load.
+    #[test]
+    fn route_tables_of_format_1_still_load() {
+        let rt = RouteTable {
+            id: "rtb-0123456789abcdef0".into(),
+            region: "us-east-1".into(),
+            vpc_id: "vpc-0123456789abcdef0".into(),
+            routes: vec![Route {
+                dest: RouteDest::V4("10.0.0.0/16".parse().unwrap()),
+                target: RouteTarget::Local,
+                origin: "CreateRouteTable".into(),
+            }],
+            associations: Vec::new(),
+            tags: Vec::new(),
+        };
+        let mut v1 = vec![1u8];
+        v1.extend(crate::codec::encode(&rt));
+        let back: RouteTable = crate::codec::decode_versioned(&v1).unwrap();
+        assert_eq!((back.id.as_str(), back.routes.len()), (rt.id.as_str(), 1));
+        assert_eq!(crate::codec::encode_versioned(&rt)[0], 2);
+    }
+}
