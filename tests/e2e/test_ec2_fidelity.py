@@ -179,6 +179,8 @@ def test_malformed_ids_in_parameters_and_filters(fresh, aws):
         (ec2.describe_vpc_peering_connections, {"VpcPeeringConnectionIds": ["pcx-1"]},
          "InvalidVpcPeeringConnectionId.Malformed"),
         (ec2.create_network_interface, {"SubnetId": sid, "Groups": ["web"]}, "InvalidGroupId.Malformed"),
+        (ec2.associate_address, {"AllocationId": "eipalloc-0123456789abcdef0", "InstanceId": "i-zz"},
+         "InvalidInstanceID.Malformed"),
         (ec2.describe_network_interfaces, {"Filters": [{"Name": "subnet-id", "Values": ["sub-1"]}]},
          "InvalidSubnetID.Malformed"),
         (ec2.describe_route_tables, {"Filters": [{"Name": "route-table-id", "Values": ["rtb-1"]}]},

@@ -227,7 +227,7 @@ pub async fn delete_network_interface(call: &Call<'_>, p: &Params) -> Result {
 
 pub async fn attach_network_interface(call: &Call<'_>, p: &Params) -> Result {
     let id = id_req(p, "NetworkInterfaceId", Kind::NetworkInterface)?;
-    let instance = p.req("InstanceId")?.to_string();
+    let instance = id_req(p, "InstanceId", Kind::Instance)?;
     p.i32("DeviceIndex")?
         .ok_or_else(|| err::missing("deviceIndex"))?;
     write(call, move |r, _| {

@@ -282,7 +282,7 @@ pub async fn release_address(call: &Call<'_>, p: &Params) -> Result {
 pub async fn associate_address(call: &Call<'_>, p: &Params) -> Result {
     let alloc = id_opt(p, "AllocationId", Kind::Allocation)?;
     let ip = p.string("PublicIp").filter(|s| !s.is_empty());
-    let instance = p.string("InstanceId").filter(|s| !s.is_empty());
+    let instance = id_opt(p, "InstanceId", Kind::Instance)?;
     let eni = id_opt(p, "NetworkInterfaceId", Kind::NetworkInterface)?;
     let private_ip = ipv4(p, "PrivateIpAddress", "privateIpAddress")?;
     let reassoc = p.flag("AllowReassociation")?;

@@ -53,6 +53,7 @@ impl Kind {
             PrefixList => "pl",
             VpcPeeringConnection => "pcx",
             SubnetCidrReservation => "scr",
+            Instance => "i",
             _ => return None,
         })
     }
@@ -78,6 +79,7 @@ impl Kind {
             PrefixList => "prefix list",
             VpcPeeringConnection => "VPC peering connection",
             SubnetCidrReservation => "subnet CIDR reservation",
+            Instance => "instance",
             _ => "resource",
         }
     }
@@ -102,6 +104,7 @@ impl Kind {
             PrefixList => "InvalidPrefixListId.Malformed",
             VpcPeeringConnection => "InvalidVpcPeeringConnectionId.Malformed",
             SubnetCidrReservation => "InvalidSubnetCidrReservationId.Malformed",
+            Instance => "InvalidInstanceID.Malformed",
             _ => "InvalidParameterValue",
         }
     }
