@@ -43,6 +43,10 @@ pub struct Region {
     pub dhcp_options: Table<DhcpOptions>,
     pub vpc_endpoints: Table<VpcEndpoint>,
     pub enis: Table<NetworkInterface>,
+    pub prefix_lists: Table<crate::ec2::prefix_list::PrefixList>,
+    pub peerings: Table<crate::ec2::peering::VpcPeeringConnection>,
+    pub cidr_reservations: Table<crate::ec2::cidr_reservation::SubnetCidrReservation>,
+    pub client_tokens: Table<crate::ec2::idempotency::ClientToken>,
     pub ecs: EcsState,
     pub elb: ElbState,
     // Derived state, rebuilt on load; undoable like the tables (`undo`).
@@ -70,6 +74,10 @@ impl Region {
             dhcp_options: Table::default(),
             vpc_endpoints: Table::default(),
             enis: Table::default(),
+            prefix_lists: Table::default(),
+            peerings: Table::default(),
+            cidr_reservations: Table::default(),
+            client_tokens: Table::default(),
             ecs: EcsState::default(),
             elb: ElbState::default(),
             ipam: UndoMap::default(),
@@ -191,6 +199,10 @@ impl Region {
         for ip in public {
             self.public_pool().claim(ip);
         }
+        let held: Vec<_> = self.cidr_reservations.iter().cloned().collect();
+        for r in &held {
+            self.hold_reservation(r);
+        }
         self.ecs.rebuild_derived();
         self.elb.rebuild_derived();
     }
@@ -201,7 +213,8 @@ impl Region {
 crate::tables!(Region {
     meta, vpcs, dhcp_options, subnets, internet_gateways, egress_only_gateways,
     addresses, route_tables, security_groups, network_acls, enis, nat_gateways,
-    vpc_endpoints, ecs.clusters, ecs.task_definitions, ecs.settings, ecs.tasks,
+    vpc_endpoints, prefix_lists, peerings, cidr_reservations, client_tokens,
+    ecs.clusters, ecs.task_definitions, ecs.settings, ecs.tasks,
     elb.load_balancers, elb.target_groups, elb.listeners, elb.rules, elb.targets,
 });
 crate::tables!(World { roles });
