@@ -12,6 +12,7 @@ pub mod params;
 pub mod protocol;
 pub mod query;
 pub mod route;
+pub mod sigv4;
 pub mod xml;
 
 use control::Control;
