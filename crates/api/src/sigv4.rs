@@ -139,7 +139,7 @@ fn parse_header(req: &Request, auth: &str) -> Result<Signed, SigError> {
     let (alg, rest) = auth.split_once(' ').unwrap_or((auth, ""));
     if alg != ALGORITHM {
         return Err(SigError::Incomplete(format!(
-            "Unsupported AWS 'algorithm': '{alg}'"
+            "Unsupported AWS 'algorithm': {alg}"
         )));
     }
     let (mut credential, mut signed_headers, mut signature) = (None, None, None);
@@ -195,7 +195,7 @@ fn parse_presigned<'a>(
 ) -> Result<Signed, SigError> {
     if alg != ALGORITHM {
         return Err(SigError::Incomplete(format!(
-            "Unsupported AWS 'algorithm': '{alg}'"
+            "Unsupported AWS 'algorithm': {alg}"
         )));
     }
     let names = [
