@@ -1,12 +1,12 @@
 //! The whole emulated account: every Region of the partition with its VPC
-//! resources, and the global IAM roles. Operations mutate it through `Table`s,
+//! resources, and the global IAM roles, users and access keys. Operations mutate it through `Table`s,
 //! which remember what changed so that the control plane can persist it.
 
 use crate::ec2::types::*;
 use crate::ecs::EcsState;
 use crate::elb::ElbState;
 use crate::error::ApiError;
-use crate::iam::Role;
+use crate::iam::{AccessKey, Role, User};
 use crate::ipam::{Ipv6Ipam, PublicPool, SubnetIpam};
 use crate::net::Ipv4Cidr;
 use crate::regions::{self, RegionInfo};
@@ -19,6 +19,9 @@ pub struct World {
     pub account_id: String,
     regions: BTreeMap<&'static str, Region>,
     pub roles: Table<Role>,
+    pub users: Table<User>,
+    /// Access keys of the users and of the root.
+    pub access_keys: Table<AccessKey>,
     pub rng: fastrand::Rng,
     /// Regions handed out mutably since the last drain: only these can hold
     /// changes, so a drain need not visit all 34.
@@ -217,7 +220,11 @@ crate::tables!(Region {
     ecs.clusters, ecs.task_definitions, ecs.settings, ecs.tasks,
     elb.load_balancers, elb.target_groups, elb.listeners, elb.rules, elb.targets,
 });
-crate::tables!(World { roles });
+crate::tables!(World {
+    roles,
+    users,
+    access_keys
+});
 
 /// The kinds of every record's fixed row (`Record::FIXED_KIND`), loaded
 /// before the records that join them.
@@ -246,6 +253,8 @@ impl World {
             account_id: account_id.to_string(),
             regions,
             roles: Table::default(),
+            users: Table::default(),
+            access_keys: Table::default(),
             rng,
             touched: regions::REGIONS.iter().map(|r| r.name).collect(),
         }
