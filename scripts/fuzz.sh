@@ -2,6 +2,7 @@
 # Coverage-guided fuzzing with libFuzzer on stable Rust (issue 11).
 #
 #   scripts/fuzz.sh [SECONDS_PER_TARGET] [TARGET...]
+#   scripts/fuzz.sh --merge [TARGET...]
 #
 # Builds fuzz/ with SanitizerCoverage instrumentation (stable rustc flags:
 # -Cpasses=sancov-module and LLVM options; no nightly, no cargo-fuzz), then
@@ -11,11 +12,22 @@
 # seeds), crashes to fuzz/artifacts/<target>/. Prints each target's number
 # of executions and the total. FUZZ_JOBS=N runs N processes per target.
 # Extra libFuzzer flags can be passed in FUZZ_ARGS.
+#
+# --merge adds to fuzz/corpus/<target>/ the inputs of fuzz/work/<target>/
+# that reach coverage the corpus does not (libFuzzer's -merge=1), for
+# committing: CI replays the corpus and mutates it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-secs="${1:-60}"
-shift || true
+merge=0
+if [ "${1:-}" = "--merge" ]; then
+    merge=1
+    shift
+    secs=0
+else
+    secs="${1:-60}"
+    shift || true
+fi
 targets=("$@")
 if [ ${#targets[@]} -eq 0 ]; then
     targets=(query_params json_input sigv4_scope routing)
@@ -32,6 +44,17 @@ export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$PWD/target/fuzz}"
 export RUSTFLAGS="-Cpasses=sancov-module -Cllvm-args=-sanitizer-coverage-level=4 -Cllvm-args=-sanitizer-coverage-inline-8bit-counters -Cllvm-args=-sanitizer-coverage-pc-table -Cllvm-args=-sanitizer-coverage-trace-compares --cfg fuzzing"
 echo "== build (instrumented, $host)"
 nice -n 10 cargo build --release --manifest-path fuzz/Cargo.toml --target "$host" --bins
+
+if [ "$merge" = 1 ]; then
+    for t in "${targets[@]}"; do
+        mkdir -p "fuzz/artifacts/$t" "fuzz/work/$t"
+        before=$(ls "fuzz/corpus/$t" | wc -l)
+        nice -n 10 "$CARGO_TARGET_DIR/$host/release/$t" -merge=1 -max_len=4096 -timeout=10 \
+            "fuzz/corpus/$t" "fuzz/work/$t" >"fuzz/artifacts/$t/merge.log" 2>&1
+        echo "$t: corpus $before -> $(ls "fuzz/corpus/$t" | wc -l) files"
+    done
+    exit 0
+fi
 
 total=0
 declare -A per
