@@ -140,8 +140,8 @@ def test_the_map_shows_zones_subnets_and_where_default_routes_go(page, aws, scen
                                   (pr, sc.priv_a, "10.20.10.0/24", "PRIVATE"), (iso, sc.isolated_b, "10.20.11.0/24", "PRIVATE")):
         assert cidr in card["text"] and kind in card["text"], card
         assert card["free"] == f"{free[sid]} free", (card, free[sid])
-    assert pa["routes"] == [f"0.0.0.0/0 → goes to {sc.igw}"]
-    assert pr["routes"][0] == f"0.0.0.0/0 → goes to {sc.nat}"
+    assert pa["routes"] == [f"0.0.0.0/0 → {sc.igw}"]
+    assert pr["routes"][0] == f"0.0.0.0/0 → {sc.nat}"
     assert any(r.endswith(sc.s3_endpoint) and r.startswith("pl-") for r in pr["routes"]), pr["routes"]
     assert iso["routes"] == [] and "no default route" in iso["text"]
     assert "(main)" in pr["text"] and sc.isolated_rt in iso["text"]
@@ -248,6 +248,7 @@ def test_load_balancer_targets_and_health_follow_the_network(page, server, aws, 
     try:
         b.wait(lambda: healthy() == ["unhealthy", "unhealthy"], timeout=15, what="targets unhealthy")
         assert "Target.Timeout" in b.text("#lbs")
+        b.js("document.getElementById('lbs').scrollIntoView()")
         b.screenshot("load-balancer-unhealthy")
     finally:
         ec2.authorize_security_group_ingress(GroupId=sc.task_sg, IpPermissions=[perm])
@@ -365,6 +366,23 @@ def test_services_extension_point(page, server, scenario):
     assert "desired 2 · running 1 · pending 1" in text and "target groups: web" in text
     page.js("window.tasknetConsole.renderServices([])")
     assert page.js("return document.getElementById('services').hidden") is True
+
+
+def test_another_account_can_be_chosen(page, server, scenario):
+    import boto3
+
+    other = boto3.client("ec2", region_name="us-east-1", endpoint_url=server.url,
+                         aws_access_key_id="000000000001", aws_secret_access_key="x")
+    vpc = other.create_vpc(CidrBlock="10.77.0.0/16")["Vpc"]["VpcId"]
+    b = page
+    open_console(b, server, vpc=scenario.vpc)
+    assert b.js("return document.getElementById('account').disabled") is False
+    from selenium.webdriver.support.ui import Select
+
+    Select(b.driver.find_element("id", "account")).select_by_value("000000000001")
+    b.wait(lambda: vpc in (b.text("#vpc-head") or ""), what="the other account's VPC")
+    assert "account=000000000001" in b.driver.current_url
+    assert b.js("return document.querySelectorAll('.chip').length") == 0
 
 
 def test_the_view_model_api_for_scripts(server, scenario):

@@ -183,13 +183,12 @@
       "li",
       {
         class: "route " + (ok ? "ok" : "blackhole"),
-        "data-res": r.target,
-        title: `${r.destination} → ${r.target} (${r.targetKind}, ${r.state})`,
+        "data-via": r.target,
+        title: `${r.destination} goes to ${r.target} (${r.targetKind}, ${r.state})`,
       },
       el("span", { class: "dest", text: r.destination }),
-      el("span", { class: "arrow", "aria-hidden": "true", text: " → " }),
-      el("span", { class: "vh", text: " goes to " }),
-      el("span", { class: "target", text: r.target }),
+      el("span", { class: "arrow", text: "→" }),
+      el("span", { class: "via", text: r.target }),
       ok ? null : el("span", { class: "badge bad", text: "✕ blackhole" }),
     );
   }
@@ -740,7 +739,7 @@
           "tr",
           { class: `verdict v-${v.status.replace(" ", "-")}${sel ? " selected" : ""}`, "data-traffic": v.traffic },
           el("th", { scope: "row" }, el("div", { text: v.traffic }), el("div", { class: "muted subj", text: [v.container, v.subject].filter(Boolean).join(": ") }), v.destination ? el("div", { class: "muted", text: `→ ${v.destination}${v.address ? " (" + v.address + ")" : ""}` }) : null),
-          el("td", null, el("div", { text: v.eni }), el("div", { class: "muted", text: v.role }), v.role_arn ? el("div", { class: "muted arn", text: v.role_arn }) : null),
+          el("td", null, el("div", { text: v.eni }), el("div", { class: "muted", text: v.role, title: v.role_arn || "no role in the task definition" }), v.role_arn ? el("div", { class: "muted arn", text: v.role_arn.split("/").pop() }) : null),
           statusCell(v),
           pathCell,
         );
@@ -863,8 +862,11 @@
     }
     for (const p of pts.slice(1)) o.append(svg("circle", { cx: p[0], cy: p[1], r: 4, class: "hopdot" }));
     if (v.blocked) {
+      // Beside the blocked element (its text stays readable), or after the
+      // last hop drawn when the missing hop is not on the map.
       let [cx, cy] = blockedEl ? center(blockedEl) : pts[pts.length - 1];
-      if (!blockedEl) cx += 28;
+      if (blockedEl) cx += blockedEl.getBoundingClientRect().width / 2 + 16;
+      else cx += 28;
       const g = svg("g", { class: "xmark" });
       g.append(svg("circle", { cx, cy, r: 11 }));
       g.append(svg("path", { d: `M${cx - 5},${cy - 5} L${cx + 5},${cy + 5} M${cx + 5},${cy - 5} L${cx - 5},${cy + 5}` }));
@@ -904,6 +906,11 @@
     if (a.kind === "security-group" && Array.isArray(rec.rules)) {
       const rows = rec.rules.map((r) => el("tr", null, el("td", { text: r.egress ? "egress" : "ingress" }), el("td", { text: r.protocol === "-1" ? "all" : r.protocol }), el("td", { text: r.from_port === r.to_port ? String(r.from_port) : `${r.from_port}-${r.to_port}` }), el("td", { text: peerText(r.peer) }), el("td", { text: r.description || "" })));
       body.push(el("h3", { text: `${rec.name} — ${rec.description}` }), el("div", { class: "table-wrap" }, el("table", { class: "rules" }, el("thead", null, el("tr", null, ...["Direction", "Protocol", "Ports", "Peer", "Description"].map((h) => el("th", { scope: "col", text: h })))), el("tbody", null, ...rows))));
+    }
+    const fargate = rec.owner && rec.owner.Fargate;
+    if (a.kind === "network-interface" && fargate) {
+      const tid = fargate.task_arn.split("/").pop();
+      body.push(el("p", null, "The network interface of task ", el("button", { class: "link", type: "button", text: tid, onclick: () => selectTask(tid) })));
     }
     if (a.kind === "route-table" && Array.isArray(rec.routeStates)) {
       body.push(el("h3", { text: "Routes" }), el("ul", { class: "routes" }, ...rec.routeStates.map(routeText)));
