@@ -669,6 +669,10 @@
     $("panel").replaceChildren(el("p", { class: "hint", text }));
   }
 
+  function panelOpen(open) {
+    document.body.classList.toggle("selecting", open);
+  }
+
   function closePanel() {
     state.selectedTask = null;
     state.selectedRes = null;
@@ -676,6 +680,7 @@
     for (const e of document.querySelectorAll(".chip.selected")) e.classList.remove("selected");
     clearPath();
     renderPanelMessage("Select a task (or search for an id) to see what it can reach, hop by hop.");
+    panelOpen(false);
     writeHash();
   }
 
@@ -763,6 +768,7 @@
     if (a.containers && a.containers.length) {
       parts.push(el("h3", { text: "Containers" }), el("ul", { class: "containers" }, ...a.containers.map((c) => el("li", null, el("b", { text: c.name }), ` ${c.image} · ${c.lastStatus}${c.reason ? " · " + c.reason : ""}`))));
     }
+    panelOpen(true);
     $("panel").replaceChildren(...parts);
   }
 
@@ -896,6 +902,7 @@
       return;
     }
     if (state.selectedRes !== id) return;
+    panelOpen(true);
     const target = anchorFor(id, null) || (a.kind === "network-interface" && a.record.subnet_id ? anchorFor(a.record.subnet_id, null) : null);
     if (target) {
       target.classList.add("on-path");
