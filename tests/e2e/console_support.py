@@ -32,7 +32,7 @@ ECR_IMAGE = f"{ACCOUNT}.dkr.ecr.us-east-1.amazonaws.com/web:1"
 
 def _first(paths, env):
     if os.environ.get(env):
-        return os.environ[env]
+        return os.environ[env] if os.path.exists(os.environ[env]) else None
     for p in paths:
         if os.path.exists(p):
             return p
