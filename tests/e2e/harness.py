@@ -301,11 +301,15 @@ def _is_ok_status(body: bytes) -> bool:
 
 class AwsClients:
     """Factory of boto3 clients aimed at one endpoint, each with the strict
-    validator installed."""
+    validator installed, signing with the given access key (any works
+    unless tasknet verifies signatures)."""
 
-    def __init__(self, endpoint_url: str, default_region: str = DEFAULT_REGION):
+    def __init__(self, endpoint_url: str, default_region: str = DEFAULT_REGION,
+                 access_key: str = "test", secret_key: str = "test"):
         self.endpoint_url = endpoint_url
         self.default_region = default_region
+        self.access_key = access_key
+        self.secret_key = secret_key
         # One shared session caches loaded service models (EC2's is large);
         # each client still gets its own copy of the event emitter, so the
         # validator installed below stays per-client.
@@ -317,8 +321,8 @@ class AwsClients:
             service,
             region_name=region or self.default_region,
             endpoint_url=self.endpoint_url,
-            aws_access_key_id="test",
-            aws_secret_access_key="test",
+            aws_access_key_id=self.access_key,
+            aws_secret_access_key=self.secret_key,
             config=CLIENT_CONFIG,
         )
         return strict.install(client) if validate else client
@@ -388,10 +392,12 @@ class AwsCli:
     """
 
     def __init__(self, endpoint_url: str, default_region: str = DEFAULT_REGION,
-                 timeout: float = 120.0):
+                 timeout: float = 120.0, access_key: str = "test", secret_key: str = "test"):
         self.endpoint_url = endpoint_url
         self.default_region = default_region
         self.timeout = timeout
+        self.access_key = access_key
+        self.secret_key = secret_key
 
     def __call__(self, *args: str, region: str | None = None,
                  input: str | None = None, validate: bool = True) -> CliResult:
@@ -405,7 +411,9 @@ class AwsCli:
         proc = subprocess.run(
             [sys.executable, *entry, *argv],
             input=input, capture_output=True, text=True,
-            env=isolated_aws_env(), timeout=self.timeout,
+            env={**isolated_aws_env(), "AWS_ACCESS_KEY_ID": self.access_key,
+                 "AWS_SECRET_ACCESS_KEY": self.secret_key},
+            timeout=self.timeout,
             stdin=None if input is not None else subprocess.DEVNULL,
         )
         result = CliResult(list(map(str, args)), proc.returncode, proc.stdout, proc.stderr)

@@ -13,6 +13,7 @@ pub mod params;
 pub mod protocol;
 pub mod query;
 pub mod route;
+pub mod sigv4;
 pub mod xml;
 
 use control::Control;
@@ -55,8 +56,18 @@ pub struct Call<'a> {
     pub account: String,
     /// The caller's ARN (the account root unless an IAM user's key signed).
     pub principal: String,
+    /// The IAM user whose access key signed the request; `None`: the root.
+    pub user: Option<CallerUser>,
     pub region: String,
     pub request_id: String,
+}
+
+/// An IAM user making a request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CallerUser {
+    pub name: String,
+    /// `AIDA…`
+    pub id: String,
 }
 
 impl Call<'_> {
@@ -76,6 +87,50 @@ impl Call<'_> {
 
 pub struct Api {
     pub control: Arc<Control>,
+    pub auth: AuthConfig,
+}
+
+/// How requests are authenticated (`tasknet serve --verify-signatures`,
+/// `--root-access-key-id`, `--root-secret-access-key`). Off by default:
+/// any credentials are accepted.
+#[derive(Debug, Clone, Default)]
+pub struct AuthConfig {
+    /// Check every request's SigV4 signature; refuse unsigned requests and
+    /// keys tasknet does not know.
+    pub verify_signatures: bool,
+    /// A root access key of the default account, known from the start, so
+    /// that IAM users and their keys can be created when verifying.
+    pub root_key: Option<RootKey>,
+}
+
+#[derive(Clone)]
+pub struct RootKey {
+    pub access_key_id: String,
+    pub secret_access_key: String,
+}
+
+impl std::fmt::Debug for RootKey {
+    // Never the secret, should a config end up in a log.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "RootKey({})", self.access_key_id)
+    }
+}
+
+impl AuthConfig {
+    /// Check the flags' combination; warn where it is legal but limiting.
+    pub fn check(&self) -> Result<(), String> {
+        if let Some(k) = &self.root_key {
+            if k.access_key_id.is_empty() || k.secret_access_key.is_empty() {
+                return Err(
+                    "--root-access-key-id and --root-secret-access-key must not be empty".into(),
+                );
+            }
+        }
+        if self.verify_signatures && self.root_key.is_none() {
+            tracing::warn!("--verify-signatures without --root-access-key-id: only access keys created earlier with CreateAccessKey can sign requests");
+        }
+        Ok(())
+    }
 }
 
 thread_local! {
@@ -88,11 +143,16 @@ pub fn request_id() -> String {
 }
 
 impl Api {
+    /// An `Api` accepting any credentials (no signature checks).
     pub fn new(control: Arc<Control>) -> Self {
-        Api { control }
+        Api::with_auth(control, AuthConfig::default())
+    }
+
+    pub fn with_auth(control: Arc<Control>, auth: AuthConfig) -> Self {
+        Api { control, auth }
     }
 
     pub async fn handle(&self, req: Request) -> Response {
-        route::dispatch(&self.control, req).await
+        route::dispatch(&self.control, &self.auth, req).await
     }
 }

@@ -57,6 +57,11 @@ impl Params {
             .map(String::as_str)
     }
 
+    /// Every parameter, ordered by name.
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.map.iter().map(|(k, v)| (k.as_str(), v.as_str()))
+    }
+
     pub fn get(&self, k: &str) -> Option<&str> {
         self.map.get(k).map(String::as_str)
     }

@@ -2,7 +2,9 @@
 
 use crate::envelope;
 use crate::params::Params;
-use crate::{request_id, Call, Request, Response};
+use crate::protocol::Protocol;
+use crate::sigv4::{self, SigError};
+use crate::{request_id, AuthConfig, Call, CallerUser, Request, Response};
 use control::Control;
 use model::ApiError;
 
@@ -35,16 +37,122 @@ pub fn credential_scope(auth: Option<&str>, presigned: Option<&str>) -> Option<S
     })
 }
 
-/// Who a request acts as: the account its access key id names when that is
-/// a 12-digit number (LocalStack's convention), else the default account;
-/// as that account's root.
-fn identity(control: &Control, scope: Option<&Scope>) -> (String, String) {
-    let account = match scope {
-        Some(s) if model::cloud::is_account_id(&s.access_key) => s.access_key.clone(),
-        _ => control.settings.account_id.clone(),
+/// Who a request acts as.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Identity {
+    pub account: String,
+    /// `arn:aws:iam::<account>:root` or `arn:aws:iam::<account>:user/<path><name>`.
+    pub principal: String,
+    /// The IAM user; `None`: the account root.
+    pub user: Option<CallerUser>,
+}
+
+impl Identity {
+    fn root(account: &str) -> Identity {
+        Identity {
+            account: account.to_string(),
+            principal: model::ecs::settings::root_arn(account),
+            user: None,
+        }
+    }
+}
+
+/// An access key tasknet knows: who it acts as, its secret, and whether
+/// it may be used.
+struct KnownKey {
+    identity: Identity,
+    secret: String,
+    active: bool,
+}
+
+/// Could `id` be a key CreateAccessKey issued (`AKIA` + 16)? Only those are
+/// looked up in the accounts, so other requests never wait for the world.
+fn issued_shape(id: &str) -> bool {
+    id.len() == 20
+        && id.starts_with("AKIA")
+        && id[4..]
+            .bytes()
+            .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
+}
+
+/// The configured root key, or a key created by CreateAccessKey in any account.
+async fn known_key(
+    control: &Control,
+    auth: &AuthConfig,
+    id: &str,
+) -> Result<Option<KnownKey>, ApiError> {
+    if let Some(k) = auth.root_key.as_ref().filter(|k| k.access_key_id == id) {
+        return Ok(Some(KnownKey {
+            identity: Identity::root(&control.settings.account_id),
+            secret: k.secret_access_key.clone(),
+            active: true,
+        }));
+    }
+    if !issued_shape(id) {
+        return Ok(None);
+    }
+    control
+        .read_cloud(|c| {
+            c.access_key(id).map(|o| KnownKey {
+                identity: match o.user {
+                    Some(u) => Identity {
+                        account: o.account.to_string(),
+                        principal: u.arn(o.account),
+                        user: Some(CallerUser {
+                            name: u.name.clone(),
+                            id: u.user_id.clone(),
+                        }),
+                    },
+                    None => Identity::root(o.account),
+                },
+                secret: o.key.secret.clone(),
+                active: o.key.status == model::iam::KeyStatus::Active,
+            })
+        })
+        .await
+}
+
+/// Who a request acts as, and whether it may act at all.
+///
+/// A key created by CreateAccessKey (or the configured root key) acts as
+/// its owner, and an inactive one is refused, whether or not signatures
+/// are verified. When they are not, any other key acts as the root of the
+/// account it names when it is a 12-digit number (LocalStack's convention)
+/// and of the default account otherwise. When they are, the request must
+/// be signed with a known, active key and its signature must hold.
+/// `scope` is the request's credential scope (header or presigned); `p`
+/// the protocol whose codes a refusal uses; `service` the service the scope
+/// must name, when routing decided it otherwise (`X-Amz-Target`).
+async fn identity(
+    control: &Control,
+    auth: &AuthConfig,
+    req: &Request,
+    scope: Option<&Scope>,
+    p: Protocol,
+    service: Option<&str>,
+) -> Result<Identity, ApiError> {
+    let refuse = |e: SigError| e.to_api(p);
+    if auth.verify_signatures {
+        let signed = sigv4::parse(req)
+            .map_err(refuse)?
+            .ok_or_else(|| refuse(SigError::Missing))?;
+        let key = known_key(control, auth, &signed.access_key)
+            .await?
+            .filter(|k| k.active)
+            .ok_or_else(|| refuse(SigError::UnknownKey))?;
+        let now = control::now().0.div_euclid(1000);
+        sigv4::verify(req, &signed, &key.secret, now, service).map_err(refuse)?;
+        return Ok(key.identity);
+    }
+    let Some(s) = scope else {
+        return Ok(Identity::root(&control.settings.account_id));
     };
-    let principal = model::ecs::settings::root_arn(&account);
-    (account, principal)
+    match known_key(control, auth, &s.access_key).await? {
+        Some(k) if k.active => Ok(k.identity),
+        Some(_) => Err(refuse(SigError::UnknownKey)),
+        None if model::cloud::is_account_id(&s.access_key) => Ok(Identity::root(&s.access_key)),
+        None => Ok(Identity::root(&control.settings.account_id)),
+    }
 }
 
 /// The service a query-protocol request is for, by its API version.
@@ -58,26 +166,40 @@ fn service_by_version(version: &str) -> Option<&'static str> {
     }
 }
 
-pub async fn dispatch(control: &Control, req: Request) -> Response {
+pub async fn dispatch(control: &Control, auth: &AuthConfig, req: Request) -> Response {
     let rid = request_id();
     let scope = credential_scope(req.header("authorization"), None);
     if let Some(target) = req.header("x-amz-target") {
+        // An unknown target is answered before authentication, as AWS does.
+        let Some(op) = target.strip_prefix(crate::ecs::TARGET_PREFIX) else {
+            return crate::query::json_unknown_target(target, rid);
+        };
         let region = scope
             .as_ref()
             .map(|s| s.region.clone())
             .unwrap_or_else(|| control.settings.default_region.clone());
-        let (account, principal) = identity(control, scope.as_ref());
+        let who = match identity(
+            control,
+            auth,
+            &req,
+            scope.as_ref(),
+            Protocol::Json,
+            Some("ecs"),
+        )
+        .await
+        {
+            Ok(who) => who,
+            Err(e) => return envelope::json_error(&e, rid),
+        };
         let call = Call {
             control,
-            account,
-            principal,
+            account: who.account,
+            principal: who.principal,
+            user: who.user,
             region,
             request_id: rid,
         };
-        return match target.strip_prefix(crate::ecs::TARGET_PREFIX) {
-            Some(op) => crate::ecs::handle(&call, op, &req.body).await,
-            None => crate::query::json_unknown_target(target, call.request_id),
-        };
+        return crate::ecs::handle(&call, op, &req.body).await;
     }
     if req.method != "POST" && req.method != "GET" {
         let p = crate::protocol::detect(&req.query, |h| req.header(h));
@@ -88,9 +210,15 @@ pub async fn dispatch(control: &Control, req: Request) -> Response {
         params.merge(Params::parse(&req.body));
     }
     let scope = scope.or_else(|| credential_scope(None, params.get("X-Amz-Credential")));
+    let p = crate::protocol::for_query(
+        scope.as_ref().map(|s| s.service.as_str()),
+        params.get("Version"),
+    );
+    let who = match identity(control, auth, &req, scope.as_ref(), p, None).await {
+        Ok(who) => who,
+        Err(e) => return crate::protocol::error(p, &e, rid),
+    };
     let Some(action) = params.string("Action") else {
-        let service = scope.as_ref().map(|s| s.service.as_str());
-        let p = crate::protocol::for_query(service, params.get("Version"));
         return crate::protocol::error(p, &crate::protocol::missing_action(), rid);
     };
     let by_version = params.get("Version").and_then(service_by_version);
@@ -99,14 +227,14 @@ pub async fn dispatch(control: &Control, req: Request) -> Response {
         (None, Some(s)) => s.to_string(),
         (None, None) => "ec2".to_string(),
     };
-    let (account, principal) = identity(control, scope.as_ref());
     let region = scope
         .map(|s| s.region)
         .unwrap_or_else(|| control.settings.default_region.clone());
     let call = Call {
         control,
-        account,
-        principal,
+        account: who.account,
+        principal: who.principal,
+        user: who.user,
         region,
         request_id: rid,
     };

@@ -60,6 +60,33 @@ enum Op {
         value: u8,
     },
     DeleteCluster(u8),
+    CreateRouteTable {
+        vpc: usize,
+        token: u8,
+        tagged: bool,
+    },
+    CreatePrefixList {
+        max: u8,
+        entries: u8,
+    },
+    ModifyPrefixList {
+        pl: usize,
+        add: u8,
+        version: u8,
+    },
+    CreatePeering {
+        a: usize,
+        b: usize,
+    },
+    Peering {
+        pcx: usize,
+        act: u8,
+    },
+    Reserve {
+        subnet: usize,
+        block: u8,
+        prefix: bool,
+    },
 }
 
 fn op() -> impl Strategy<Value = Op> {
@@ -84,6 +111,21 @@ fn op() -> impl Strategy<Value = Op> {
         (any::<usize>(), 40usize..56).prop_map(|(target, n)| Op::TagResource { target, n }),
         (0u8..3).prop_map(|value| Op::PutAccountSetting { value }),
         (0u8..3).prop_map(Op::DeleteCluster),
+        (any::<usize>(), 0u8..3, any::<bool>())
+            .prop_map(|(vpc, token, tagged)| { Op::CreateRouteTable { vpc, token, tagged } }),
+        (0u8..4, 0u8..5).prop_map(|(max, entries)| Op::CreatePrefixList { max, entries }),
+        (any::<usize>(), 0u8..4, 0u8..4).prop_map(|(pl, add, version)| Op::ModifyPrefixList {
+            pl,
+            add,
+            version
+        }),
+        (any::<usize>(), any::<usize>()).prop_map(|(a, b)| Op::CreatePeering { a, b }),
+        (any::<usize>(), 0u8..3).prop_map(|(pcx, act)| Op::Peering { pcx, act }),
+        (any::<usize>(), 0u8..20, any::<bool>()).prop_map(|(subnet, block, prefix)| Op::Reserve {
+            subnet,
+            block,
+            prefix
+        }),
     ]
 }
 
@@ -95,6 +137,8 @@ struct Known {
     sgs: Vec<String>,
     tasks: Vec<String>,
     clusters: Vec<String>,
+    prefix_lists: Vec<String>,
+    peerings: Vec<String>,
 }
 
 fn pick(v: &[String], i: usize, fallback: &str) -> String {
@@ -290,6 +334,81 @@ fn request(op: &Op, k: &Known) -> Request {
             "DeleteCluster",
             serde_json::json!({"cluster": format!("c{n}")}),
         ),
+        Op::CreateRouteTable {
+            vpc: v,
+            token,
+            tagged,
+        } => {
+            let mut p = vec![
+                ("Action", "CreateRouteTable".to_string()),
+                ("VpcId", vpc(*v)),
+                ("ClientToken", format!("t{token}")),
+            ];
+            if *tagged {
+                p.push(("TagSpecification.1.ResourceType", "route-table".into()));
+                p.push(("TagSpecification.1.Tag.1.Key", "k".into()));
+                p.push(("TagSpecification.1.Tag.1.Value", "v".into()));
+            }
+            ec2(&p)
+        }
+        Op::CreatePrefixList { max, entries } => {
+            let mut p = vec![
+                ("Action", "CreateManagedPrefixList".to_string()),
+                ("PrefixListName", "pl".into()),
+                ("AddressFamily", "IPv4".into()),
+                ("MaxEntries", max.to_string()),
+            ];
+            let keys: Vec<String> = (1..=*entries).map(|i| format!("Entry.{i}.Cidr")).collect();
+            for (i, key) in keys.iter().enumerate() {
+                p.push((key.as_str(), format!("10.{}.0.0/16", i % 3)));
+            }
+            ec2(&p)
+        }
+        Op::ModifyPrefixList { pl, add, version } => ec2(&[
+            ("Action", "ModifyManagedPrefixList".into()),
+            (
+                "PrefixListId",
+                pick(&k.prefix_lists, *pl, "pl-0000000000000000a"),
+            ),
+            ("CurrentVersion", version.to_string()),
+            ("AddEntry.1.Cidr", format!("192.168.{add}.0/24")),
+        ]),
+        Op::CreatePeering { a, b } => ec2(&[
+            ("Action", "CreateVpcPeeringConnection".into()),
+            ("VpcId", vpc(*a)),
+            ("PeerVpcId", vpc(*b)),
+        ]),
+        Op::Peering { pcx, act } => ec2(&[
+            (
+                "Action",
+                [
+                    "AcceptVpcPeeringConnection",
+                    "RejectVpcPeeringConnection",
+                    "DeleteVpcPeeringConnection",
+                ][*act as usize % 3]
+                    .into(),
+            ),
+            (
+                "VpcPeeringConnectionId",
+                pick(&k.peerings, *pcx, "pcx-0000000000000000a"),
+            ),
+        ]),
+        Op::Reserve {
+            subnet,
+            block,
+            prefix,
+        } => ec2(&[
+            ("Action", "CreateSubnetCidrReservation".into()),
+            (
+                "SubnetId",
+                pick(&k.subnets, *subnet, "subnet-0000000000000000a"),
+            ),
+            ("Cidr", format!("10.{}.{}.0/28", block / 6, block)),
+            (
+                "ReservationType",
+                if *prefix { "prefix" } else { "explicit" }.into(),
+            ),
+        ]),
     }
 }
 
@@ -306,6 +425,8 @@ fn learn(op: &Op, body: &str, k: &mut Known) {
         Op::CreateSubnet { .. } => k.subnets.extend(between("subnetId")),
         Op::CreateSecurityGroup { .. } => k.sgs.extend(between("groupId")),
         Op::CreateCluster(n) => k.clusters.push(format!("c{n}")),
+        Op::CreatePrefixList { .. } => k.prefix_lists.extend(between("prefixListId")),
+        Op::CreatePeering { .. } => k.peerings.extend(between("vpcPeeringConnectionId")),
         Op::RunTask { .. } => {
             if let Ok(v) = serde_json::from_str::<serde_json::Value>(body) {
                 for t in v["tasks"].as_array().into_iter().flatten() {

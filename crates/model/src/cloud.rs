@@ -10,6 +10,7 @@
 //! existed is the default account's as it stands.
 
 use crate::ecs::Lifecycle;
+use crate::iam::{AccessKey, User};
 use crate::table::Change;
 use crate::time::Millis;
 use crate::world::World;
@@ -26,6 +27,13 @@ pub struct Cloud {
     touched: BTreeSet<String>,
     /// Everything was wiped (a reset) since the last drain.
     wiped: bool,
+}
+
+/// An access key with its account and its user (`None`: the account root).
+pub struct KeyOwner<'a> {
+    pub account: &'a str,
+    pub key: &'a AccessKey,
+    pub user: Option<&'a User>,
 }
 
 /// Is `s` an AWS account id (12 digits)?
@@ -124,6 +132,20 @@ impl Cloud {
 
     pub fn accounts(&self) -> impl Iterator<Item = &World> {
         self.accounts.values()
+    }
+
+    /// The access key `id` (created by CreateAccessKey), in whichever
+    /// account holds it. A scan: accounts are few, and keys are looked up
+    /// only for ids shaped like the ones tasknet issues.
+    pub fn access_key(&self, id: &str) -> Option<KeyOwner<'_>> {
+        self.accounts.iter().find_map(|(account, w)| {
+            let key = w.access_keys.get(id)?;
+            let user = match &key.user {
+                Some(name) => Some(w.users.get(name)?),
+                None => None,
+            };
+            Some(KeyOwner { account, key, user })
+        })
     }
 
     /// Back to a fresh installation (`POST /_tasknet/reset`): every account
@@ -274,6 +296,37 @@ mod tests {
         assert!(r2.vpcs.contains(&b) && !r2.vpcs.contains(&a));
         assert_eq!(r2.vpcs.len(), 2, "its own default VPC and its VPC");
         assert_eq!(c2.fingerprint(), c.fingerprint());
+    }
+
+    #[test]
+    fn access_keys_are_found_in_their_own_account() {
+        let mut c = Cloud::new("123456789012", 1, Millis(0));
+        let w = c.account_mut("111111111111", Millis(0));
+        w.create_user(
+            crate::iam::CreateUser {
+                name: "u".into(),
+                ..Default::default()
+            },
+            Millis(0),
+        )
+        .unwrap();
+        let user_key = w
+            .create_access_key(Some("u"), Millis(0))
+            .unwrap()
+            .id
+            .clone();
+        let root_key = c
+            .account_mut("123456789012", Millis(0))
+            .create_access_key(None, Millis(0))
+            .unwrap()
+            .id
+            .clone();
+        let o = c.access_key(&user_key).unwrap();
+        assert_eq!(o.account, "111111111111");
+        assert_eq!(o.user.map(|u| u.name.as_str()), Some("u"));
+        let o = c.access_key(&root_key).unwrap();
+        assert_eq!((o.account, o.user.is_none()), ("123456789012", true));
+        assert!(c.access_key("AKIAAAAAAAAAAAAAAAAA").is_none());
     }
 
     #[test]

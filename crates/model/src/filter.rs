@@ -2,6 +2,7 @@
 //! every filter has at least one value that matches one of the resource's
 //! values for that name. Values may use `*` and `?` wildcards.
 
+use crate::ec2::err::{self, Kind};
 use crate::ec2::types::Tag;
 use crate::error::ApiError;
 use crate::world::Region;
@@ -16,15 +17,27 @@ pub struct Filter {
 pub trait Filterable {
     /// Filter names this resource understands, besides the tag filters.
     const FILTERS: &'static [&'static str];
+    /// Those of `FILTERS` whose values are ids of a kind: a value without
+    /// wildcards that cannot be such an id is refused, not matched.
+    const ID_FILTERS: &'static [(&'static str, Kind)] = &[];
+    /// The error for such a value: by default the kind's `…Malformed` code
+    /// in EC2's newer wording (`The security group ID 'x' is malformed`).
+    fn malformed_filter(_name: &str, kind: Kind, value: &str) -> ApiError {
+        err::malformed_named(kind, value)
+    }
     /// The resource's values for filter `name` (one of `FILTERS`).
     fn field(&self, name: &str, cx: &Region, out: &mut Vec<String>);
     fn tags(&self) -> &[Tag];
 }
 
-/// `InvalidParameterValue` for a filter name the resource does not know.
+/// `InvalidParameterValue` for a filter name the resource does not know, and
+/// the `…Malformed` error for a value of an id filter that cannot be an id.
 pub fn check_names<T: Filterable>(filters: &[Filter]) -> Result<(), ApiError> {
     for f in filters {
         let n = f.name.as_str();
+        if let Some((_, kind)) = T::ID_FILTERS.iter().find(|(x, _)| *x == n) {
+            check_id_values(f, *kind, |v| T::malformed_filter(n, *kind, v))?;
+        }
         let known = T::FILTERS.contains(&n)
             || n == "tag-key"
             || n == "tag-value"
@@ -34,6 +47,21 @@ pub fn check_names<T: Filterable>(filters: &[Filter]) -> Result<(), ApiError> {
                 "InvalidParameterValue",
                 format!("The filter '{n}' is invalid"),
             ));
+        }
+    }
+    Ok(())
+}
+
+/// Refuse a value of an id filter that cannot be an id of `kind` (values
+/// with wildcards are patterns, not ids).
+pub fn check_id_values(
+    f: &Filter,
+    kind: Kind,
+    error: impl Fn(&str) -> ApiError,
+) -> Result<(), ApiError> {
+    for v in &f.values {
+        if !v.contains(['*', '?']) && !err::well_formed(kind, v) {
+            return Err(error(v));
         }
     }
     Ok(())

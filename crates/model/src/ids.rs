@@ -67,6 +67,12 @@ pub fn upper_alnum(rng: &mut fastrand::Rng, n: usize) -> String {
     (0..n).map(|_| A[rng.usize(..A.len())] as char).collect()
 }
 
+/// A secret access key: `n` characters of `[A-Za-z0-9+/]`, as AWS's.
+pub fn secret(rng: &mut fastrand::Rng, n: usize) -> String {
+    const A: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    (0..n).map(|_| A[rng.usize(..A.len())] as char).collect()
+}
+
 /// Does `id` look like `<prefix>-` followed by 8 or 17 hex digits?
 pub fn is_well_formed(id: &str, prefix: &str) -> bool {
     match id.strip_prefix(prefix).and_then(|r| r.strip_prefix('-')) {

@@ -1,12 +1,12 @@
 //! The whole emulated account: every Region of the partition with its VPC
-//! resources, and the global IAM roles. Operations mutate it through `Table`s,
+//! resources, and the global IAM roles, users and access keys. Operations mutate it through `Table`s,
 //! which remember what changed so that the control plane can persist it.
 
 use crate::ec2::types::*;
 use crate::ecs::EcsState;
 use crate::elb::ElbState;
 use crate::error::ApiError;
-use crate::iam::Role;
+use crate::iam::{AccessKey, Role, User};
 use crate::ipam::{Ipv6Ipam, PublicPool, SubnetIpam};
 use crate::net::Ipv4Cidr;
 use crate::regions::{self, RegionInfo};
@@ -19,6 +19,9 @@ pub struct World {
     pub account_id: String,
     regions: BTreeMap<&'static str, Region>,
     pub roles: Table<Role>,
+    pub users: Table<User>,
+    /// Access keys of the users and of the root.
+    pub access_keys: Table<AccessKey>,
     pub rng: fastrand::Rng,
     /// Regions handed out mutably since the last drain: only these can hold
     /// changes, so a drain need not visit all 34.
@@ -43,6 +46,10 @@ pub struct Region {
     pub dhcp_options: Table<DhcpOptions>,
     pub vpc_endpoints: Table<VpcEndpoint>,
     pub enis: Table<NetworkInterface>,
+    pub prefix_lists: Table<crate::ec2::prefix_list::PrefixList>,
+    pub peerings: Table<crate::ec2::peering::VpcPeeringConnection>,
+    pub cidr_reservations: Table<crate::ec2::cidr_reservation::SubnetCidrReservation>,
+    pub client_tokens: Table<crate::ec2::idempotency::ClientToken>,
     pub ecs: EcsState,
     pub elb: ElbState,
     // Derived state, rebuilt on load; undoable like the tables (`undo`).
@@ -70,6 +77,10 @@ impl Region {
             dhcp_options: Table::default(),
             vpc_endpoints: Table::default(),
             enis: Table::default(),
+            prefix_lists: Table::default(),
+            peerings: Table::default(),
+            cidr_reservations: Table::default(),
+            client_tokens: Table::default(),
             ecs: EcsState::default(),
             elb: ElbState::default(),
             ipam: UndoMap::default(),
@@ -191,6 +202,10 @@ impl Region {
         for ip in public {
             self.public_pool().claim(ip);
         }
+        let held: Vec<_> = self.cidr_reservations.iter().cloned().collect();
+        for r in &held {
+            self.hold_reservation(r);
+        }
         self.ecs.rebuild_derived();
         self.elb.rebuild_derived();
     }
@@ -201,10 +216,15 @@ impl Region {
 crate::tables!(Region {
     meta, vpcs, dhcp_options, subnets, internet_gateways, egress_only_gateways,
     addresses, route_tables, security_groups, network_acls, enis, nat_gateways,
-    vpc_endpoints, ecs.clusters, ecs.task_definitions, ecs.settings, ecs.tasks,
+    vpc_endpoints, prefix_lists, peerings, cidr_reservations, client_tokens,
+    ecs.clusters, ecs.task_definitions, ecs.settings, ecs.tasks,
     elb.load_balancers, elb.target_groups, elb.listeners, elb.rules, elb.targets,
 });
-crate::tables!(World { roles });
+crate::tables!(World {
+    roles,
+    users,
+    access_keys
+});
 
 /// The kinds of every record's fixed row (`Record::FIXED_KIND`), loaded
 /// before the records that join them.
@@ -233,6 +253,8 @@ impl World {
             account_id: account_id.to_string(),
             regions,
             roles: Table::default(),
+            users: Table::default(),
+            access_keys: Table::default(),
             rng,
             touched: regions::REGIONS.iter().map(|r| r.name).collect(),
         }

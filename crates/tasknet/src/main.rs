@@ -32,7 +32,8 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Serve the AWS APIs (EC2, ECS, IAM, STS) over HTTP.
-    Serve(ServeArgs),
+    // Boxed: its many flags make it far larger than the other commands.
+    Serve(Box<ServeArgs>),
     /// Explain what a task (or a planned task) can reach, hop by hop (N43).
     Explain(explain::ExplainArgs),
     /// Run a command inside a running task's network namespace (Linux data plane).
@@ -128,9 +129,46 @@ pub struct ServeArgs {
     /// picks linux where it can run and says which it chose and why.
     #[arg(long, env = "TASKNET_DATAPLANE", default_value = "auto", value_parser = ["auto", "linux", "none"])]
     pub dataplane: String,
+    /// Check every request's SigV4 signature (header or presigned URL):
+    /// unsigned requests, unknown or inactive keys and wrong signatures are
+    /// refused with each service's own error. Keys are those created with
+    /// IAM CreateAccessKey and the --root-access-key-id.
+    #[arg(long, env = "TASKNET_VERIFY_SIGNATURES")]
+    pub verify_signatures: bool,
+    /// An access key id of the default account's root user (with
+    /// --root-secret-access-key), to create IAM users and keys with when
+    /// signatures are verified.
+    #[arg(
+        long,
+        env = "TASKNET_ROOT_ACCESS_KEY_ID",
+        requires = "root_secret_access_key"
+    )]
+    pub root_access_key_id: Option<String>,
+    /// The secret of --root-access-key-id.
+    #[arg(
+        long,
+        env = "TASKNET_ROOT_SECRET_ACCESS_KEY",
+        requires = "root_access_key_id",
+        hide_env_values = true
+    )]
+    pub root_secret_access_key: Option<String>,
 }
 
 impl ServeArgs {
+    pub fn auth(&self) -> api::AuthConfig {
+        api::AuthConfig {
+            verify_signatures: self.verify_signatures,
+            root_key: self
+                .root_access_key_id
+                .clone()
+                .zip(self.root_secret_access_key.clone())
+                .map(|(access_key_id, secret_access_key)| api::RootKey {
+                    access_key_id,
+                    secret_access_key,
+                }),
+        }
+    }
+
     pub fn lifecycle(&self) -> model::ecs::Lifecycle {
         let mut l = if self.lifecycle == "realistic" {
             model::ecs::Lifecycle::realistic()
@@ -172,7 +210,7 @@ fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
     init_logging(&cli.log_format);
     let result = match cli.command {
-        Command::Serve(args) => serve::run(args),
+        Command::Serve(args) => serve::run(*args),
         Command::Explain(args) => explain::run(args),
         Command::Exec(args) => match exec::run(args) {
             // The command's own exit status is tasknet's.

@@ -41,6 +41,7 @@ type ReplyBody = http_body_util::Either<Full<Bytes>, crate::console::events::Eve
 type Reply = hyper::Response<ReplyBody>;
 
 pub fn run(args: ServeArgs) -> Result<(), String> {
+    args.auth().check()?;
     if model::regions::find(&args.region).is_none() {
         return Err(format!(
             "--region {}: not a Region of the aws partition",
@@ -99,6 +100,7 @@ impl Drop for Counted<'_> {
 }
 
 async fn serve(args: ServeArgs, origins: Origins) -> Result<(), String> {
+    let auth = args.auth();
     let instance = std::path::absolute(&args.data_dir).unwrap_or_else(|_| args.data_dir.clone());
     let (dataplane, why) = dataplane::choose(&args.dataplane, &instance.display().to_string())?;
     let mode = dataplane.mode();
@@ -138,7 +140,7 @@ async fn serve(args: ServeArgs, origins: Origins) -> Result<(), String> {
         open.clone(),
     ));
     let srv = Arc::new(Server {
-        api: Api::new(control.clone()),
+        api: Api::with_auth(control.clone(), auth),
         body: BodyLimits {
             max_bytes: args.max_body_bytes,
             timeout: Duration::from_secs(args.body_timeout_secs),

@@ -1,6 +1,6 @@
-//! DHCP options sets, VPC endpoints, endpoint services and the AWS-managed prefix lists.
+//! DHCP options sets, VPC endpoints and endpoint services.
 
-use super::{ok_return, read, write, Page, Result};
+use super::{id_list, id_req, ok_return, read, write, Idempotency, Page, Result};
 use crate::params::Params;
 use crate::xml::Xml;
 use crate::Call;
@@ -9,11 +9,11 @@ use model::ec2::err::{self, Kind};
 use model::ec2::types::*;
 use model::ec2::{self as mec2};
 use model::filter::{wildcard, Filter};
-use model::services::{self, AwsService, ManagedPrefixList};
+use model::services::{self, AwsService};
 use model::{ApiError, Region};
 
 /// `InvalidParameterValue` for a filter name not in `known`.
-fn check_filters(filters: &[Filter], known: &[&str]) -> Result<()> {
+pub(crate) fn check_filters(filters: &[Filter], known: &[&str]) -> Result<()> {
     for f in filters {
         if !known.contains(&f.name.as_str()) {
             return Err(err::invalid_value(format!(
@@ -26,7 +26,7 @@ fn check_filters(filters: &[Filter], known: &[&str]) -> Result<()> {
 }
 
 /// Every filter needs one value matching one of the item's values.
-fn filters_match(filters: &[Filter], get: impl Fn(&str) -> Vec<String>) -> bool {
+pub(crate) fn filters_match(filters: &[Filter], get: impl Fn(&str) -> Vec<String>) -> bool {
     filters.iter().all(|f| {
         let vals = get(&f.name);
         f.values.iter().any(|p| vals.iter().any(|v| wildcard(p, v)))
@@ -34,7 +34,7 @@ fn filters_match(filters: &[Filter], get: impl Fn(&str) -> Vec<String>) -> bool 
 }
 
 /// Number items 1.. for `Page` (their order is stable).
-fn numbered<T>(items: impl IntoIterator<Item = T>) -> Vec<(u64, T)> {
+pub(crate) fn numbered<T>(items: impl IntoIterator<Item = T>) -> Vec<(u64, T)> {
     items
         .into_iter()
         .enumerate()
@@ -96,7 +96,7 @@ pub async fn describe_dhcp_options(call: &Call<'_>, p: &Params) -> Result {
 }
 
 pub async fn delete_dhcp_options(call: &Call<'_>, p: &Params) -> Result {
-    let id = p.req("DhcpOptionsId")?.to_string();
+    let id = id_req(p, "DhcpOptionsId", Kind::DhcpOptions)?;
     write(call, move |r, _| {
         r.delete_dhcp_options(&id).map(|_| ok_return())
     })
@@ -105,7 +105,10 @@ pub async fn delete_dhcp_options(call: &Call<'_>, p: &Params) -> Result {
 
 pub async fn associate_dhcp_options(call: &Call<'_>, p: &Params) -> Result {
     let id = p.req("DhcpOptionsId")?.to_string();
-    let vpc = p.req("VpcId")?.to_string();
+    if id != "default" {
+        err::check_id(Kind::DhcpOptions, &id)?;
+    }
+    let vpc = id_req(p, "VpcId", Kind::Vpc)?;
     write(call, move |r, _| {
         r.associate_dhcp_options(&id, &vpc).map(|_| ok_return())
     })
@@ -193,21 +196,28 @@ pub async fn create_vpc_endpoint(call: &Call<'_>, p: &Params) -> Result {
         }
     }
     let req = CreateEndpoint {
-        vpc_id: p.req("VpcId")?.to_string(),
+        vpc_id: id_req(p, "VpcId", Kind::Vpc)?,
         service_name: p.req("ServiceName")?.to_string(),
         endpoint_type: p.string("VpcEndpointType"),
         policy_document: p.string("PolicyDocument"),
-        route_table_ids: p.list("RouteTableId"),
-        subnet_ids: p.list("SubnetId"),
-        security_group_ids: p.list("SecurityGroupId"),
+        route_table_ids: id_list(p, "RouteTableId", Kind::RouteTable)?,
+        subnet_ids: id_list(p, "SubnetId", Kind::Subnet)?,
+        security_group_ids: id_list(p, "SecurityGroupId", Kind::SecurityGroup)?,
         private_dns_enabled: p.bool("PrivateDnsEnabled")?,
         ip_address_type: p.string("IpAddressType"),
         dns_record_ip_type: p.string("DnsOptions.DnsRecordIpType"),
         tags: p.tag_specs("vpc-endpoint")?,
     };
     let token = p.string("ClientToken");
+    let idem = Idempotency::of(p, "CreateVpcEndpoint");
     write(call, move |r, now| {
-        let id = r.create_vpc_endpoint(req, now)?;
+        let id = Idempotency::run(
+            &idem,
+            r,
+            now,
+            |r, id| r.vpc_endpoints.contains(id),
+            |r| r.create_vpc_endpoint(req, now),
+        )?;
         let mut x = Xml::new();
         x.wrap("vpcEndpoint", |x| {
             endpoint_xml(x, r, r.vpc_endpoint(&id).expect("just created"))
@@ -242,14 +252,14 @@ pub async fn modify_vpc_endpoint(call: &Call<'_>, p: &Params) -> Result {
             "tasknet cannot change the IP address type, DNS options or subnet configurations of an endpoint.".to_string(),
         ));
     }
-    let id = p.req("VpcEndpointId")?.to_string();
+    let id = id_req(p, "VpcEndpointId", Kind::VpcEndpoint)?;
     let m = ModifyEndpoint {
-        add_route_tables: p.list("AddRouteTableId"),
-        remove_route_tables: p.list("RemoveRouteTableId"),
-        add_subnets: p.list("AddSubnetId"),
-        remove_subnets: p.list("RemoveSubnetId"),
-        add_groups: p.list("AddSecurityGroupId"),
-        remove_groups: p.list("RemoveSecurityGroupId"),
+        add_route_tables: id_list(p, "AddRouteTableId", Kind::RouteTable)?,
+        remove_route_tables: id_list(p, "RemoveRouteTableId", Kind::RouteTable)?,
+        add_subnets: id_list(p, "AddSubnetId", Kind::Subnet)?,
+        remove_subnets: id_list(p, "RemoveSubnetId", Kind::Subnet)?,
+        add_groups: id_list(p, "AddSecurityGroupId", Kind::SecurityGroup)?,
+        remove_groups: id_list(p, "RemoveSecurityGroupId", Kind::SecurityGroup)?,
         private_dns_enabled: p.bool("PrivateDnsEnabled")?,
         policy_document: p.string("PolicyDocument"),
         reset_policy: p.flag("ResetPolicy")?,
@@ -261,7 +271,7 @@ pub async fn modify_vpc_endpoint(call: &Call<'_>, p: &Params) -> Result {
 }
 
 pub async fn delete_vpc_endpoints(call: &Call<'_>, p: &Params) -> Result {
-    let ids = p.list("VpcEndpointId");
+    let ids = id_list(p, "VpcEndpointId", Kind::VpcEndpoint)?;
     if ids.is_empty() {
         return Err(err::missing("VpcEndpointId"));
     }
@@ -416,120 +426,6 @@ pub async fn describe_vpc_endpoint_services(call: &Call<'_>, p: &Params) -> Resu
         x.str_list("serviceNameSet", &names_out);
         x.list("serviceDetailSet", &items, |x, d| {
             service_detail_xml(x, r.info, d)
-        });
-        x.opt("nextToken", next);
-        Ok(x.into_string())
-    })
-    .await
-}
-
-// ---------------------------------------------------------------------------
-// Prefix lists
-// ---------------------------------------------------------------------------
-
-fn managed_not_found(id: &str) -> ApiError {
-    ApiError::new(
-        "InvalidPrefixListID.NotFound",
-        format!("The prefix list ({id}) does not exist."),
-    )
-}
-
-/// The AWS-managed prefix lists named by `ids` (all when empty) that pass `filters`.
-fn pick_lists(
-    r: &Region,
-    ids: &[String],
-    filters: &[Filter],
-    not_found: fn(&str) -> ApiError,
-) -> Result<Vec<ManagedPrefixList>> {
-    let all = r.managed_prefix_lists();
-    for id in ids {
-        if !all.iter().any(|l| &l.id == id) {
-            return Err(not_found(id));
-        }
-    }
-    Ok(all
-        .into_iter()
-        .filter(|l| ids.is_empty() || ids.contains(&l.id))
-        .filter(|l| {
-            filters_match(filters, |f| match f {
-                "prefix-list-id" => vec![l.id.clone()],
-                "prefix-list-name" => vec![l.name.clone()],
-                "owner-id" => vec!["AWS".to_string()],
-                _ => vec![],
-            })
-        })
-        .collect())
-}
-
-pub async fn describe_prefix_lists(call: &Call<'_>, p: &Params) -> Result {
-    let ids = p.list("PrefixListId");
-    let filters = p.filters();
-    check_filters(&filters, &["prefix-list-id", "prefix-list-name"])?;
-    let page = Page::from(p, false, "prefixListIds", 5, 1000)?;
-    read(call, move |r| {
-        let lists = pick_lists(r, &ids, &filters, |id| {
-            ApiError::new(
-                "InvalidPrefixListID.NotFound",
-                format!("The prefix list ID '{id}' does not exist"),
-            )
-        })?;
-        let (items, next) = page.apply(numbered(lists));
-        let mut x = Xml::new();
-        x.list("prefixListSet", &items, |x, l| {
-            x.str_list("cidrSet", &l.cidrs)
-                .el("prefixListId", &l.id)
-                .el("prefixListName", &l.name);
-        });
-        x.opt("nextToken", next);
-        Ok(x.into_string())
-    })
-    .await
-}
-
-pub async fn describe_managed_prefix_lists(call: &Call<'_>, p: &Params) -> Result {
-    let ids = p.list("PrefixListId");
-    let filters = p.filters();
-    check_filters(
-        &filters,
-        &["prefix-list-id", "prefix-list-name", "owner-id"],
-    )?;
-    let page = Page::from(p, false, "prefixListIds", 1, 100)?;
-    read(call, move |r| {
-        let lists = pick_lists(r, &ids, &filters, managed_not_found)?;
-        let (items, next) = page.apply(numbered(lists));
-        let region = r.info.name;
-        let mut x = Xml::new();
-        x.list("prefixListSet", &items, |x, l| {
-            x.el("prefixListId", &l.id)
-                .el("addressFamily", "IPv4")
-                .el("state", "create-complete")
-                .el(
-                    "prefixListArn",
-                    format!("arn:aws:ec2:{region}:aws:prefix-list/{}", l.id),
-                )
-                .el("prefixListName", &l.name)
-                .tag_set(&[])
-                .el("ownerId", "AWS");
-        });
-        x.opt("nextToken", next);
-        Ok(x.into_string())
-    })
-    .await
-}
-
-pub async fn get_managed_prefix_list_entries(call: &Call<'_>, p: &Params) -> Result {
-    let id = p.req("PrefixListId")?.to_string();
-    let page = Page::from(p, false, "prefixListId", 1, 100)?;
-    read(call, move |r| {
-        let list = r
-            .managed_prefix_lists()
-            .into_iter()
-            .find(|l| l.id == id)
-            .ok_or_else(|| managed_not_found(&id))?;
-        let (items, next) = page.apply(numbered(list.cidrs));
-        let mut x = Xml::new();
-        x.list("entrySet", items, |x, c| {
-            x.el("cidr", c);
         });
         x.opt("nextToken", next);
         Ok(x.into_string())

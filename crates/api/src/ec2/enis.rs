@@ -1,7 +1,7 @@
 //! Elastic network interfaces: user ENIs and the requester-managed ones of NAT
 //! gateways, interface endpoints and Fargate tasks.
 
-use super::{ok_return, read, write, Page, Result};
+use super::{id_list, id_req, ok_return, read, write, Idempotency, Page, Result};
 use crate::params::Params;
 use crate::xml::Xml;
 use crate::Call;
@@ -129,19 +129,26 @@ pub async fn create_network_interface(call: &Call<'_>, p: &Params) -> Result {
     {
         return Err(no_prefix_delegation());
     }
-    let subnet = p.req("SubnetId")?.to_string();
+    let subnet = id_req(p, "SubnetId", Kind::Subnet)?;
     let mut n = NewEni::new(&subnet, EniOwner::User);
     n.description = p.string("Description").unwrap_or_default();
-    n.groups = p.list("SecurityGroupId");
+    n.groups = id_list(p, "SecurityGroupId", Kind::SecurityGroup)?;
     if let Some(ip) = p.get("PrivateIpAddress") {
         n.private_ip = Some(parse_v4(ip, "privateIpAddress")?);
     }
-    for s in p.structs("PrivateIpAddresses") {
+    let listed = p.structs("PrivateIpAddresses");
+    // When no entry says whether it is the primary (and no PrivateIpAddress
+    // names one), the first listed address is the primary.
+    let mut primary_named = n.private_ip.is_some();
+    for s in &listed {
+        primary_named |= s.bool("Primary")?.is_some();
+    }
+    for (i, s) in listed.iter().enumerate() {
         let ip = parse_v4(
             s.get("PrivateIpAddress").unwrap_or_default(),
             "privateIpAddress",
         )?;
-        if s.flag("Primary")? {
+        if s.flag("Primary")? || (!primary_named && i == 0) {
             match n.private_ip {
                 Some(x) if x != ip => {
                     return Err(err::invalid_param(format!(
@@ -169,8 +176,15 @@ pub async fn create_network_interface(call: &Call<'_>, p: &Params) -> Result {
     }
     n.tags = p.tag_specs("network-interface")?;
     let token = p.string("ClientToken");
+    let idem = Idempotency::of(p, "CreateNetworkInterface");
     write(call, move |r, now| {
-        let id = r.create_eni(n, now)?;
+        let id = Idempotency::run(
+            &idem,
+            r,
+            now,
+            |r, id| r.enis.contains(id),
+            |r| r.create_eni(n, now),
+        )?;
         let mut x = Xml::new();
         x.wrap("networkInterface", |x| {
             eni_xml(x, r, r.eni(&id).expect("just created"))
@@ -197,7 +211,7 @@ pub async fn describe_network_interfaces(call: &Call<'_>, p: &Params) -> Result 
 }
 
 pub async fn delete_network_interface(call: &Call<'_>, p: &Params) -> Result {
-    let id = p.req("NetworkInterfaceId")?.to_string();
+    let id = id_req(p, "NetworkInterfaceId", Kind::NetworkInterface)?;
     write(call, move |r, _| {
         r.delete_network_interface(&id).map(|_| ok_return())
     })
@@ -205,8 +219,8 @@ pub async fn delete_network_interface(call: &Call<'_>, p: &Params) -> Result {
 }
 
 pub async fn attach_network_interface(call: &Call<'_>, p: &Params) -> Result {
-    let id = p.req("NetworkInterfaceId")?.to_string();
-    let instance = p.req("InstanceId")?.to_string();
+    let id = id_req(p, "NetworkInterfaceId", Kind::NetworkInterface)?;
+    let instance = id_req(p, "InstanceId", Kind::Instance)?;
     p.i32("DeviceIndex")?
         .ok_or_else(|| err::missing("deviceIndex"))?;
     write(call, move |r, _| {
@@ -227,7 +241,7 @@ pub async fn detach_network_interface(call: &Call<'_>, p: &Params) -> Result {
 }
 
 pub async fn modify_network_interface_attribute(call: &Call<'_>, p: &Params) -> Result {
-    let id = p.req("NetworkInterfaceId")?.to_string();
+    let id = id_req(p, "NetworkInterfaceId", Kind::NetworkInterface)?;
     let unsupported = ["AssociatePublicIpAddress", "EnablePrimaryIpv6"];
     if unsupported.iter().any(|k| p.get(k).is_some())
         || p.has_prefix("EnaSrdSpecification")
@@ -250,7 +264,7 @@ pub async fn modify_network_interface_attribute(call: &Call<'_>, p: &Params) -> 
         given.push("sourceDestCheck");
     }
     if p.has_prefix("SecurityGroupId") {
-        m.groups = Some(p.list("SecurityGroupId"));
+        m.groups = Some(id_list(p, "SecurityGroupId", Kind::SecurityGroup)?);
         given.push("groupSet");
     }
     let attachment = p.string("Attachment.AttachmentId");
@@ -284,7 +298,7 @@ pub async fn modify_network_interface_attribute(call: &Call<'_>, p: &Params) -> 
 }
 
 pub async fn describe_network_interface_attribute(call: &Call<'_>, p: &Params) -> Result {
-    let id = p.req("NetworkInterfaceId")?.to_string();
+    let id = id_req(p, "NetworkInterfaceId", Kind::NetworkInterface)?;
     let attr = p.req("Attribute")?.to_string();
     if !matches!(
         attr.as_str(),
@@ -331,7 +345,7 @@ pub async fn assign_private_ip_addresses(call: &Call<'_>, p: &Params) -> Result 
     if p.has_prefix("Ipv4Prefix") || p.get("Ipv4PrefixCount").is_some() {
         return Err(no_prefix_delegation());
     }
-    let id = p.req("NetworkInterfaceId")?.to_string();
+    let id = id_req(p, "NetworkInterfaceId", Kind::NetworkInterface)?;
     let ips = p
         .list("PrivateIpAddress")
         .iter()
@@ -356,7 +370,7 @@ pub async fn unassign_private_ip_addresses(call: &Call<'_>, p: &Params) -> Resul
     if p.has_prefix("Ipv4Prefix") {
         return Err(no_prefix_delegation());
     }
-    let id = p.req("NetworkInterfaceId")?.to_string();
+    let id = id_req(p, "NetworkInterfaceId", Kind::NetworkInterface)?;
     let ips = p
         .list("PrivateIpAddress")
         .iter()
@@ -375,7 +389,7 @@ pub async fn assign_ipv6_addresses(call: &Call<'_>, p: &Params) -> Result {
     if p.has_prefix("Ipv6Prefix") || p.get("Ipv6PrefixCount").is_some() {
         return Err(no_prefix_delegation());
     }
-    let id = p.req("NetworkInterfaceId")?.to_string();
+    let id = id_req(p, "NetworkInterfaceId", Kind::NetworkInterface)?;
     let ips = p
         .list("Ipv6Addresses")
         .iter()
@@ -397,7 +411,7 @@ pub async fn unassign_ipv6_addresses(call: &Call<'_>, p: &Params) -> Result {
     if p.has_prefix("Ipv6Prefix") {
         return Err(no_prefix_delegation());
     }
-    let id = p.req("NetworkInterfaceId")?.to_string();
+    let id = id_req(p, "NetworkInterfaceId", Kind::NetworkInterface)?;
     let ips = p
         .list("Ipv6Addresses")
         .iter()

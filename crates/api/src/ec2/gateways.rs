@@ -1,6 +1,6 @@
 //! Internet gateways, egress-only internet gateways, Elastic IPs and NAT gateways.
 
-use super::{ok_return, read, write, Page, Result};
+use super::{id_list, id_opt, id_req, ok_return, read, write, Idempotency, Page, Result};
 use crate::params::Params;
 use crate::xml::Xml;
 use crate::Call;
@@ -76,16 +76,26 @@ pub async fn describe_internet_gateways(call: &Call<'_>, p: &Params) -> Result {
 }
 
 pub async fn delete_internet_gateway(call: &Call<'_>, p: &Params) -> Result {
-    let id = p.req("InternetGatewayId")?.to_string();
+    let id = id_req(p, "InternetGatewayId", Kind::InternetGateway)?;
     write(call, move |r, _| {
         r.delete_internet_gateway(&id).map(|_| ok_return())
     })
     .await
 }
 
-pub async fn attach_internet_gateway(call: &Call<'_>, p: &Params) -> Result {
-    let id = p.req("InternetGatewayId")?.to_string();
+/// AttachInternetGateway and DetachInternetGateway name a malformed VPC id
+/// `InvalidVpcId.Malformed`.
+fn gateway_vpc(p: &Params) -> Result<String> {
     let vpc = p.req("VpcId")?.to_string();
+    if !err::well_formed(Kind::Vpc, &vpc) {
+        return Err(err::malformed_vpc_id(&vpc, false));
+    }
+    Ok(vpc)
+}
+
+pub async fn attach_internet_gateway(call: &Call<'_>, p: &Params) -> Result {
+    let id = id_req(p, "InternetGatewayId", Kind::InternetGateway)?;
+    let vpc = gateway_vpc(p)?;
     write(call, move |r, _| {
         r.attach_internet_gateway(&id, &vpc).map(|_| ok_return())
     })
@@ -93,8 +103,8 @@ pub async fn attach_internet_gateway(call: &Call<'_>, p: &Params) -> Result {
 }
 
 pub async fn detach_internet_gateway(call: &Call<'_>, p: &Params) -> Result {
-    let id = p.req("InternetGatewayId")?.to_string();
-    let vpc = p.req("VpcId")?.to_string();
+    let id = id_req(p, "InternetGatewayId", Kind::InternetGateway)?;
+    let vpc = gateway_vpc(p)?;
     write(call, move |r, _| {
         r.detach_internet_gateway(&id, &vpc).map(|_| ok_return())
     })
@@ -112,11 +122,18 @@ fn eigw_xml(x: &mut Xml, g: &EgressOnlyInternetGateway) {
 }
 
 pub async fn create_egress_only_internet_gateway(call: &Call<'_>, p: &Params) -> Result {
-    let vpc = p.req("VpcId")?.to_string();
+    let vpc = id_req(p, "VpcId", Kind::Vpc)?;
     let tags = p.tag_specs("egress-only-internet-gateway")?;
     let token = p.string("ClientToken");
-    write(call, move |r, _| {
-        let id = r.create_egress_only_gateway(&vpc, tags)?;
+    let idem = Idempotency::of(p, "CreateEgressOnlyInternetGateway");
+    write(call, move |r, now| {
+        let id = Idempotency::run(
+            &idem,
+            r,
+            now,
+            |r, id| r.egress_only_gateways.contains(id),
+            |r| r.create_egress_only_gateway(&vpc, tags),
+        )?;
         let mut x = Xml::new();
         x.opt("clientToken", token.as_deref());
         x.wrap("egressOnlyInternetGateway", |x| {
@@ -128,7 +145,11 @@ pub async fn create_egress_only_internet_gateway(call: &Call<'_>, p: &Params) ->
 }
 
 pub async fn describe_egress_only_internet_gateways(call: &Call<'_>, p: &Params) -> Result {
-    let ids = p.list("EgressOnlyInternetGatewayId");
+    let ids = id_list(
+        p,
+        "EgressOnlyInternetGatewayId",
+        Kind::EgressOnlyInternetGateway,
+    )?;
     let filters = p.filters();
     let page = Page::from(p, !ids.is_empty(), "egressOnlyInternetGatewayIds", 5, 255)?;
     read(call, move |r| {
@@ -153,7 +174,11 @@ pub async fn describe_egress_only_internet_gateways(call: &Call<'_>, p: &Params)
 }
 
 pub async fn delete_egress_only_internet_gateway(call: &Call<'_>, p: &Params) -> Result {
-    let id = p.req("EgressOnlyInternetGatewayId")?.to_string();
+    let id = id_req(
+        p,
+        "EgressOnlyInternetGatewayId",
+        Kind::EgressOnlyInternetGateway,
+    )?;
     write(call, move |r, _| {
         r.delete_egress_only_gateway(&id)?;
         let mut x = Xml::new();
@@ -245,7 +270,7 @@ fn allocation_param(r: &Region, alloc: &Option<String>, ip: &Option<String>) -> 
 }
 
 pub async fn release_address(call: &Call<'_>, p: &Params) -> Result {
-    let alloc = p.string("AllocationId").filter(|s| !s.is_empty());
+    let alloc = id_opt(p, "AllocationId", Kind::Allocation)?;
     let ip = p.string("PublicIp").filter(|s| !s.is_empty());
     write(call, move |r, _| {
         let id = allocation_param(r, &alloc, &ip)?;
@@ -255,10 +280,10 @@ pub async fn release_address(call: &Call<'_>, p: &Params) -> Result {
 }
 
 pub async fn associate_address(call: &Call<'_>, p: &Params) -> Result {
-    let alloc = p.string("AllocationId").filter(|s| !s.is_empty());
+    let alloc = id_opt(p, "AllocationId", Kind::Allocation)?;
     let ip = p.string("PublicIp").filter(|s| !s.is_empty());
-    let instance = p.string("InstanceId").filter(|s| !s.is_empty());
-    let eni = p.string("NetworkInterfaceId").filter(|s| !s.is_empty());
+    let instance = id_opt(p, "InstanceId", Kind::Instance)?;
+    let eni = id_opt(p, "NetworkInterfaceId", Kind::NetworkInterface)?;
     let private_ip = ipv4(p, "PrivateIpAddress", "privateIpAddress")?;
     let reassoc = p.flag("AllowReassociation")?;
     write(call, move |r, _| {
@@ -363,21 +388,30 @@ pub async fn create_nat_gateway(call: &Call<'_>, p: &Params) -> Result {
     {
         return Err(unsupported("secondary NAT gateway addresses"));
     }
-    let subnet = p.req("SubnetId")?.to_string();
-    let alloc = p.string("AllocationId").filter(|s| !s.is_empty());
+    let subnet = id_req(p, "SubnetId", Kind::Subnet)?;
+    let alloc = id_opt(p, "AllocationId", Kind::Allocation)?;
     let connectivity = p.string("ConnectivityType");
     let private_ip = ipv4(p, "PrivateIpAddress", "privateIpAddress")?;
     let tags = p.tag_specs("natgateway")?;
     let token = p.string("ClientToken");
+    let idem = Idempotency::of(p, "CreateNatGateway");
     write(call, move |r, now| {
         r.expire_deleted_nat_gateways(now);
-        let id = r.create_nat_gateway(
-            &subnet,
-            alloc.as_deref(),
-            connectivity.as_deref(),
-            private_ip,
-            tags,
+        let id = Idempotency::run(
+            &idem,
+            r,
             now,
+            |r, id| r.nat_gateways.contains(id),
+            |r| {
+                r.create_nat_gateway(
+                    &subnet,
+                    alloc.as_deref(),
+                    connectivity.as_deref(),
+                    private_ip,
+                    tags,
+                    now,
+                )
+            },
         )?;
         let mut x = Xml::new();
         x.opt("clientToken", token.as_deref());
@@ -405,7 +439,7 @@ pub async fn describe_nat_gateways(call: &Call<'_>, p: &Params) -> Result {
 }
 
 pub async fn delete_nat_gateway(call: &Call<'_>, p: &Params) -> Result {
-    let id = p.req("NatGatewayId")?.to_string();
+    let id = id_req(p, "NatGatewayId", Kind::NatGateway)?;
     write(call, move |r, now| {
         r.expire_deleted_nat_gateways(now);
         r.delete_nat_gateway(&id, now)?;

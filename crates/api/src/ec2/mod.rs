@@ -5,6 +5,8 @@ mod actions;
 mod endpoints;
 mod enis;
 mod gateways;
+mod peering;
+mod prefix_lists;
 mod routes;
 mod security;
 mod tags;
@@ -13,6 +15,7 @@ mod vpcs;
 use crate::envelope::{ec2_error, ec2_ok};
 use crate::params::Params;
 use crate::{Call, Response};
+use model::ec2::err::{self, Kind};
 use model::{ApiError, Millis, Region};
 
 pub type Result<T = String> = std::result::Result<T, ApiError>;
@@ -129,9 +132,27 @@ actions! {
     "ModifyVpcEndpoint" => endpoints::modify_vpc_endpoint,
     "DeleteVpcEndpoints" => endpoints::delete_vpc_endpoints,
     "DescribeVpcEndpointServices" => endpoints::describe_vpc_endpoint_services,
-    "DescribePrefixLists" => endpoints::describe_prefix_lists,
-    "DescribeManagedPrefixLists" => endpoints::describe_managed_prefix_lists,
-    "GetManagedPrefixListEntries" => endpoints::get_managed_prefix_list_entries,
+    "DescribePrefixLists" => prefix_lists::describe_prefix_lists,
+    "DescribeManagedPrefixLists" => prefix_lists::describe_managed_prefix_lists,
+    "GetManagedPrefixListEntries" => prefix_lists::get_managed_prefix_list_entries,
+    "CreateManagedPrefixList" => prefix_lists::create_managed_prefix_list,
+    "ModifyManagedPrefixList" => prefix_lists::modify_managed_prefix_list,
+    "DeleteManagedPrefixList" => prefix_lists::delete_managed_prefix_list,
+    "RestoreManagedPrefixListVersion" => prefix_lists::restore_managed_prefix_list_version,
+    "GetManagedPrefixListAssociations" => prefix_lists::get_managed_prefix_list_associations,
+    "CreateVpcPeeringConnection" => peering::create_vpc_peering_connection,
+    "AcceptVpcPeeringConnection" => peering::accept_vpc_peering_connection,
+    "RejectVpcPeeringConnection" => peering::reject_vpc_peering_connection,
+    "DeleteVpcPeeringConnection" => peering::delete_vpc_peering_connection,
+    "DescribeVpcPeeringConnections" => peering::describe_vpc_peering_connections,
+    "ModifySecurityGroupRules" => security::modify_security_group_rules,
+    "UpdateSecurityGroupRuleDescriptionsIngress" => security::update_descriptions_ingress,
+    "UpdateSecurityGroupRuleDescriptionsEgress" => security::update_descriptions_egress,
+    "CreateDefaultSubnet" => vpcs::create_default_subnet,
+    "CreateSubnetCidrReservation" => vpcs::create_subnet_cidr_reservation,
+    "DeleteSubnetCidrReservation" => vpcs::delete_subnet_cidr_reservation,
+    "GetSubnetCidrReservations" => vpcs::get_subnet_cidr_reservations,
+    "ModifyVpcTenancy" => vpcs::modify_vpc_tenancy,
     "CreateNetworkInterface" => enis::create_network_interface,
     "DescribeNetworkInterfaces" => enis::describe_network_interfaces,
     "DeleteNetworkInterface" => enis::delete_network_interface,
@@ -146,6 +167,85 @@ actions! {
     "CreateTags" => tags::create_tags,
     "DeleteTags" => tags::delete_tags,
     "DescribeTags" => tags::describe_tags,
+}
+
+/// A required id parameter, refused as `…Malformed` when it cannot be an id
+/// of `kind`.
+pub(crate) fn id_req(p: &Params, key: &str, kind: Kind) -> Result<String> {
+    let v = p.req(key)?.to_string();
+    err::check_id(kind, &v)?;
+    Ok(v)
+}
+
+/// An optional id parameter (empty counts as absent).
+pub(crate) fn id_opt(p: &Params, key: &str, kind: Kind) -> Result<Option<String>> {
+    match p.string(key).filter(|s| !s.is_empty()) {
+        Some(v) => {
+            err::check_id(kind, &v)?;
+            Ok(Some(v))
+        }
+        None => Ok(None),
+    }
+}
+
+/// A list of ids (`prefix.N`), each checked for shape.
+pub(crate) fn id_list(p: &Params, prefix: &str, kind: Kind) -> Result<Vec<String>> {
+    let ids = p.list(prefix);
+    for id in &ids {
+        err::check_id(kind, id)?;
+    }
+    Ok(ids)
+}
+
+/// A request's `ClientToken` with a fingerprint of every other parameter:
+/// a retry with the same token and parameters gets the first request's
+/// resource, other parameters `IdempotentParameterMismatch`.
+pub(crate) struct Idempotency {
+    action: &'static str,
+    token: String,
+    fingerprint: String,
+}
+
+impl Idempotency {
+    pub fn of(p: &Params, action: &'static str) -> Option<Idempotency> {
+        let token = p.string("ClientToken").filter(|t| !t.is_empty())?;
+        // FNV-1a over the parameters in name order.
+        let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+        for (k, v) in p.iter() {
+            if matches!(k, "ClientToken" | "DryRun" | "Action" | "Version") {
+                continue;
+            }
+            for b in k.bytes().chain([0]).chain(v.bytes()).chain([0]) {
+                h ^= b as u64;
+                h = h.wrapping_mul(0x0100_0000_01b3);
+            }
+        }
+        Some(Idempotency {
+            action,
+            token,
+            fingerprint: format!("{h:016x}"),
+        })
+    }
+
+    /// The resource of an earlier request with this token, or `create`'s
+    /// (remembered under the token).
+    pub fn run(
+        this: &Option<Idempotency>,
+        r: &mut Region,
+        now: Millis,
+        exists: impl Fn(&Region, &str) -> bool,
+        create: impl FnOnce(&mut Region) -> Result<String>,
+    ) -> Result<String> {
+        let Some(t) = this else {
+            return create(r);
+        };
+        if let Some(id) = r.replay_token(t.action, &t.token, &t.fingerprint, exists)? {
+            return Ok(id);
+        }
+        let id = create(r)?;
+        r.remember_token(t.action, &t.token, &t.fingerprint, &id, now);
+        Ok(id)
+    }
 }
 
 /// Run `f` on the request's Region under the shared lock.

@@ -1,6 +1,6 @@
 //! Route tables, routes and route table associations.
 
-use super::{ok_return, read, write, Page, Result};
+use super::{id_opt, id_req, ok_return, read, write, Idempotency, Page, Result};
 use crate::params::Params;
 use crate::xml::Xml;
 use crate::Call;
@@ -22,6 +22,7 @@ fn route_xml(x: &mut Xml, r: &Region, rt: &RouteTable, route: &Route) {
         RouteTarget::EgressOnlyInternetGateway(g) => x.el("egressOnlyInternetGatewayId", g),
         RouteTarget::NatGateway(n) => x.el("natGatewayId", n),
         RouteTarget::NetworkInterface(e) => x.el("networkInterfaceId", e),
+        RouteTarget::VpcPeeringConnection(p) => x.el("vpcPeeringConnectionId", p),
     };
     x.el("state", r.route_state(rt, route))
         .el("origin", &route.origin);
@@ -67,7 +68,6 @@ fn dest_args(p: &Params) -> RouteDestArgs {
 /// Route targets tasknet does not model, by wire name (lowerCamel as AWS words them).
 const UNSUPPORTED_TARGETS: &[(&str, &str)] = &[
     ("TransitGatewayId", "transitGatewayId"),
-    ("VpcPeeringConnectionId", "vpcPeeringConnectionId"),
     ("InstanceId", "instanceId"),
     ("LocalGatewayId", "localGatewayId"),
     ("CarrierGatewayId", "carrierGatewayId"),
@@ -83,6 +83,7 @@ fn target_args(p: &Params) -> RouteTargetArgs {
         nat_gateway_id: p.string("NatGatewayId"),
         network_interface_id: p.string("NetworkInterfaceId"),
         vpc_endpoint_id: p.string("VpcEndpointId"),
+        vpc_peering_connection_id: p.string("VpcPeeringConnectionId"),
         unsupported: UNSUPPORTED_TARGETS
             .iter()
             .find_map(|(k, wire)| p.get(k).map(|v| (wire.to_string(), v.to_string()))),
@@ -90,11 +91,18 @@ fn target_args(p: &Params) -> RouteTargetArgs {
 }
 
 pub async fn create_route_table(call: &Call<'_>, p: &Params) -> Result {
-    let vpc = p.req("VpcId")?.to_string();
+    let vpc = id_req(p, "VpcId", Kind::Vpc)?;
     let tags = p.tag_specs("route-table")?;
     let token = p.string("ClientToken");
-    write(call, move |r, _| {
-        let id = r.create_route_table(&vpc, tags)?;
+    let idem = Idempotency::of(p, "CreateRouteTable");
+    write(call, move |r, now| {
+        let id = Idempotency::run(
+            &idem,
+            r,
+            now,
+            |r, id| r.route_tables.contains(id),
+            |r| r.create_route_table(&vpc, tags),
+        )?;
         let mut x = Xml::new();
         x.wrap("routeTable", |x| {
             route_table_xml(x, r, r.route_table(&id).expect("just created"))
@@ -121,7 +129,7 @@ pub async fn describe_route_tables(call: &Call<'_>, p: &Params) -> Result {
 }
 
 pub async fn delete_route_table(call: &Call<'_>, p: &Params) -> Result {
-    let id = p.req("RouteTableId")?.to_string();
+    let id = id_req(p, "RouteTableId", Kind::RouteTable)?;
     write(call, move |r, _| {
         r.delete_route_table(&id).map(|_| ok_return())
     })
@@ -129,7 +137,7 @@ pub async fn delete_route_table(call: &Call<'_>, p: &Params) -> Result {
 }
 
 pub async fn create_route(call: &Call<'_>, p: &Params) -> Result {
-    let id = p.req("RouteTableId")?.to_string();
+    let id = id_req(p, "RouteTableId", Kind::RouteTable)?;
     let (d, t) = (dest_args(p), target_args(p));
     write(call, move |r, _| {
         r.create_route(&id, &d, &t).map(|_| ok_return())
@@ -138,7 +146,7 @@ pub async fn create_route(call: &Call<'_>, p: &Params) -> Result {
 }
 
 pub async fn replace_route(call: &Call<'_>, p: &Params) -> Result {
-    let id = p.req("RouteTableId")?.to_string();
+    let id = id_req(p, "RouteTableId", Kind::RouteTable)?;
     let (d, t) = (dest_args(p), target_args(p));
     write(call, move |r, _| {
         r.replace_route(&id, &d, &t).map(|_| ok_return())
@@ -147,7 +155,7 @@ pub async fn replace_route(call: &Call<'_>, p: &Params) -> Result {
 }
 
 pub async fn delete_route(call: &Call<'_>, p: &Params) -> Result {
-    let id = p.req("RouteTableId")?.to_string();
+    let id = id_req(p, "RouteTableId", Kind::RouteTable)?;
     let d = dest_args(p);
     write(call, move |r, _| {
         r.delete_route(&id, &d).map(|_| ok_return())
@@ -156,13 +164,13 @@ pub async fn delete_route(call: &Call<'_>, p: &Params) -> Result {
 }
 
 pub async fn associate_route_table(call: &Call<'_>, p: &Params) -> Result {
-    let id = p.req("RouteTableId")?.to_string();
+    let id = id_req(p, "RouteTableId", Kind::RouteTable)?;
     if p.get("PublicIpv4Pool").is_some() {
         return Err(model::ec2::err::invalid_param(
             "tasknet does not emulate public IPv4 pool route table associations.".to_string(),
         ));
     }
-    let subnet = p.string("SubnetId").filter(|s| !s.is_empty());
+    let subnet = id_opt(p, "SubnetId", Kind::Subnet)?;
     let gateway = p.string("GatewayId").filter(|s| !s.is_empty());
     write(call, move |r, _| {
         let assoc = r.associate_route_table(&id, subnet.as_deref(), gateway.as_deref())?;
@@ -184,7 +192,7 @@ pub async fn disassociate_route_table(call: &Call<'_>, p: &Params) -> Result {
 
 pub async fn replace_route_table_association(call: &Call<'_>, p: &Params) -> Result {
     let assoc = p.req("AssociationId")?.to_string();
-    let id = p.req("RouteTableId")?.to_string();
+    let id = id_req(p, "RouteTableId", Kind::RouteTable)?;
     write(call, move |r, _| {
         let new_id = r.replace_route_table_association(&assoc, &id)?;
         let mut x = Xml::new();

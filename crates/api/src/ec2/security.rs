@@ -1,12 +1,12 @@
 //! Security groups, their rules, and network ACLs.
 
-use super::{ok_return, read, write, Page, Result};
+use super::{id_req, ok_return, read, write, Idempotency, Page, Result};
 use crate::params::Params;
 use crate::xml::Xml;
 use crate::Call;
 use model::ec2::err::{self, Kind};
 use model::ec2::nacl::NaclEntryArgs;
-use model::ec2::security_group::{grouped_permissions, IpPermission};
+use model::ec2::security_group::{grouped_permissions, IpPermission, RuleUpdate};
 use model::ec2::types::*;
 use model::ec2::{self as mec2};
 use model::Region;
@@ -27,7 +27,7 @@ fn has_ports(protocol: &str) -> bool {
     matches!(protocol, "tcp" | "udp" | "icmp" | "icmpv6")
 }
 
-fn permissions_xml(x: &mut Xml, tag: &str, rules: &[SgRule], egress: bool) {
+fn permissions_xml(x: &mut Xml, r: &Region, vpc: &str, tag: &str, rules: &[SgRule], egress: bool) {
     x.list(
         tag,
         grouped_permissions(rules, egress),
@@ -42,10 +42,23 @@ fn permissions_xml(x: &mut Xml, tag: &str, rules: &[SgRule], egress: bool) {
                     SgPeer::Group { group_id, user_id } => Some((r, group_id, user_id)),
                     _ => None,
                 }),
-                |x, (r, gid, uid)| {
-                    x.opt("description", r.description.as_ref())
+                |x, (rule, gid, uid)| {
+                    x.opt("description", rule.description.as_ref())
                         .el("userId", uid)
                         .el("groupId", gid);
+                    // A group of a peered VPC names its VPC and the peering.
+                    let other = r.security_groups.get(gid).map(|g| g.vpc_id.as_str());
+                    if let Some(o) = other.filter(|o| *o != vpc) {
+                        let pcx = r
+                            .active_peerings(vpc)
+                            .find(|(_, peer)| *peer == o)
+                            .map(|(p, _)| p.id.clone());
+                        x.el("vpcId", o);
+                        if let Some(p) = pcx {
+                            x.el("vpcPeeringConnectionId", p)
+                                .el("peeringStatus", "active");
+                        }
+                    }
                 },
             );
             x.list(
@@ -89,8 +102,8 @@ pub(crate) fn security_group_xml(x: &mut Xml, r: &Region, g: &SecurityGroup) {
         .el("groupId", &g.id)
         .el("groupName", &g.name)
         .el("groupDescription", &g.description);
-    permissions_xml(x, "ipPermissions", &g.rules, false);
-    permissions_xml(x, "ipPermissionsEgress", &g.rules, true);
+    permissions_xml(x, r, &g.vpc_id, "ipPermissions", &g.rules, false);
+    permissions_xml(x, r, &g.vpc_id, "ipPermissionsEgress", &g.rules, true);
     x.el("vpcId", &g.vpc_id)
         .el("securityGroupArn", sg_arn(r, &g.id))
         .tag_set(&g.tags);
@@ -161,7 +174,10 @@ impl GroupRef {
 
     fn resolve(&self, r: &Region) -> Result<String> {
         match self {
-            GroupRef::Id(id) => Ok(r.security_group(id)?.id.clone()),
+            GroupRef::Id(id) => {
+                err::check_id(Kind::SecurityGroup, id)?;
+                Ok(r.security_group(id)?.id.clone())
+            }
             GroupRef::Name(n) => Ok(r.security_group_by_name(n)?.id.clone()),
         }
     }
@@ -252,6 +268,10 @@ pub async fn create_security_group(call: &Call<'_>, p: &Params) -> Result {
     let name = p.string("GroupName").unwrap_or_default();
     let description = p.string("GroupDescription").unwrap_or_default();
     let vpc = p.string("VpcId");
+    if let Some(v) = vpc.as_deref().filter(|v| !err::well_formed(Kind::Vpc, v)) {
+        // CAP: CreateSecurityGroup words a malformed VPC id the newer way.
+        return Err(err::malformed_vpc_id(v, true));
+    }
     let tags = p.tag_specs("security-group")?;
     write(call, move |r, _| {
         let id = r.create_security_group(&name, &description, vpc.as_deref(), tags)?;
@@ -358,6 +378,60 @@ pub async fn revoke_egress(call: &Call<'_>, p: &Params) -> Result {
     revoke(call, p, true).await
 }
 
+pub async fn modify_security_group_rules(call: &Call<'_>, p: &Params) -> Result {
+    let id = id_req(p, "GroupId", Kind::SecurityGroup)?;
+    let mut updates = Vec::new();
+    for u in p.structs("SecurityGroupRule") {
+        let rule = u.sub("SecurityGroupRule");
+        updates.push(RuleUpdate {
+            rule_id: u.req("SecurityGroupRuleId")?.to_string(),
+            ip_protocol: rule.string("IpProtocol"),
+            from_port: rule.i32("FromPort")?,
+            to_port: rule.i32("ToPort")?,
+            cidr_ipv4: rule.string("CidrIpv4"),
+            cidr_ipv6: rule.string("CidrIpv6"),
+            prefix_list_id: rule.string("PrefixListId"),
+            referenced_group_id: rule.string("ReferencedGroupId"),
+            description: rule.string("Description"),
+        });
+    }
+    write(call, move |r, _| {
+        r.modify_security_group_rules(&id, &updates)
+            .map(|_| ok_return())
+    })
+    .await
+}
+
+async fn update_descriptions(call: &Call<'_>, p: &Params, egress: bool) -> Result {
+    let g = GroupRef::from(p, "GroupId", "GroupName").ok_or_else(|| err::missing("groupId"))?;
+    let wire = wire_permissions(p)?;
+    let by_id: Vec<(String, Option<String>)> = p
+        .structs("SecurityGroupRuleDescription")
+        .into_iter()
+        .map(|d| {
+            (
+                d.get("SecurityGroupRuleId").unwrap_or_default().to_string(),
+                d.string("Description"),
+            )
+        })
+        .collect();
+    write(call, move |r, _| {
+        let id = g.resolve(r)?;
+        let perms = resolve_permissions(r, wire)?;
+        r.update_rule_descriptions(&id, egress, &perms, &by_id)
+            .map(|_| ok_return())
+    })
+    .await
+}
+
+pub async fn update_descriptions_ingress(call: &Call<'_>, p: &Params) -> Result {
+    update_descriptions(call, p, false).await
+}
+
+pub async fn update_descriptions_egress(call: &Call<'_>, p: &Params) -> Result {
+    update_descriptions(call, p, true).await
+}
+
 pub async fn describe_security_group_rules(call: &Call<'_>, p: &Params) -> Result {
     let ids = p.list("SecurityGroupRuleId");
     let filters = p.filters();
@@ -419,11 +493,18 @@ fn nacl_xml(x: &mut Xml, r: &Region, a: &NetworkAcl) {
 }
 
 pub async fn create_network_acl(call: &Call<'_>, p: &Params) -> Result {
-    let vpc = p.req("VpcId")?.to_string();
+    let vpc = id_req(p, "VpcId", Kind::Vpc)?;
     let tags = p.tag_specs("network-acl")?;
     let token = p.string("ClientToken");
-    write(call, move |r, _| {
-        let id = r.create_network_acl(&vpc, tags)?;
+    let idem = Idempotency::of(p, "CreateNetworkAcl");
+    write(call, move |r, now| {
+        let id = Idempotency::run(
+            &idem,
+            r,
+            now,
+            |r, id| r.network_acls.contains(id),
+            |r| r.create_network_acl(&vpc, tags),
+        )?;
         let mut x = Xml::new();
         x.wrap("networkAcl", |x| {
             nacl_xml(x, r, r.network_acls.get(&id).expect("just created"))
@@ -450,7 +531,7 @@ pub async fn describe_network_acls(call: &Call<'_>, p: &Params) -> Result {
 }
 
 pub async fn delete_network_acl(call: &Call<'_>, p: &Params) -> Result {
-    let id = p.req("NetworkAclId")?.to_string();
+    let id = id_req(p, "NetworkAclId", Kind::NetworkAcl)?;
     write(call, move |r, _| {
         r.delete_network_acl(&id).map(|_| ok_return())
     })
@@ -473,7 +554,7 @@ fn entry_args(p: &Params) -> Result<NaclEntryArgs> {
 }
 
 pub async fn create_network_acl_entry(call: &Call<'_>, p: &Params) -> Result {
-    let id = p.req("NetworkAclId")?.to_string();
+    let id = id_req(p, "NetworkAclId", Kind::NetworkAcl)?;
     let args = entry_args(p)?;
     write(call, move |r, _| {
         r.create_network_acl_entry(&id, &args).map(|_| ok_return())
@@ -482,7 +563,7 @@ pub async fn create_network_acl_entry(call: &Call<'_>, p: &Params) -> Result {
 }
 
 pub async fn replace_network_acl_entry(call: &Call<'_>, p: &Params) -> Result {
-    let id = p.req("NetworkAclId")?.to_string();
+    let id = id_req(p, "NetworkAclId", Kind::NetworkAcl)?;
     let args = entry_args(p)?;
     write(call, move |r, _| {
         r.replace_network_acl_entry(&id, &args).map(|_| ok_return())
@@ -491,7 +572,7 @@ pub async fn replace_network_acl_entry(call: &Call<'_>, p: &Params) -> Result {
 }
 
 pub async fn delete_network_acl_entry(call: &Call<'_>, p: &Params) -> Result {
-    let id = p.req("NetworkAclId")?.to_string();
+    let id = id_req(p, "NetworkAclId", Kind::NetworkAcl)?;
     let rule = p
         .i32("RuleNumber")?
         .ok_or_else(|| err::missing("ruleNumber"))?;
@@ -505,7 +586,7 @@ pub async fn delete_network_acl_entry(call: &Call<'_>, p: &Params) -> Result {
 
 pub async fn replace_network_acl_association(call: &Call<'_>, p: &Params) -> Result {
     let assoc = p.req("AssociationId")?.to_string();
-    let acl = p.req("NetworkAclId")?.to_string();
+    let acl = id_req(p, "NetworkAclId", Kind::NetworkAcl)?;
     write(call, move |r, _| {
         let new_id = r.replace_network_acl_association(&assoc, &acl)?;
         let mut x = Xml::new();

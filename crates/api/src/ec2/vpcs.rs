@@ -1,15 +1,16 @@
 //! Regions, Availability Zones, account attributes, VPCs and subnets.
 
-use super::{ok_return, read, write, Page, Result};
+use super::{id_req, ok_return, read, write, Page, Result};
 use crate::params::Params;
 use crate::xml::Xml;
 use crate::Call;
+use model::ec2::cidr_reservation::{CreateReservation, SubnetCidrReservation};
 use model::ec2::err::{self, Kind};
 use model::ec2::subnet::{CreateSubnet, SubnetAttr};
 use model::ec2::types::*;
 use model::ec2::vpc::CreateVpc;
 use model::ec2::{self as mec2};
-use model::filter::{wildcard, Filter};
+use model::filter::{self as mfilter, wildcard, Filter};
 use model::regions::{RegionInfo, REGIONS};
 use model::Region;
 
@@ -289,7 +290,7 @@ pub async fn describe_vpcs(call: &Call<'_>, p: &Params) -> Result {
 }
 
 pub async fn delete_vpc(call: &Call<'_>, p: &Params) -> Result {
-    let id = p.req("VpcId")?.to_string();
+    let id = id_req(p, "VpcId", Kind::Vpc)?;
     write(call, move |r, _| r.delete_vpc(&id).map(|_| ok_return())).await
 }
 
@@ -318,7 +319,7 @@ fn lower(s: &str) -> String {
 }
 
 pub async fn modify_vpc_attribute(call: &Call<'_>, p: &Params) -> Result {
-    let id = p.req("VpcId")?.to_string();
+    let id = id_req(p, "VpcId", Kind::Vpc)?;
     let (attr, value) = one_attribute(
         p,
         &[
@@ -335,7 +336,7 @@ pub async fn modify_vpc_attribute(call: &Call<'_>, p: &Params) -> Result {
 }
 
 pub async fn describe_vpc_attribute(call: &Call<'_>, p: &Params) -> Result {
-    let id = p.req("VpcId")?.to_string();
+    let id = id_req(p, "VpcId", Kind::Vpc)?;
     let attr = p.req("Attribute")?.to_string();
     read(call, move |r| {
         let v = r.vpc_attribute(&id, &attr)?;
@@ -349,7 +350,7 @@ pub async fn describe_vpc_attribute(call: &Call<'_>, p: &Params) -> Result {
 }
 
 pub async fn associate_vpc_cidr_block(call: &Call<'_>, p: &Params) -> Result {
-    let id = p.req("VpcId")?.to_string();
+    let id = id_req(p, "VpcId", Kind::Vpc)?;
     let cidr = p.string("CidrBlock");
     let amazon = p.flag("AmazonProvidedIpv6CidrBlock")?;
     let v6 = p.string("Ipv6CidrBlock");
@@ -454,7 +455,7 @@ pub async fn create_subnet(call: &Call<'_>, p: &Params) -> Result {
         ));
     }
     let req = CreateSubnet {
-        vpc_id: p.req("VpcId")?.to_string(),
+        vpc_id: id_req(p, "VpcId", Kind::Vpc)?,
         cidr_block: p.string("CidrBlock"),
         ipv6_cidr_block: p.string("Ipv6CidrBlock"),
         availability_zone: p.string("AvailabilityZone"),
@@ -489,12 +490,12 @@ pub async fn describe_subnets(call: &Call<'_>, p: &Params) -> Result {
 }
 
 pub async fn delete_subnet(call: &Call<'_>, p: &Params) -> Result {
-    let id = p.req("SubnetId")?.to_string();
+    let id = id_req(p, "SubnetId", Kind::Subnet)?;
     write(call, move |r, _| r.delete_subnet(&id).map(|_| ok_return())).await
 }
 
 pub async fn modify_subnet_attribute(call: &Call<'_>, p: &Params) -> Result {
-    let id = p.req("SubnetId")?.to_string();
+    let id = id_req(p, "SubnetId", Kind::Subnet)?;
     let mut attrs = Vec::new();
     let b = |k: &str| p.bool(&format!("{k}.Value"));
     if let Some(v) = b("MapPublicIpOnLaunch")? {
@@ -536,7 +537,7 @@ pub async fn modify_subnet_attribute(call: &Call<'_>, p: &Params) -> Result {
 }
 
 pub async fn associate_subnet_cidr_block(call: &Call<'_>, p: &Params) -> Result {
-    let id = p.req("SubnetId")?.to_string();
+    let id = id_req(p, "SubnetId", Kind::Subnet)?;
     let cidr = p.req("Ipv6CidrBlock")?.to_string();
     write(call, move |r, _| {
         let b = r.associate_subnet_ipv6(&id, &cidr)?;
@@ -565,6 +566,103 @@ pub async fn disassociate_subnet_cidr_block(call: &Call<'_>, p: &Params) -> Resu
                     x.el("state", "disassociating");
                 });
         });
+        Ok(x.into_string())
+    })
+    .await
+}
+
+pub async fn create_default_subnet(call: &Call<'_>, p: &Params) -> Result {
+    let zone = p.string("AvailabilityZone").filter(|s| !s.is_empty());
+    let zone_id = p.string("AvailabilityZoneId").filter(|s| !s.is_empty());
+    let native = p.flag("Ipv6Native")?;
+    write(call, move |r, now| {
+        let id = r.create_default_subnet(zone.as_deref(), zone_id.as_deref(), native, now)?;
+        let mut x = Xml::new();
+        x.wrap("subnet", |x| {
+            subnet_xml(x, r, r.subnet(&id).expect("just created"))
+        });
+        Ok(x.into_string())
+    })
+    .await
+}
+
+pub async fn modify_vpc_tenancy(call: &Call<'_>, p: &Params) -> Result {
+    let id = id_req(p, "VpcId", Kind::Vpc)?;
+    let tenancy = p.req("InstanceTenancy")?.to_string();
+    write(call, move |r, _| {
+        r.modify_vpc_tenancy(&id, &tenancy).map(|_| ok_return())
+    })
+    .await
+}
+
+fn reservation_xml(x: &mut Xml, r: &Region, c: &SubnetCidrReservation) {
+    x.el("subnetCidrReservationId", &c.id)
+        .el("subnetId", &c.subnet_id)
+        .el("cidr", c.cidr)
+        .el("reservationType", &c.reservation_type)
+        .el("ownerId", &r.account_id)
+        .opt("description", c.description.as_ref())
+        .tag_set(&c.tags);
+}
+
+pub async fn create_subnet_cidr_reservation(call: &Call<'_>, p: &Params) -> Result {
+    let req = CreateReservation {
+        subnet_id: id_req(p, "SubnetId", Kind::Subnet)?,
+        cidr: p.req("Cidr")?.to_string(),
+        reservation_type: p.req("ReservationType")?.to_string(),
+        description: p.string("Description"),
+        tags: tags(p, "subnet-cidr-reservation")?,
+    };
+    write(call, move |r, _| {
+        let id = r.create_cidr_reservation(req)?;
+        let c = r.cidr_reservations.get(&id).expect("just created");
+        let mut x = Xml::new();
+        x.wrap("subnetCidrReservation", |x| reservation_xml(x, r, c));
+        Ok(x.into_string())
+    })
+    .await
+}
+
+pub async fn delete_subnet_cidr_reservation(call: &Call<'_>, p: &Params) -> Result {
+    let id = id_req(p, "SubnetCidrReservationId", Kind::SubnetCidrReservation)?;
+    write(call, move |r, _| {
+        let c = r.delete_cidr_reservation(&id)?;
+        let mut x = Xml::new();
+        x.wrap("deletedSubnetCidrReservation", |x| {
+            reservation_xml(x, r, &c)
+        });
+        Ok(x.into_string())
+    })
+    .await
+}
+
+pub async fn get_subnet_cidr_reservations(call: &Call<'_>, p: &Params) -> Result {
+    let subnet = id_req(p, "SubnetId", Kind::Subnet)?;
+    let filters = p.filters();
+    mfilter::check_names::<SubnetCidrReservation>(&filters)?;
+    let page = Page::from(p, false, "subnetId", 5, 1000)?;
+    read(call, move |r| {
+        r.subnet(&subnet)?;
+        let all: Vec<(u64, &SubnetCidrReservation)> = r
+            .cidr_reservations
+            .iter_seq()
+            .filter(|(_, c)| c.subnet_id == subnet)
+            .filter(|(_, c)| mfilter::matches(*c, r, &filters))
+            .collect();
+        let (items, next) = page.apply(all);
+        let v6 = |c: &&SubnetCidrReservation| matches!(c.cidr, model::net::Cidr::V6(_));
+        let mut x = Xml::new();
+        x.list(
+            "subnetIpv4CidrReservationSet",
+            items.iter().filter(|c| !v6(c)),
+            |x, c| reservation_xml(x, r, c),
+        )
+        .list(
+            "subnetIpv6CidrReservationSet",
+            items.iter().filter(|c| v6(c)),
+            |x, c| reservation_xml(x, r, c),
+        );
+        x.opt("nextToken", next);
         Ok(x.into_string())
     })
     .await

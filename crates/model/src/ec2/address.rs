@@ -395,6 +395,10 @@ impl Filterable for Address {
         "private-ip-address",
         "public-ip",
     ];
+    const ID_FILTERS: &'static [(&'static str, Kind)] = &[
+        ("allocation-id", Kind::Allocation),
+        ("network-interface-id", Kind::NetworkInterface),
+    ];
     fn field(&self, name: &str, cx: &Region, out: &mut Vec<String>) {
         let a = self.association.as_ref();
         match name {
@@ -416,6 +420,11 @@ impl Filterable for Address {
 
 impl Filterable for NatGateway {
     const FILTERS: &'static [&'static str] = &["nat-gateway-id", "state", "subnet-id", "vpc-id"];
+    const ID_FILTERS: &'static [(&'static str, Kind)] = &[
+        ("nat-gateway-id", Kind::NatGateway),
+        ("subnet-id", Kind::Subnet),
+        ("vpc-id", Kind::Vpc),
+    ];
     fn field(&self, name: &str, _: &Region, out: &mut Vec<String>) {
         match name {
             "nat-gateway-id" => out.push(self.id.clone()),

@@ -16,6 +16,74 @@ const KEYS: &[&str] = &[
     "ipv6-address-preferred-lease-time",
 ];
 
+/// The values AWS accepts per option: at most four name servers (IP
+/// addresses or `AmazonProvidedDNS`), four IPv4 and four IPv6 NTP servers,
+/// four NetBIOS name servers (IPv4), a node type of 1, 2, 4 or 8, one domain
+/// name, a lease time of 140 to 2147483647 seconds.
+fn check_values(k: &str, v: &[String]) -> Result<()> {
+    let bad = |s: &str| err::invalid_value(format!("Value ({s}) for parameter {k} is invalid."));
+    let at_most = |n: usize, what: &str| -> Result<()> {
+        if v.len() > n {
+            return Err(err::invalid_value(format!(
+                "Value for parameter {k} is invalid. At most {n} {what} may be specified."
+            )));
+        }
+        Ok(())
+    };
+    match k {
+        "domain-name-servers" => {
+            at_most(4, "servers")?;
+            for s in v {
+                if s != "AmazonProvidedDNS" && s.parse::<std::net::IpAddr>().is_err() {
+                    return Err(bad(s));
+                }
+            }
+        }
+        "ntp-servers" => {
+            for s in v {
+                if s.parse::<std::net::IpAddr>().is_err() {
+                    return Err(bad(s));
+                }
+            }
+            let v6 = v.iter().filter(|s| s.contains(':')).count();
+            if v.len() - v6 > 4 || v6 > 4 {
+                return Err(err::invalid_value(format!(
+                    "Value for parameter {k} is invalid. At most 4 IPv4 and 4 IPv6 servers may be specified."
+                )));
+            }
+        }
+        "netbios-name-servers" => {
+            at_most(4, "servers")?;
+            for s in v {
+                if s.parse::<std::net::Ipv4Addr>().is_err() {
+                    return Err(bad(s));
+                }
+            }
+        }
+        "netbios-node-type" => {
+            at_most(1, "value")?;
+            for s in v {
+                if !matches!(s.as_str(), "1" | "2" | "4" | "8") {
+                    return Err(bad(s));
+                }
+            }
+        }
+        "ipv6-address-preferred-lease-time" => {
+            at_most(1, "value")?;
+            for s in v {
+                if !s
+                    .parse::<u64>()
+                    .is_ok_and(|n| (140..=2_147_483_647).contains(&n))
+                {
+                    return Err(bad(s));
+                }
+            }
+        }
+        _ => {}
+    }
+    Ok(())
+}
+
 impl Region {
     pub fn dhcp_option_set(&self, id: &str) -> Result<&DhcpOptions> {
         self.dhcp_options
@@ -60,24 +128,13 @@ impl Region {
                     "Value for parameter {k} is missing"
                 )));
             }
-            if k == "domain-name-servers" && v.len() > 4 {
-                return Err(err::invalid_value(
-                    "Value for parameter domain-name-servers is invalid. At most 4 servers may be specified.".to_string(),
-                ));
-            }
-            if k == "domain-name-servers" {
-                for s in &v {
-                    if s != "AmazonProvidedDNS" && s.parse::<std::net::IpAddr>().is_err() {
-                        return Err(err::invalid_value(format!(
-                            "Value ({s}) for parameter domain-name-servers is invalid."
-                        )));
-                    }
-                }
-            }
             match merged.iter_mut().find(|(mk, _)| *mk == k) {
                 Some(e) => e.1.extend(v),
                 None => merged.push((k, v)),
             }
+        }
+        for (k, v) in &merged {
+            check_values(k, v)?;
         }
         let id = ids::resource_id(&mut self.rng, "dopt");
         self.dhcp_options.insert(DhcpOptions {
@@ -147,6 +204,7 @@ impl Region {
 
 impl Filterable for DhcpOptions {
     const FILTERS: &'static [&'static str] = &["dhcp-options-id", "key", "value", "owner-id"];
+    const ID_FILTERS: &'static [(&'static str, Kind)] = &[("dhcp-options-id", Kind::DhcpOptions)];
     fn field(&self, name: &str, cx: &Region, out: &mut Vec<String>) {
         match name {
             "dhcp-options-id" => out.push(self.id.clone()),

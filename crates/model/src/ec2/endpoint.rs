@@ -52,6 +52,7 @@ impl Region {
         services::managed_prefix_lists(self.info)
     }
 
+    /// An AWS-managed prefix list (customer-managed ones: `prefix_lists`).
     pub fn prefix_list(&self, id: &str) -> Result<ManagedPrefixList> {
         self.managed_prefix_lists()
             .into_iter()
@@ -523,6 +524,10 @@ impl Filterable for VpcEndpoint {
         "vpc-endpoint-id",
         "vpc-endpoint-state",
         "vpc-endpoint-type",
+    ];
+    const ID_FILTERS: &'static [(&'static str, Kind)] = &[
+        ("vpc-endpoint-id", Kind::VpcEndpoint),
+        ("vpc-id", Kind::Vpc),
     ];
     fn field(&self, name: &str, _: &Region, out: &mut Vec<String>) {
         match name {

@@ -8,6 +8,7 @@ use crate::error::{ApiError, Result};
 use crate::filter::{bool_str, Filterable};
 use crate::ids;
 use crate::ipam::{ClaimError, Ipv6Ipam};
+use crate::net::Ipv6Cidr;
 use crate::time::Millis;
 use crate::world::Region;
 use std::net::{Ipv4Addr, Ipv6Addr};
@@ -190,43 +191,76 @@ impl Region {
         Ok(id)
     }
 
+    /// The IPv4 addresses of a new ENI: the named ones first (so that an
+    /// address chosen automatically never takes one the request names), then
+    /// an automatic primary if none was named, then the automatic secondaries.
+    /// `taken` ends primary first.
     fn take_v4(&mut self, subnet: &Subnet, n: &NewEni, taken: &mut Vec<Ipv4Addr>) -> Result<()> {
-        let Some(ipam) = self.ipam.get_mut(&subnet.id) else {
+        let Some(cidr) = self.ipam.get(&subnet.id).map(|i| i.cidr()) else {
             return Ok(()); // IPv6-only subnet
         };
-        let cidr = ipam.cidr();
-        let claim = |ipam: &mut crate::ipam::SubnetIpam, ip: Ipv4Addr| -> Result<()> {
-            ipam.claim(ip).map_err(|e| match e {
-                ClaimError::InUse => err::address_in_use(),
-                ClaimError::Reserved | ClaimError::OutOfRange => err::invalid_param(format!(
+        if let Some(ip) = n.private_ip {
+            if !cidr.contains(ip) {
+                return Err(err::invalid_param(format!(
                     "Address {ip} does not fall within the subnet's address range"
-                )),
-            })
-        };
-        match n.private_ip {
-            Some(ip) => {
-                if !cidr.contains(ip) {
-                    return Err(err::invalid_param(format!(
-                        "Address {ip} does not fall within the subnet's address range"
-                    )));
-                }
-                claim(ipam, ip)?;
-                taken.push(ip);
+                )));
             }
-            None => {
-                let ip = ipam.allocate().ok_or_else(err::insufficient_addresses)?;
-                taken.push(ip);
-            }
+            self.claim_v4(&subnet.id, ip)?;
+            taken.push(ip);
         }
         for ip in &n.secondary_ips {
-            claim(ipam, *ip)?;
+            self.claim_v4(&subnet.id, *ip)?;
             taken.push(*ip);
         }
+        if n.private_ip.is_none() {
+            let ip = self.alloc_v4(&subnet.id)?;
+            taken.insert(0, ip);
+        }
         for _ in 0..n.secondary_count {
-            let ip = ipam.allocate().ok_or_else(err::insufficient_addresses)?;
+            let ip = self.alloc_v4(&subnet.id)?;
             taken.push(ip);
         }
         Ok(())
+    }
+
+    fn claim_v4(&mut self, subnet: &str, ip: Ipv4Addr) -> Result<()> {
+        let Some(ipam) = self.ipam.get_mut(subnet) else {
+            return Err(err::invalid_param(format!(
+                "Subnet {subnet} is an IPv6-only subnet and does not support IPv4 addresses."
+            )));
+        };
+        ipam.claim(ip).map_err(|e| match e {
+            ClaimError::InUse => err::address_in_use(),
+            ClaimError::Reserved | ClaimError::OutOfRange => err::invalid_param(format!(
+                "Address {ip} does not fall within the subnet's address range"
+            )),
+        })
+    }
+
+    /// A free address of the subnet for automatic assignment, outside its
+    /// CIDR reservations.
+    fn alloc_v4(&mut self, subnet: &str) -> Result<Ipv4Addr> {
+        let reserved: Vec<crate::net::Ipv4Cidr> = self
+            .subnet_reservations(subnet)
+            .filter_map(|r| match r.cidr {
+                crate::net::Cidr::V4(c) => Some(c),
+                _ => None,
+            })
+            .collect();
+        let Some(ipam) = self.ipam.get_mut(subnet) else {
+            return Err(err::insufficient_addresses());
+        };
+        let mut skipped = Vec::new();
+        let found = loop {
+            match ipam.allocate() {
+                Some(ip) if reserved.iter().any(|c| c.contains(ip)) => skipped.push(ip),
+                other => break other,
+            }
+        };
+        for ip in skipped {
+            ipam.release(ip);
+        }
+        found.ok_or_else(err::insufficient_addresses)
     }
 
     fn take_v6(
@@ -251,10 +285,33 @@ impl Region {
             })?;
             taken.push(*ip);
         }
+        let reserved: Vec<Ipv6Cidr> = self
+            .cidr_reservations
+            .iter()
+            .filter(|r| r.subnet_id == subnet.id)
+            .filter_map(|r| match r.cidr {
+                crate::net::Cidr::V6(c) => Some(c),
+                _ => None,
+            })
+            .collect();
+        let ipam = self
+            .ipam6
+            .get_or_insert_with(subnet.id.clone(), Ipv6Ipam::default);
         for _ in 0..count {
-            let ip = ipam
-                .allocate(&block, &mut self.rng)
-                .ok_or_else(err::insufficient_addresses)?;
+            let mut tries = 0;
+            let ip = loop {
+                let ip = ipam
+                    .allocate(&block, &mut self.rng)
+                    .ok_or_else(err::insufficient_addresses)?;
+                if !reserved.iter().any(|c| c.contains(ip)) {
+                    break ip;
+                }
+                ipam.release(ip);
+                tries += 1;
+                if tries > 64 {
+                    return Err(err::insufficient_addresses());
+                }
+            };
             taken.push(ip);
         }
         Ok(())
@@ -529,7 +586,8 @@ impl Region {
             taken.push(*ip);
         }
         for _ in 0..n.secondary_count {
-            taken.push(ipam.allocate().ok_or_else(err::insufficient_addresses)?);
+            let ip = self.alloc_v4(&subnet.id)?;
+            taken.push(ip);
         }
         Ok(())
     }
@@ -703,6 +761,12 @@ impl Filterable for NetworkInterface {
         "status",
         "subnet-id",
         "vpc-id",
+    ];
+    const ID_FILTERS: &'static [(&'static str, Kind)] = &[
+        ("group-id", Kind::SecurityGroup),
+        ("network-interface-id", Kind::NetworkInterface),
+        ("subnet-id", Kind::Subnet),
+        ("vpc-id", Kind::Vpc),
     ];
     fn field(&self, name: &str, cx: &Region, out: &mut Vec<String>) {
         let assoc = self.public_association();

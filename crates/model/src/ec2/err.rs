@@ -27,6 +27,106 @@ pub enum Kind {
     SubnetCidrAssociation,
     Instance,
     AttachmentId,
+    VpcPeeringConnection,
+    SubnetCidrReservation,
+}
+
+impl Kind {
+    /// The id prefix of the kind (`vpc` for `vpc-0a1b…`), for the kinds
+    /// whose ids tasknet checks for shape.
+    pub fn prefix(self) -> Option<&'static str> {
+        use Kind::*;
+        Some(match self {
+            Vpc => "vpc",
+            Subnet => "subnet",
+            InternetGateway => "igw",
+            EgressOnlyInternetGateway => "eigw",
+            Allocation => "eipalloc",
+            NatGateway => "nat",
+            RouteTable => "rtb",
+            SecurityGroup => "sg",
+            SecurityGroupRule => "sgr",
+            NetworkAcl => "acl",
+            DhcpOptions => "dopt",
+            VpcEndpoint => "vpce",
+            NetworkInterface => "eni",
+            PrefixList => "pl",
+            VpcPeeringConnection => "pcx",
+            SubnetCidrReservation => "scr",
+            Instance => "i",
+            _ => return None,
+        })
+    }
+
+    /// How the newer EC2 texts name the kind (`The security group ID 'x' is
+    /// malformed`).
+    fn noun(self) -> &'static str {
+        use Kind::*;
+        match self {
+            Vpc => "vpc",
+            Subnet => "subnet",
+            InternetGateway => "internet gateway",
+            EgressOnlyInternetGateway => "egress-only internet gateway",
+            Allocation => "allocation",
+            NatGateway => "NAT gateway",
+            RouteTable => "route table",
+            SecurityGroup => "security group",
+            SecurityGroupRule => "security group rule",
+            NetworkAcl => "network ACL",
+            DhcpOptions => "DHCP options",
+            VpcEndpoint => "VPC endpoint",
+            NetworkInterface => "network interface",
+            PrefixList => "prefix list",
+            VpcPeeringConnection => "VPC peering connection",
+            SubnetCidrReservation => "subnet CIDR reservation",
+            Instance => "instance",
+            _ => "resource",
+        }
+    }
+
+    /// The `…Malformed` code of the kind.
+    fn malformed_code(self) -> &'static str {
+        use Kind::*;
+        match self {
+            Vpc => "InvalidVpcID.Malformed",
+            Subnet => "InvalidSubnetID.Malformed",
+            SecurityGroup => "InvalidGroupId.Malformed",
+            SecurityGroupRule => "InvalidSecurityGroupRuleId.Malformed",
+            NetworkInterface => "InvalidNetworkInterfaceId.Malformed",
+            RouteTable => "InvalidRouteTableId.Malformed",
+            InternetGateway => "InvalidInternetGatewayId.Malformed",
+            EgressOnlyInternetGateway => "InvalidEgressOnlyInternetGatewayId.Malformed",
+            NetworkAcl => "InvalidNetworkAclId.Malformed",
+            Allocation => "InvalidAllocationID.Malformed",
+            NatGateway => "NatGatewayMalformed",
+            VpcEndpoint => "InvalidVpcEndpointId.Malformed",
+            DhcpOptions => "InvalidDhcpOptionsId.Malformed",
+            PrefixList => "InvalidPrefixListId.Malformed",
+            VpcPeeringConnection => "InvalidVpcPeeringConnectionId.Malformed",
+            SubnetCidrReservation => "InvalidSubnetCidrReservationId.Malformed",
+            Instance => "InvalidInstanceID.Malformed",
+            _ => "InvalidParameterValue",
+        }
+    }
+}
+
+/// Is `id` shaped like an id of `kind` (`<prefix>-` and 8 or 17 hex digits)?
+/// Kinds without a checked shape always are.
+pub fn well_formed(kind: Kind, id: &str) -> bool {
+    match kind.prefix() {
+        Some(p) => crate::ids::is_well_formed(id, p),
+        None => true,
+    }
+}
+
+/// `Ok` for an id of the right shape, else the kind's `…Malformed` error as
+/// the request parameters get it.
+pub fn check_id(kind: Kind, id: &str) -> Result<(), ApiError> {
+    if well_formed(kind, id) {
+        Ok(())
+    } else {
+        Err(malformed(kind, id))
+    }
 }
 
 pub fn not_found(kind: Kind, id: &str) -> ApiError {
@@ -116,30 +216,76 @@ pub fn not_found(kind: Kind, id: &str) -> ApiError {
             "InvalidAttachmentID.NotFound",
             format!("The attachment ID '{id}' does not exist"),
         ),
+        VpcPeeringConnection => (
+            "InvalidVpcPeeringConnectionID.NotFound",
+            format!("The vpcPeeringConnection ID '{id}' does not exist"),
+        ),
+        SubnetCidrReservation => (
+            "InvalidSubnetCidrReservationID.NotFound",
+            format!("The subnet CIDR reservation ID '{id}' does not exist"),
+        ),
     };
     ApiError::new(code, msg)
 }
 
-/// The `…Malformed` error for an id that cannot be of the expected kind.
+/// The `…Malformed` error for an id that cannot be of the expected kind, as
+/// EC2 words it for an id given as a parameter:
+/// `Invalid id: "foo" (expecting "sg-...")`.
 pub fn malformed(kind: Kind, id: &str) -> ApiError {
-    use Kind::*;
-    let (code, prefix) = match kind {
-        Vpc => ("InvalidVpcID.Malformed", "vpc-..."),
-        Subnet => ("InvalidSubnetID.Malformed", "subnet-..."),
-        SecurityGroup => ("InvalidGroupId.Malformed", "sg-..."),
-        NetworkInterface => ("InvalidNetworkInterfaceId.Malformed", "eni-..."),
-        RouteTable => ("InvalidRouteTableId.Malformed", "rtb-..."),
-        InternetGateway => ("InvalidInternetGatewayId.Malformed", "igw-..."),
-        EgressOnlyInternetGateway => ("InvalidEgressOnlyInternetGatewayId.Malformed", "eigw-..."),
-        NetworkAcl => ("InvalidNetworkAclID.Malformed", "acl-..."),
-        Allocation => ("InvalidAllocationID.Malformed", "eipalloc-..."),
-        VpcEndpoint => ("InvalidVpcEndpointId.Malformed", "vpce-..."),
-        DhcpOptions => ("InvalidDhcpOptionsId.Malformed", "dopt-..."),
-        _ => ("InvalidParameterValue", "a valid id"),
-    };
+    let prefix = kind.prefix().unwrap_or("a valid id");
     ApiError::new(
-        code,
-        format!("Invalid id: \"{id}\" (expecting \"{prefix}\")"),
+        kind.malformed_code(),
+        format!("Invalid id: \"{id}\" (expecting \"{prefix}-...\")"),
+    )
+}
+
+/// The same for a filter value or a VPC given to CreateSecurityGroup, in the
+/// newer wording: `The security group ID 'foobar' is malformed`.
+pub fn malformed_named(kind: Kind, id: &str) -> ApiError {
+    ApiError::new(
+        kind.malformed_code(),
+        format!("The {} ID '{id}' is malformed", kind.noun()),
+    )
+}
+
+/// AttachInternetGateway and CreateSecurityGroup name a malformed VPC id with
+/// `InvalidVpcId.Malformed` (lower-case `d`), unlike the Describe calls.
+pub fn malformed_vpc_id(id: &str, named: bool) -> ApiError {
+    let mut e = if named {
+        malformed_named(Kind::Vpc, id)
+    } else {
+        malformed(Kind::Vpc, id)
+    };
+    e.code = "InvalidVpcId.Malformed".into();
+    e
+}
+
+/// A request that reuses a client token with different parameters.
+pub fn idempotent_mismatch() -> ApiError {
+    ApiError::new(
+        "IdempotentParameterMismatch",
+        "Arguments on this idempotent request are inconsistent with arguments used in previous request(s).",
+    )
+}
+
+/// `CidrLimitExceeded` for a VPC (or subnet) at its quota of CIDR blocks.
+pub fn cidr_limit(network: &str, max: usize) -> ApiError {
+    ApiError::new(
+        "CidrLimitExceeded",
+        format!("This network {network} has met its maximum number of allowed CIDRs: {max}"),
+    )
+}
+
+/// A security-group rule's CIDR whose address part cannot be read.
+pub fn malformed_rule_cidr(cidr: &str) -> ApiError {
+    invalid_value(format!("CIDR block {cidr} is malformed"))
+}
+
+/// `RulesPerSecurityGroupLimitExceeded`.
+pub fn rules_limit() -> ApiError {
+    ApiError::new(
+        "RulesPerSecurityGroupLimitExceeded",
+        "The maximum number of rules per security group has been reached.",
     )
 }
 

@@ -116,6 +116,10 @@ impl Filterable for InternetGateway {
         "internet-gateway-id",
         "owner-id",
     ];
+    const ID_FILTERS: &'static [(&'static str, Kind)] = &[
+        ("attachment.vpc-id", Kind::Vpc),
+        ("internet-gateway-id", Kind::InternetGateway),
+    ];
     fn field(&self, name: &str, cx: &Region, out: &mut Vec<String>) {
         match name {
             "attachment.state" => out.extend(self.vpc_id.as_ref().map(|_| "available".to_string())),

@@ -1,12 +1,16 @@
 //! The EC2 VPC model: one module per resource family, errors in `err`.
 
 pub mod address;
+pub mod cidr_reservation;
 pub mod dhcp;
 pub mod endpoint;
 pub mod eni;
 pub mod err;
 pub mod gateway;
+pub mod idempotency;
 pub mod nacl;
+pub mod peering;
+pub mod prefix_list;
 pub mod route_table;
 pub mod security_group;
 pub mod subnet;
@@ -30,6 +34,9 @@ pub fn describe<'a, T: Record + Filterable>(
     kind: err::Kind,
 ) -> Result<Vec<(u64, &'a T)>> {
     filter::check_names::<T>(filters)?;
+    for id in ids {
+        err::check_id(kind, id)?;
+    }
     for id in ids {
         if !table.contains(id) {
             return Err(err::not_found(kind, id));

@@ -356,6 +356,12 @@ impl Filterable for NetworkAcl {
         "owner-id",
         "vpc-id",
     ];
+    const ID_FILTERS: &'static [(&'static str, Kind)] = &[
+        ("association.network-acl-id", Kind::NetworkAcl),
+        ("association.subnet-id", Kind::Subnet),
+        ("network-acl-id", Kind::NetworkAcl),
+        ("vpc-id", Kind::Vpc),
+    ];
     fn field(&self, name: &str, cx: &Region, out: &mut Vec<String>) {
         let es = self.entries.iter();
         match name {

@@ -18,7 +18,8 @@ pub struct RouteTargetArgs {
     pub nat_gateway_id: Option<String>,
     pub network_interface_id: Option<String>,
     pub vpc_endpoint_id: Option<String>,
-    /// Targets tasknet does not model (transit gateway, peering, instance, ...).
+    pub vpc_peering_connection_id: Option<String>,
+    /// Targets tasknet does not model (transit gateway, instance, ...).
     pub unsupported: Option<(String, String)>,
 }
 
@@ -121,7 +122,10 @@ impl Region {
             return Ok(RouteDest::V6(c));
         }
         let pl = d.prefix_list_id.clone().unwrap_or_default();
-        self.prefix_list(&pl)?;
+        err::check_id(Kind::PrefixList, &pl)?;
+        if !self.prefix_list_exists(&pl) {
+            return Err(err::not_found(Kind::PrefixList, &pl));
+        }
         Ok(RouteDest::PrefixList(pl))
     }
 
@@ -133,7 +137,7 @@ impl Region {
     ) -> Result<RouteTarget> {
         if let Some((param, _)) = &t.unsupported {
             return Err(err::invalid_param(format!(
-                "tasknet does not emulate the route target {param}; supported targets are internet gateways, egress-only internet gateways, NAT gateways, network interfaces and VPC endpoints."
+                "tasknet does not emulate the route target {param}; supported targets are internet gateways, egress-only internet gateways, NAT gateways, network interfaces, VPC endpoints and VPC peering connections."
             )));
         }
         let given = [
@@ -142,13 +146,14 @@ impl Region {
             t.nat_gateway_id.is_some(),
             t.network_interface_id.is_some(),
             t.vpc_endpoint_id.is_some(),
+            t.vpc_peering_connection_id.is_some(),
         ]
         .iter()
         .filter(|x| **x)
         .count();
         if given != 1 {
             return Err(err::combination(
-                "The request must contain exactly one of gatewayId, egressOnlyInternetGatewayId, natGatewayId, networkInterfaceId or vpcEndpointId",
+                "The request must contain exactly one of gatewayId, egressOnlyInternetGatewayId, natGatewayId, networkInterfaceId, vpcEndpointId or vpcPeeringConnectionId",
             ));
         }
         let gw_not_found = |id: &str| {
@@ -180,6 +185,7 @@ impl Region {
             return Ok(RouteTarget::InternetGateway(g.clone()));
         }
         if let Some(g) = &t.egress_only_internet_gateway_id {
+            err::check_id(Kind::EgressOnlyInternetGateway, g)?;
             let e = self
                 .egress_only_gateways
                 .get(g)
@@ -195,6 +201,7 @@ impl Region {
             return Ok(RouteTarget::EgressOnlyInternetGateway(g.clone()));
         }
         if let Some(n) = &t.nat_gateway_id {
+            err::check_id(Kind::NatGateway, n)?;
             let nat = self
                 .nat_gateways
                 .get(n)
@@ -205,7 +212,20 @@ impl Region {
             }
             return Ok(RouteTarget::NatGateway(n.clone()));
         }
+        if let Some(p) = &t.vpc_peering_connection_id {
+            err::check_id(Kind::VpcPeeringConnection, p)?;
+            let pcx = self
+                .peerings
+                .get(p)
+                .filter(|x| x.is_live())
+                .ok_or_else(|| err::not_found(Kind::VpcPeeringConnection, p))?;
+            if pcx.peer_of(&rt.vpc_id).is_none() {
+                return Err(different("VPC peering connection", p));
+            }
+            return Ok(RouteTarget::VpcPeeringConnection(p.clone()));
+        }
         if let Some(e) = &t.network_interface_id {
+            err::check_id(Kind::NetworkInterface, e)?;
             let eni = self.eni(e)?;
             if eni.vpc_id != rt.vpc_id {
                 return Err(different("network interface", e));
@@ -213,6 +233,7 @@ impl Region {
             return Ok(RouteTarget::NetworkInterface(e.clone()));
         }
         let v = t.vpc_endpoint_id.clone().unwrap_or_default();
+        err::check_id(Kind::VpcEndpoint, &v)?;
         let ep = self.vpc_endpoint(&v)?;
         if ep.endpoint_type != "GatewayLoadBalancer" {
             return Err(err::invalid_param(format!(
@@ -330,6 +351,9 @@ impl Region {
                 .is_some_and(|x| x.state == "available"),
             RouteTarget::NetworkInterface(e) => self.enis.contains(e),
             RouteTarget::VpcEndpoint(v) => self.vpc_endpoints.contains(v),
+            RouteTarget::VpcPeeringConnection(p) => {
+                self.peerings.get(p).is_some_and(|x| x.is_active())
+            }
         };
         if ok {
             "active"
@@ -497,6 +521,23 @@ impl Filterable for RouteTable {
         "route.transit-gateway-id",
         "vpc-id",
     ];
+    const ID_FILTERS: &'static [(&'static str, Kind)] = &[
+        ("association.route-table-id", Kind::RouteTable),
+        ("association.subnet-id", Kind::Subnet),
+        ("route-table-id", Kind::RouteTable),
+        ("route.destination-prefix-list-id", Kind::PrefixList),
+        (
+            "route.egress-only-internet-gateway-id",
+            Kind::EgressOnlyInternetGateway,
+        ),
+        ("route.nat-gateway-id", Kind::NatGateway),
+        ("route.network-interface-id", Kind::NetworkInterface),
+        (
+            "route.vpc-peering-connection-id",
+            Kind::VpcPeeringConnection,
+        ),
+        ("vpc-id", Kind::Vpc),
+    ];
     fn field(&self, name: &str, cx: &Region, out: &mut Vec<String>) {
         let routes = self.routes.iter();
         match name {
@@ -554,6 +595,12 @@ impl Filterable for RouteTable {
                 RouteTarget::NetworkInterface(g) => Some(g.clone()),
                 _ => None,
             })),
+            "route.vpc-peering-connection-id" => {
+                out.extend(routes.filter_map(|r| match &r.target {
+                    RouteTarget::VpcPeeringConnection(p) => Some(p.clone()),
+                    _ => None,
+                }))
+            }
             "route.origin" => out.extend(routes.map(|r| r.origin.clone())),
             "route.state" => out.extend(routes.map(|r| cx.route_state(self, r).to_string())),
             "vpc-id" => out.push(self.vpc_id.clone()),
@@ -562,5 +609,32 @@ impl Filterable for RouteTable {
     }
     fn tags(&self) -> &[Tag] {
         &self.tags
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Format 2 only added a route target: rows written as format 1 load.
+    #[test]
+    fn route_tables_of_format_1_still_load() {
+        let rt = RouteTable {
+            id: "rtb-0123456789abcdef0".into(),
+            region: "us-east-1".into(),
+            vpc_id: "vpc-0123456789abcdef0".into(),
+            routes: vec![Route {
+                dest: RouteDest::V4("10.0.0.0/16".parse().unwrap()),
+                target: RouteTarget::Local,
+                origin: "CreateRouteTable".into(),
+            }],
+            associations: Vec::new(),
+            tags: Vec::new(),
+        };
+        let mut v1 = vec![1u8];
+        v1.extend(crate::codec::encode(&rt));
+        let back: RouteTable = crate::codec::decode_versioned(&v1).unwrap();
+        assert_eq!((back.id.as_str(), back.routes.len()), (rt.id.as_str(), 1));
+        assert_eq!(crate::codec::encode_versioned(&rt)[0], 2);
     }
 }

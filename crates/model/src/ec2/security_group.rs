@@ -6,11 +6,40 @@ use super::types::*;
 use crate::error::{ApiError, Result};
 use crate::filter::{Filter, Filterable};
 use crate::ids;
-use crate::net::{Ipv4Cidr, Ipv6Cidr};
 use crate::world::Region;
 
-/// The most rules per direction per group (AWS default quota).
+/// The most rules per direction per group (AWS default quota), counted
+/// for IPv4 and IPv6 apart: a CIDR rule counts for its family, a referenced
+/// group for both, a prefix list for both with its maximum size.
 pub const MAX_RULES: usize = 60;
+
+/// A rule's CIDR: an address part that cannot be read is `CIDR block … is
+/// malformed` (CAP); an impossible prefix length is the generic CIDR text.
+/// Host bits are dropped (EC2 canonicalises rule CIDRs, botocore model).
+fn rule_cidr<C: std::str::FromStr>(c: &str, param: &str) -> Result<C> {
+    let addr_ok = match c.split_once('/') {
+        Some((a, _)) => a.parse::<std::net::IpAddr>().is_ok(),
+        None => false,
+    };
+    if !addr_ok {
+        return Err(err::malformed_rule_cidr(c));
+    }
+    c.parse().map_err(|_| err::invalid_cidr(param, c))
+}
+
+/// A change of one rule (ModifySecurityGroupRules).
+#[derive(Debug, Default, Clone)]
+pub struct RuleUpdate {
+    pub rule_id: String,
+    pub ip_protocol: Option<String>,
+    pub from_port: Option<i32>,
+    pub to_port: Option<i32>,
+    pub cidr_ipv4: Option<String>,
+    pub cidr_ipv6: Option<String>,
+    pub prefix_list_id: Option<String>,
+    pub referenced_group_id: Option<String>,
+    pub description: Option<String>,
+}
 
 /// One `IpPermissions.N` entry as the wire gives it.
 #[derive(Debug, Default, Clone)]
@@ -306,25 +335,26 @@ impl Region {
             };
             let mut peers: Vec<(SgPeer, Option<String>)> = Vec::new();
             for (c, d) in &p.ipv4 {
-                let cidr: Ipv4Cidr = c.parse().map_err(|_| err::invalid_cidr("cidrIp", c))?;
-                peers.push((SgPeer::V4(cidr), d.clone()));
+                peers.push((SgPeer::V4(rule_cidr(c, "cidrIp")?), d.clone()));
             }
             for (c, d) in &p.ipv6 {
-                let cidr: Ipv6Cidr = c.parse().map_err(|_| err::invalid_cidr("cidrIpv6", c))?;
-                peers.push((SgPeer::V6(cidr), d.clone()));
+                peers.push((SgPeer::V6(rule_cidr(c, "cidrIpv6")?), d.clone()));
             }
             for (pl, d) in &p.prefix_lists {
-                self.prefix_list(pl).map_err(|_| {
-                    ApiError::new(
+                err::check_id(Kind::PrefixList, pl)?;
+                if !self.prefix_list_exists(pl) {
+                    return Err(ApiError::new(
                         "InvalidPrefixListID.NotFound",
                         format!("The prefix list ID '{pl}' does not exist"),
-                    )
-                })?;
+                    ));
+                }
                 peers.push((SgPeer::PrefixList(pl.clone()), d.clone()));
             }
             for (gid, uid, d) in &p.groups {
+                err::check_id(Kind::SecurityGroup, gid)?;
                 let other = self.security_group(gid)?;
-                if other.vpc_id != sg.vpc_id {
+                // A group of a peered VPC may be named across the peering.
+                if other.vpc_id != sg.vpc_id && !self.peered(&other.vpc_id, &sg.vpc_id) {
                     return Err(err::invalid_param(format!(
                         "You have specified two resources that belong to different networks. ({gid}, {})",
                         sg.id
@@ -383,13 +413,7 @@ impl Region {
                 ));
             }
         }
-        let count = sg.rules.iter().filter(|r| r.egress == egress).count() + new.len();
-        if count > MAX_RULES {
-            return Err(ApiError::new(
-                "RulesPerSecurityGroupLimitExceeded",
-                "The maximum number of rules per security group has been reached.",
-            ));
-        }
+        self.check_rules_quota(sg.rules.iter().chain(new.iter()), egress)?;
         if let Some(g) = self.security_groups.get_mut(id) {
             g.rules.extend(new.iter().cloned());
         }
@@ -439,6 +463,153 @@ impl Region {
         Ok(removed)
     }
 
+    /// What rules weigh in the quota: (IPv4, IPv6).
+    pub fn rule_weights<'a>(&self, rules: impl Iterator<Item = &'a SgRule>) -> (usize, usize) {
+        let (mut v4, mut v6) = (0, 0);
+        for r in rules {
+            match &r.peer {
+                SgPeer::V4(_) => v4 += 1,
+                SgPeer::V6(_) => v6 += 1,
+                SgPeer::Group { .. } => {
+                    v4 += 1;
+                    v6 += 1;
+                }
+                SgPeer::PrefixList(p) => {
+                    let w = self.prefix_list_weight(p);
+                    v4 += w;
+                    v6 += w;
+                }
+            }
+        }
+        (v4, v6)
+    }
+
+    fn check_rules_quota<'a>(
+        &self,
+        rules: impl Iterator<Item = &'a SgRule>,
+        egress: bool,
+    ) -> Result<()> {
+        let (v4, v6) = self.rule_weights(rules.filter(|r| r.egress == egress));
+        if v4 > MAX_RULES || v6 > MAX_RULES {
+            return Err(err::rules_limit());
+        }
+        Ok(())
+    }
+
+    /// ModifySecurityGroupRules: each named rule of the group gets a new
+    /// definition (protocol, ports, one peer, description); its id and
+    /// direction stay.
+    pub fn modify_security_group_rules(&mut self, id: &str, updates: &[RuleUpdate]) -> Result<()> {
+        let sg = self.security_group(id)?.clone();
+        if updates.is_empty() {
+            return Err(err::missing("SecurityGroupRules"));
+        }
+        let mut rules = sg.rules.clone();
+        for u in updates {
+            err::check_id(Kind::SecurityGroupRule, &u.rule_id)?;
+            let Some(pos) = rules.iter().position(|r| r.id == u.rule_id) else {
+                return Err(err::not_found(Kind::SecurityGroupRule, &u.rule_id));
+            };
+            let old = rules[pos].clone();
+            let mut perm = IpPermission {
+                ip_protocol: u.ip_protocol.clone().unwrap_or_default(),
+                from_port: u.from_port,
+                to_port: u.to_port,
+                ..Default::default()
+            };
+            let d = u.description.clone();
+            let peers = [
+                u.cidr_ipv4.is_some(),
+                u.cidr_ipv6.is_some(),
+                u.prefix_list_id.is_some(),
+                u.referenced_group_id.is_some(),
+            ];
+            if peers.iter().filter(|x| **x).count() > 1 {
+                return Err(err::combination(
+                    "Only one of cidrIpv4, cidrIpv6, prefixListId or referencedGroupId may be specified.",
+                ));
+            }
+            if let Some(c) = &u.cidr_ipv4 {
+                perm.ipv4.push((c.clone(), d.clone()));
+            }
+            if let Some(c) = &u.cidr_ipv6 {
+                perm.ipv6.push((c.clone(), d.clone()));
+            }
+            if let Some(p) = &u.prefix_list_id {
+                perm.prefix_lists.push((p.clone(), d.clone()));
+            }
+            if let Some(g) = &u.referenced_group_id {
+                perm.groups.push((g.clone(), None, d.clone()));
+            }
+            let mut new = self.expand(&sg, old.egress, &[perm], &old.tags)?;
+            let Some(mut rule) = new.pop() else {
+                return Err(err::missing("SecurityGroupRule"));
+            };
+            rule.id = old.id.clone();
+            if rules.iter().any(|r| r.id != rule.id && r.same_rule(&rule)) {
+                return Err(ApiError::new(
+                    "InvalidPermission.Duplicate",
+                    format!(
+                        "the specified rule \"{}\" already exists",
+                        rule.describe_for_duplicate()
+                    ),
+                ));
+            }
+            rules[pos] = rule;
+        }
+        for egress in [false, true] {
+            self.check_rules_quota(rules.iter(), egress)?;
+        }
+        if let Some(g) = self.security_groups.get_mut(id) {
+            g.rules = rules;
+        }
+        Ok(())
+    }
+
+    /// UpdateSecurityGroupRuleDescriptionsIngress/Egress: by permission (the
+    /// description of each peer) or by rule id. A rule that does not exist is
+    /// `InvalidPermission.NotFound`, as for a revoke.
+    pub fn update_rule_descriptions(
+        &mut self,
+        id: &str,
+        egress: bool,
+        perms: &[IpPermission],
+        by_id: &[(String, Option<String>)],
+    ) -> Result<()> {
+        let sg = self.security_group(id)?.clone();
+        if perms.is_empty() && by_id.is_empty() {
+            return Err(err::missing(
+                "IpPermissions or SecurityGroupRuleDescriptions",
+            ));
+        }
+        let mut rules = sg.rules.clone();
+        for (rid, d) in by_id {
+            err::check_id(Kind::SecurityGroupRule, rid)?;
+            match rules
+                .iter_mut()
+                .find(|r| r.id == *rid && r.egress == egress)
+            {
+                Some(r) => r.description = d.clone(),
+                None => return Err(err::not_found(Kind::SecurityGroupRule, rid)),
+            }
+        }
+        for w in self.expand(&sg, egress, perms, &[])? {
+            match rules.iter_mut().find(|r| r.same_rule(&w)) {
+                Some(r) => r.description = w.description,
+                None => {
+                    return Err(ApiError::new(
+                        "InvalidPermission.NotFound",
+                        "The specified rule does not exist in this security group.",
+                    ))
+                }
+            }
+        }
+        if let Some(g) = self.security_groups.get_mut(id) {
+            g.rules = rules;
+        }
+        Ok(())
+    }
+
     /// DescribeSecurityGroupRules.
     pub fn describe_security_group_rules(
         &self,
@@ -456,6 +627,17 @@ impl Region {
                     f.name
                 )));
             }
+            let kind = match f.name.as_str() {
+                "group-id" => Some(Kind::SecurityGroup),
+                "security-group-rule-id" => Some(Kind::SecurityGroupRule),
+                _ => None,
+            };
+            if let Some(k) = kind {
+                crate::filter::check_id_values(f, k, |v| err::malformed_named(k, v))?;
+            }
+        }
+        for id in ids {
+            err::check_id(Kind::SecurityGroupRule, id)?;
         }
         for id in ids {
             if !self
@@ -545,6 +727,23 @@ impl Filterable for SecurityGroup {
         "owner-id",
         "vpc-id",
     ];
+    const ID_FILTERS: &'static [(&'static str, Kind)] = &[
+        ("egress.ip-permission.group-id", Kind::SecurityGroup),
+        ("egress.ip-permission.prefix-list-id", Kind::PrefixList),
+        ("group-id", Kind::SecurityGroup),
+        ("ip-permission.group-id", Kind::SecurityGroup),
+        ("ip-permission.prefix-list-id", Kind::PrefixList),
+        ("vpc-id", Kind::Vpc),
+    ];
+    /// CAP (aws/aws-cli#7137): DescribeSecurityGroups answers a malformed
+    /// `vpc-id` value with `InvalidParameterValue` naming only the filter.
+    fn malformed_filter(name: &str, kind: Kind, value: &str) -> ApiError {
+        if name == "vpc-id" {
+            err::invalid_value(name)
+        } else {
+            err::malformed_named(kind, value)
+        }
+    }
     fn field(&self, name: &str, cx: &Region, out: &mut Vec<String>) {
         let (egress, sub) = match name.strip_prefix("egress.ip-permission.") {
             Some(s) => (true, s),

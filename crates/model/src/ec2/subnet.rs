@@ -89,24 +89,31 @@ impl Region {
     }
 
     pub fn create_subnet(&mut self, req: CreateSubnet, now: Millis) -> Result<String> {
+        // An IPv6-only subnet needs its IPv6 block first, then no IPv4 one
+        // (AWS checks in this order, before anything else).
+        if req.ipv6_native && req.ipv6_cidr_block.is_none() {
+            return Err(ApiError::new(
+                "MissingParameter",
+                "Either 'ipv6CidrBlock' or 'ipv6IpamPoolId' should be provided.",
+            ));
+        }
+        if req.ipv6_native && req.cidr_block.is_some() {
+            return Err(err::combination(
+                "When specifying ipv4 parameters, cidrBlock or ipv4IpamPoolId, you cannot set ipv6Native to true.",
+            ));
+        }
         let vpc = self.vpc(&req.vpc_id)?.clone();
         let az = self.pick_zone(
             req.availability_zone.as_deref(),
             req.availability_zone_id.as_deref(),
         )?;
-        let cidr = match (&req.cidr_block, req.ipv6_native) {
-            (Some(_), true) => {
-                return Err(err::combination(
-                    "The parameter cidrBlock cannot be used with the parameter ipv6Native",
-                ))
-            }
-            (None, true) => None,
-            (None, false) => return Err(err::missing("cidrBlock")),
-            (Some(s), false) => Some(self.check_subnet_cidr(&vpc, s)?),
+        let cidr = match &req.cidr_block {
+            Some(s) => Some(self.check_subnet_cidr(&vpc, s)?),
+            None if req.ipv6_native => None,
+            None => return Err(err::missing("cidrBlock")),
         };
         let ipv6 = match &req.ipv6_cidr_block {
             Some(s) => vec![self.check_subnet_ipv6(&vpc, s)?],
-            None if req.ipv6_native => return Err(err::missing("ipv6CidrBlock")),
             None => Vec::new(),
         };
         let id = self.insert_subnet(&vpc.id, az, cidr, ipv6, now);
@@ -118,6 +125,110 @@ impl Region {
                 s.hostname_type = "resource-name".into();
                 s.enable_resource_name_dns_aaaa_record = false;
             }
+        }
+        Ok(id)
+    }
+
+    /// CreateDefaultSubnet: a /20 of the default VPC (the first free one) in
+    /// the zone, default for it and mapping public IPs; or, `ipv6_native`,
+    /// an IPv6-only subnet with the first free /64 of the default VPC.
+    pub fn create_default_subnet(
+        &mut self,
+        zone: Option<&str>,
+        zone_id: Option<&str>,
+        ipv6_native: bool,
+        now: Millis,
+    ) -> Result<String> {
+        if zone.is_some() && zone_id.is_some() {
+            return Err(err::combination(
+                "The parameter availabilityZone cannot be used with the parameter availabilityZoneId",
+            ));
+        }
+        if zone.is_none() && zone_id.is_none() {
+            return Err(err::missing("availabilityZone"));
+        }
+        let vpc = self
+            .vpcs
+            .iter()
+            .find(|v| v.is_default)
+            .cloned()
+            .ok_or_else(|| {
+                ApiError::new("DefaultVpcDoesNotExist", "No default VPC for this user")
+            })?;
+        let az = self.pick_zone(zone, zone_id)?;
+        if let Some(s) = self
+            .subnets
+            .iter()
+            .find(|s| s.vpc_id == vpc.id && s.default_for_az && s.availability_zone == az)
+        {
+            return Err(ApiError::new(
+                "DefaultSubnetAlreadyExistsInAvailabilityZone",
+                format!(
+                    "A Default Subnet already exists in this availability zone ({az}). ({})",
+                    s.id
+                ),
+            ));
+        }
+        let taken: Vec<Subnet> = self
+            .subnets
+            .iter()
+            .filter(|s| s.vpc_id == vpc.id)
+            .cloned()
+            .collect();
+        let id = if ipv6_native {
+            let block = vpc.ipv6_blocks.first().cloned().ok_or_else(|| {
+                err::invalid_param(format!(
+                    "The default VPC {} has no IPv6 CIDR block for an IPv6-only default subnet.",
+                    vpc.id
+                ))
+            })?;
+            let free = (0..256u128)
+                .filter_map(|i| block.cidr.subnet(64, i))
+                .find(|c| {
+                    !taken
+                        .iter()
+                        .any(|s| s.ipv6_blocks.iter().any(|b| b.cidr.overlaps(c)))
+                })
+                .ok_or_else(|| {
+                    ApiError::new(
+                        "InvalidSubnet.Conflict",
+                        format!("The default VPC {} has no free IPv6 /64 block.", vpc.id),
+                    )
+                })?;
+            let assoc = Ipv6Assoc {
+                association_id: ids::resource_id(&mut self.rng, "subnet-cidr-assoc"),
+                cidr: free,
+                pool: block.pool.clone(),
+                network_border_group: block.network_border_group.clone(),
+            };
+            let id = self.insert_subnet(&vpc.id, az, None, vec![assoc], now);
+            if let Some(s) = self.subnets.get_mut(&id) {
+                s.ipv6_native = true;
+                s.assign_ipv6_address_on_creation = true;
+                s.hostname_type = "resource-name".into();
+            }
+            id
+        } else {
+            let base = vpc
+                .primary_cidr()
+                .ok_or_else(|| err::missing("cidrBlock"))?;
+            let free = (0..(1u32 << (20 - base.prefix_len().min(20))))
+                .filter_map(|i| base.subnet_v4(20, i))
+                .find(|c| !taken.iter().any(|s| s.cidr.is_some_and(|x| x.overlaps(c))))
+                .ok_or_else(|| {
+                    ApiError::new(
+                        "InvalidSubnet.Conflict",
+                        format!("The default VPC {} has no free /20 block.", vpc.id),
+                    )
+                })?;
+            let id = self.insert_subnet(&vpc.id, az, Some(free), Vec::new(), now);
+            if let Some(s) = self.subnets.get_mut(&id) {
+                s.map_public_ip_on_launch = true;
+            }
+            id
+        };
+        if let Some(s) = self.subnets.get_mut(&id) {
+            s.default_for_az = true;
         }
         Ok(id)
     }
@@ -183,7 +294,9 @@ impl Region {
                 format!("The CIDR '{s}' is invalid."),
             ));
         };
-        if c.prefix_len() != 64 {
+        // A subnet's IPv6 block is a /44 to /64 in steps of 4, up to the
+        // whole block of the VPC.
+        if !(44..=64).contains(&c.prefix_len()) || !c.prefix_len().is_multiple_of(4) {
             return Err(ApiError::new(
                 "InvalidSubnet.Range",
                 format!("The CIDR '{s}' is invalid."),
@@ -222,6 +335,11 @@ impl Region {
             return Err(err::dependency(format!(
                 "The subnet '{id}' has dependencies and cannot be deleted."
             )));
+        }
+        let reservations: Vec<String> =
+            self.subnet_reservations(id).map(|r| r.id.clone()).collect();
+        for r in reservations {
+            self.cidr_reservations.remove(&r);
         }
         self.subnets.remove(id);
         self.ipam.remove(id);
@@ -307,7 +425,7 @@ impl Region {
         if !s.ipv6_blocks.is_empty() {
             return Err(ApiError::new(
                 "CidrLimitExceeded",
-                format!("This subnet '{id}' has met its maximum number of allowed CIDRs: 1"),
+                format!("This subnet {id} has met its maximum number of allowed CIDRs: 1"),
             ));
         }
         let b = self.check_subnet_ipv6(&vpc, cidr)?;
@@ -422,6 +540,8 @@ impl Filterable for Subnet {
         "subnet-id",
         "vpc-id",
     ];
+    const ID_FILTERS: &'static [(&'static str, Kind)] =
+        &[("subnet-id", Kind::Subnet), ("vpc-id", Kind::Vpc)];
     fn field(&self, name: &str, cx: &Region, out: &mut Vec<String>) {
         match name {
             "availability-zone" | "availabilityZone" => out.push(self.availability_zone.clone()),

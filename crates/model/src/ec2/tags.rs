@@ -23,6 +23,9 @@ pub fn resource_type(id: &str) -> Option<&'static str> {
         "dopt" => "dhcp-options",
         "vpce" => "vpc-endpoint",
         "eni" => "network-interface",
+        "pl" => "prefix-list",
+        "pcx" => "vpc-peering-connection",
+        "scr" => "subnet-cidr-reservation",
         _ => return None,
     })
 }
@@ -56,6 +59,9 @@ impl Region {
             "dhcp-options" => &mut self.dhcp_options.get_mut(id)?.tags,
             "vpc-endpoint" => &mut self.vpc_endpoints.get_mut(id)?.tags,
             "network-interface" => &mut self.enis.get_mut(id)?.tags,
+            "prefix-list" => &mut self.prefix_lists.get_mut(id)?.tags,
+            "vpc-peering-connection" => &mut self.peerings.get_mut(id)?.tags,
+            "subnet-cidr-reservation" => &mut self.cidr_reservations.get_mut(id)?.tags,
             _ => return None,
         })
     }
@@ -78,6 +84,9 @@ impl Region {
             Some("dhcp-options") => self.dhcp_options.contains(id),
             Some("vpc-endpoint") => self.vpc_endpoints.contains(id),
             Some("network-interface") => self.enis.contains(id),
+            Some("prefix-list") => self.prefix_lists.contains(id),
+            Some("vpc-peering-connection") => self.peerings.contains(id),
+            Some("subnet-cidr-reservation") => self.cidr_reservations.contains(id),
             _ => false,
         }
     }
@@ -87,7 +96,10 @@ impl Region {
             return Err(err::missing("ResourceId"));
         }
         for id in ids {
-            if resource_type(id).is_none() {
+            let shaped = id
+                .rsplit_once('-')
+                .is_some_and(|(p, _)| crate::ids::is_well_formed(id, p));
+            if resource_type(id).is_none() || !shaped {
                 // CAP: `aws ec2 create-tags --resources eipassoc-…` on AWS.
                 return Err(ApiError::new(
                     "InvalidID",
@@ -108,6 +120,9 @@ impl Region {
                     Some("network-acl") => err::Kind::NetworkAcl,
                     Some("dhcp-options") => err::Kind::DhcpOptions,
                     Some("vpc-endpoint") => err::Kind::VpcEndpoint,
+                    Some("prefix-list") => err::Kind::PrefixList,
+                    Some("vpc-peering-connection") => err::Kind::VpcPeeringConnection,
+                    Some("subnet-cidr-reservation") => err::Kind::SubnetCidrReservation,
                     _ => err::Kind::NetworkInterface,
                 };
                 return Err(err::not_found(kind, id));
@@ -224,6 +239,9 @@ impl Region {
         collect!(dhcp_options, id);
         collect!(vpc_endpoints, id);
         collect!(enis, id);
+        collect!(prefix_lists, id);
+        collect!(peerings, id);
+        collect!(cidr_reservations, id);
         let mut out = Vec::new();
         for (id, tag) in all {
             let rtype = resource_type(&id).unwrap_or("");

@@ -17,6 +17,9 @@ pub struct Tag {
 macro_rules! record {
     ($t:ty, $kind:literal, $id:ident) => {
         impl crate::codec::Versioned for $t {}
+        record!(@record $t, $kind, $id);
+    };
+    (@record $t:ty, $kind:literal, $id:ident) => {
         impl Record for $t {
             const KIND: &'static str = $kind;
             fn id(&self) -> &str {
@@ -189,6 +192,8 @@ pub enum RouteTarget {
     NatGateway(String),
     VpcEndpoint(String),
     NetworkInterface(String),
+    /// New in route table format 2.
+    VpcPeeringConnection(String),
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -216,7 +221,19 @@ pub struct RouteTable {
     pub associations: Vec<RouteTableAssoc>,
     pub tags: Vec<Tag>,
 }
-record!(RouteTable, "rtb", id);
+record!(@record RouteTable, "rtb", id);
+
+/// Format 2 added `RouteTarget::VpcPeeringConnection` after the other
+/// variants, so a row of format 1 reads as it is.
+impl crate::codec::Versioned for RouteTable {
+    const VERSION: u32 = 2;
+    fn upgrade(version: u32, body: &[u8]) -> Result<Self, String> {
+        match version {
+            1 => crate::codec::decode(body),
+            v => Err(format!("route table format version {v} is unknown")),
+        }
+    }
+}
 
 impl RouteTable {
     pub fn is_main(&self) -> bool {

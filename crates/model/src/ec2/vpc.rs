@@ -22,6 +22,9 @@ pub struct CreateVpc {
     pub tags: Vec<Tag>,
 }
 
+/// The IPv4 blocks, and the IPv6 blocks, a VPC may have (AWS default quotas).
+pub const MAX_CIDRS: usize = 5;
+
 pub(crate) fn parse_vpc_cidr(param: &str, s: &str) -> Result<Ipv4Cidr> {
     let c: Ipv4Cidr = s.parse().map_err(|_| err::invalid_cidr(param, s))?;
     if c.prefix_len() < 16 || c.prefix_len() > 28 || is_restricted_vpc_v4(&c) {
@@ -290,6 +293,10 @@ impl Region {
                 .security_groups
                 .iter()
                 .any(|g| g.vpc_id == id && g.id != vpc.default_security_group_id)
+            || self
+                .peerings
+                .iter()
+                .any(|p| p.is_live() && p.peer_of(id).is_some())
         {
             return Err(dep());
         }
@@ -320,6 +327,29 @@ impl Region {
                     "Value ({attr}) for parameter attribute is invalid."
                 )))
             }
+        }
+        Ok(())
+    }
+
+    /// ModifyVpcTenancy: only to `default`.
+    pub fn modify_vpc_tenancy(&mut self, id: &str, tenancy: &str) -> Result<()> {
+        self.vpc(id)?;
+        match tenancy {
+            "default" => {}
+            "dedicated" | "host" => {
+                return Err(ApiError::new(
+                    "UnsupportedTenancy",
+                    format!("The tenancy value {tenancy} is not supported."),
+                ))
+            }
+            _ => {
+                return Err(err::invalid_value(format!(
+                    "Value ({tenancy}) for parameter instanceTenancy is invalid."
+                )))
+            }
+        }
+        if let Some(v) = self.vpcs.get_mut(id) {
+            v.instance_tenancy = tenancy.to_string();
         }
         Ok(())
     }
@@ -356,11 +386,8 @@ impl Region {
                     format!("The CIDR '{c}' conflicts with another subnet"),
                 ));
             }
-            if vpc.cidr_blocks.len() >= 5 {
-                return Err(ApiError::new(
-                    "CidrLimitExceeded",
-                    format!("This network '{id}' has met its maximum number of allowed CIDRs: 5"),
-                ));
+            if vpc.cidr_blocks.len() >= MAX_CIDRS {
+                return Err(err::cidr_limit(id, MAX_CIDRS));
             }
             let primary = vpc.primary_cidr();
             if let Some(p) = primary {
@@ -382,11 +409,8 @@ impl Region {
             self.add_local_route(id, RouteDest::V4(c));
             return Ok(aid);
         }
-        if !vpc.ipv6_blocks.is_empty() {
-            return Err(ApiError::new(
-                "CidrLimitExceeded",
-                format!("This network '{id}' has met its maximum number of allowed CIDRs: 1"),
-            ));
+        if vpc.ipv6_blocks.len() >= MAX_CIDRS {
+            return Err(err::cidr_limit(id, MAX_CIDRS));
         }
         let block = if amazon_ipv6 {
             self.amazon_ipv6_block()?
@@ -525,6 +549,8 @@ impl Filterable for Vpc {
         "state",
         "vpc-id",
     ];
+    // `dhcp-options-id` may be `default`, so it is no id filter.
+    const ID_FILTERS: &'static [(&'static str, Kind)] = &[("vpc-id", Kind::Vpc)];
     fn field(&self, name: &str, cx: &Region, out: &mut Vec<String>) {
         match name {
             "cidr" => out.extend(self.primary_cidr().map(|c| c.to_string())),
@@ -534,8 +560,11 @@ impl Filterable for Vpc {
             "cidr-block-association.association-id" => {
                 out.extend(self.cidr_blocks.iter().map(|b| b.association_id.clone()))
             }
-            "cidr-block-association.state" | "ipv6-cidr-block-association.state" => {
-                out.push("associated".into())
+            "cidr-block-association.state" => {
+                out.extend(self.cidr_blocks.iter().map(|_| "associated".to_string()))
+            }
+            "ipv6-cidr-block-association.state" => {
+                out.extend(self.ipv6_blocks.iter().map(|_| "associated".to_string()))
             }
             "dhcp-options-id" => out.push(self.dhcp_options_id.clone()),
             "ipv6-cidr-block-association.ipv6-cidr-block" => {

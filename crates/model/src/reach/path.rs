@@ -193,10 +193,9 @@ fn ip_in_v6(c: &Ipv6Cidr, ip: IpAddr) -> bool {
     matches!(ip, IpAddr::V6(v) if c.contains(v))
 }
 
+/// Is `ip` in a prefix list (AWS- or customer-managed, current version)?
 fn in_prefix_list(r: &Region, pl: &str, ip: IpAddr) -> bool {
-    r.prefix_list(pl)
-        .map(|p| p.cidrs.iter().any(|c| ip_in_v4(c, ip)))
-        .unwrap_or(false)
+    r.prefix_list_match(pl, ip).is_some()
 }
 
 /// Does a security-group rule admit the flow with `peer` (an address, or an
@@ -361,13 +360,7 @@ pub fn route_for<'a>(r: &Region, rt: &'a RouteTable, ip: IpAddr) -> Option<&'a R
         let len = match (&route.dest, ip) {
             (RouteDest::V4(c), IpAddr::V4(v)) if c.contains(v) => Some(c.prefix_len()),
             (RouteDest::V6(c), IpAddr::V6(v)) if c.contains(v) => Some(c.prefix_len()),
-            (RouteDest::PrefixList(p), _) => r.prefix_list(p).ok().and_then(|pl| {
-                pl.cidrs
-                    .iter()
-                    .filter(|c| ip_in_v4(c, ip))
-                    .map(|c| c.prefix_len())
-                    .max()
-            }),
+            (RouteDest::PrefixList(p), _) => r.prefix_list_match(p, ip),
             _ => None,
         };
         if let Some(l) = len {
@@ -583,6 +576,13 @@ fn eni_at<'a>(r: &'a Region, vpc: &str, addr: IpAddr) -> Option<&'a NetworkInter
     })
 }
 
+/// The ENI at `addr` in a VPC peered (actively) with the source's.
+fn peer_eni_at<'a>(src: &Source<'a>, addr: IpAddr) -> Option<&'a NetworkInterface> {
+    let r = src.region;
+    r.active_peerings(&src.vpc.id)
+        .find_map(|(_, peer)| eni_at(r, peer, addr))
+}
+
 /// Trace a flow from the source to an address (no name resolution): another
 /// ENI of the VPC (a task, an endpoint, a load balancer node), or a place
 /// beyond the VPC's gateways.
@@ -633,7 +633,7 @@ pub fn trace_to_eni(
     let to = Target {
         label: addr.to_string(),
         dest: None,
-        eni,
+        eni: eni.or_else(|| peer_eni_at(src, addr)),
         who: "source",
     };
     onward(src, addr, source_ip, &to, flow, trail)
@@ -911,6 +911,9 @@ fn onward(
                 });
             }
         }
+        RouteTarget::VpcPeeringConnection(p) => {
+            return peered(src, addr, source_ip, to, flow, p, trail);
+        }
         RouteTarget::NetworkInterface(e) => {
             return trail.blocked(addr, || Blocked {
                 hop: hop(
@@ -1084,6 +1087,114 @@ fn local(
     trail.end(addr, None)
 }
 
+/// A flow over a VPC peering connection: into the peer VPC and no further
+/// (peering is not transitive), to the ENI at the address there, whose
+/// subnet must route the replies back over the same connection; then as
+/// within a VPC: both subnets' ACLs and the ENI's security groups, which may
+/// name the source's groups across the peering.
+fn peered(
+    src: &Source,
+    addr: IpAddr,
+    source_ip: IpAddr,
+    to: &Target,
+    flow: Flow,
+    pcx: &str,
+    mut trail: Trail,
+) -> PathResult {
+    let r = src.region;
+    let Some(peer_vpc) = r.peerings.get(pcx).and_then(|p| p.peer_of(&src.vpc.id)) else {
+        return trail.blocked(addr, || Blocked {
+            hop: hop(
+                "vpc-peering",
+                pcx,
+                format!("{pcx} does not join {}", src.vpc.id),
+            ),
+            fix: "Replace the route with one to a peering connection of the VPC.".into(),
+        });
+    };
+    let inside = r.vpcs.get(peer_vpc).is_some_and(|v| {
+        v.cidr_blocks.iter().any(|b| ip_in_v4(&b.cidr, addr))
+            || v.ipv6_blocks.iter().any(|b| ip_in_v6(&b.cidr, addr))
+    });
+    if !inside {
+        return trail.blocked(addr, || Blocked {
+            hop: hop(
+                "vpc-peering",
+                pcx,
+                format!("{addr} is not in {peer_vpc}; a peering connection reaches only the peer VPC's own addresses"),
+            ),
+            fix: format!(
+                "Route {addr} to a gateway of {} instead of {pcx}.",
+                src.vpc.id
+            ),
+        });
+    }
+    let Some(eni) = to
+        .eni
+        .filter(|e| e.vpc_id == peer_vpc)
+        .or_else(|| eni_at(r, peer_vpc, addr))
+    else {
+        return trail.blocked(addr, || Blocked {
+            hop: hop(
+                "network-interface",
+                peer_vpc,
+                format!("no network interface of {peer_vpc} has the address {addr}"),
+            ),
+            fix: format!(
+                "Use the private address of a running task or network interface of {peer_vpc}."
+            ),
+        });
+    };
+    // Replies cross back over the same connection.
+    let back = r.route_table_for_subnet(&eni.subnet_id);
+    let returns = back.is_some_and(|rt| {
+        route_for(r, rt, source_ip).is_some_and(|route| {
+            matches!(&route.target, RouteTarget::VpcPeeringConnection(x) if x == pcx)
+                && r.route_state(rt, route) == "active"
+        })
+    });
+    let back_id = back.map(|t| t.id.clone()).unwrap_or_default();
+    if !returns {
+        return trail.blocked(addr, || {
+            let (flag, cidr) = match source_ip {
+                IpAddr::V4(_) => ("--destination-cidr-block", vpc_cidr_of(src)),
+                IpAddr::V6(_) => (
+                    "--destination-ipv6-cidr-block",
+                    src.vpc
+                        .ipv6_blocks
+                        .first()
+                        .map(|b| b.cidr.to_string())
+                        .unwrap_or_else(|| "::/0".into()),
+                ),
+            };
+            Blocked {
+                hop: hop(
+                    "route-back",
+                    &back_id,
+                    format!("{back_id} of {} has no route back to {source_ip} through {pcx}", eni.subnet_id),
+                ),
+                fix: format!(
+                    "aws ec2 create-route --route-table-id {back_id} {flag} {cidr} --vpc-peering-connection-id {pcx}"
+                ),
+            }
+        });
+    }
+    trail.hop(|| {
+        hop(
+            "vpc-peering",
+            pcx,
+            format!("to {peer_vpc}; replies return through {back_id}"),
+        )
+    });
+    let into = Target {
+        label: to.label.clone(),
+        dest: to.dest,
+        eni: Some(eni),
+        who: to.who,
+    };
+    local(src, addr, source_ip, &into, flow, trail)
+}
+
 /// Is this address in the NAT64 well-known prefix 64:ff9b::/96?
 fn is_nat64(v: Ipv6Addr) -> bool {
     u128::from(v) >> 32 == 0x0064_ff9b_u128 << 64
@@ -1161,7 +1272,8 @@ fn target_name(t: &RouteTarget) -> String {
         | RouteTarget::EgressOnlyInternetGateway(x)
         | RouteTarget::NatGateway(x)
         | RouteTarget::VpcEndpoint(x)
-        | RouteTarget::NetworkInterface(x) => x.clone(),
+        | RouteTarget::NetworkInterface(x)
+        | RouteTarget::VpcPeeringConnection(x) => x.clone(),
     }
 }
 

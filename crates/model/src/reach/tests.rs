@@ -1229,3 +1229,249 @@ fn flows_to_the_internet_need_a_public_address_or_a_nat_gateway() {
     assert!(res.blocked.is_none(), "{:?}", res.blocked);
     assert_eq!(res.hops.last().unwrap().note, "TCP 80");
 }
+
+// ---- customer-managed prefix lists and VPC peering ----
+
+fn prefix_list(r: &mut Region, cidrs: &[&str]) -> String {
+    use crate::ec2::prefix_list::{CreatePrefixList, EntryArgs};
+    r.create_prefix_list(
+        CreatePrefixList {
+            name: Some("corp".into()),
+            address_family: Some("IPv4".into()),
+            max_entries: Some(5),
+            entries: cidrs
+                .iter()
+                .map(|c| EntryArgs {
+                    cidr: c.to_string(),
+                    description: None,
+                })
+                .collect(),
+            tags: Vec::new(),
+        },
+        NOW,
+    )
+    .unwrap()
+}
+
+#[test]
+fn security_group_rules_follow_a_customer_prefix_list() {
+    let mut w = world();
+    let r = r(&mut w);
+    let n = net(r);
+    let web = group(r, &n.vpc, "web");
+    let db = group(r, &n.vpc, "db");
+    let a = eni(r, &n.private, vec![web]);
+    let b = eni(r, &n.private_b, vec![db.clone()]);
+    let (from_a, to_b) = (ip_of(r, &a), ip_of(r, &b));
+    // The list holds a's /24: b's group admits it through the list.
+    let pl = prefix_list(r, &["10.0.1.0/24"]);
+    r.authorize(
+        &db,
+        false,
+        &[IpPermission {
+            ip_protocol: "tcp".into(),
+            from_port: Some(5432),
+            to_port: Some(5432),
+            prefix_lists: vec![(pl.clone(), None)],
+            ..Default::default()
+        }],
+        Vec::new(),
+    )
+    .unwrap();
+    let res = flow(r, &a, to_b, path::Flow::tcp(5432));
+    assert!(res.blocked.is_none(), "{:?}", res.blocked);
+    let ingress = res
+        .hops
+        .iter()
+        .find(|h| h.step == "security-group-ingress")
+        .unwrap();
+    assert_eq!(ingress.resource, db);
+    // A new version without that block closes it again: the engine reads the
+    // list's current version.
+    r.modify_prefix_list(
+        &pl,
+        crate::ec2::prefix_list::ModifyPrefixList {
+            remove: vec!["10.0.1.0/24".into()],
+            add: vec![crate::ec2::prefix_list::EntryArgs {
+                cidr: "10.0.9.0/24".into(),
+                description: None,
+            }],
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    let blk = flow(r, &a, to_b, path::Flow::tcp(5432)).blocked.unwrap();
+    assert_eq!(blk.hop.step, "security-group-ingress");
+    assert!(blk
+        .hop
+        .note
+        .contains(&format!("do not admit TCP 5432 from {from_a}")));
+    // Restoring version 1 opens it once more.
+    r.restore_prefix_list(&pl, 1, 2).unwrap();
+    assert!(flow(r, &a, to_b, path::Flow::tcp(5432)).blocked.is_none());
+}
+
+#[test]
+fn routes_to_a_customer_prefix_list_match_its_entries() {
+    let mut w = world();
+    let r = r(&mut w);
+    let n = net(r);
+    let nat = add_nat(r, &n.public, &n.private_rt);
+    // Only the list's destinations leave through the NAT gateway.
+    r.delete_route(&n.private_rt, &dest("0.0.0.0/0")).unwrap();
+    let pl = prefix_list(r, &["93.184.215.0/24"]);
+    r.create_route(
+        &n.private_rt,
+        &RouteDestArgs {
+            prefix_list_id: Some(pl.clone()),
+            ..Default::default()
+        },
+        &RouteTargetArgs {
+            nat_gateway_id: Some(nat.clone()),
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    let src = eni(r, &n.private, vec![n.sg.clone()]);
+    let listed = std::net::IpAddr::V4(std::net::Ipv4Addr::new(93, 184, 215, 14));
+    let res = flow(r, &src, listed, path::Flow::tcp(443));
+    assert!(res.blocked.is_none(), "{:?}", res.blocked);
+    let route = res.hops.iter().find(|h| h.step == "route").unwrap();
+    assert_eq!(route.note, format!("{pl} → {nat}"));
+    let other = std::net::IpAddr::V4(std::net::Ipv4Addr::new(1, 1, 1, 1));
+    let blk = flow(r, &src, other, path::Flow::tcp(443)).blocked.unwrap();
+    assert_eq!(blk.hop.step, "route");
+    assert!(blk.hop.note.contains("no route to 1.1.1.1"));
+    // The list cannot go while the route uses it.
+    assert_eq!(
+        r.delete_prefix_list(&pl).unwrap_err().code,
+        "DependencyViolation"
+    );
+    assert_eq!(r.prefix_list_associations(&pl), vec![n.private_rt]);
+}
+
+/// A second VPC 10.1.0.0/16 with one subnet (its main route table).
+fn second_vpc(r: &mut Region) -> (String, String, String) {
+    let vpc = r
+        .create_vpc(
+            CreateVpc {
+                cidr_block: Some("10.1.0.0/16".into()),
+                ..Default::default()
+            },
+            NOW,
+        )
+        .unwrap();
+    let subnet = r
+        .create_subnet(
+            CreateSubnet {
+                vpc_id: vpc.clone(),
+                cidr_block: Some("10.1.1.0/24".into()),
+                availability_zone: Some("us-east-1a".into()),
+                ..Default::default()
+            },
+            NOW,
+        )
+        .unwrap();
+    let rt = r.vpc(&vpc).unwrap().main_route_table_id.clone();
+    (vpc, subnet, rt)
+}
+
+fn pcx_route(r: &mut Region, rt: &str, cidr: &str, pcx: &str) {
+    r.create_route(
+        rt,
+        &dest(cidr),
+        &RouteTargetArgs {
+            vpc_peering_connection_id: Some(pcx.into()),
+            ..Default::default()
+        },
+    )
+    .unwrap();
+}
+
+#[test]
+fn flows_follow_an_active_peering_connection_into_the_peer_vpc() {
+    let mut w = world();
+    let r = r(&mut w);
+    let n = net(r);
+    let (peer_vpc, peer_subnet, peer_rt) = second_vpc(r);
+    let app = group(r, &n.vpc, "app");
+    let db = group(r, &peer_vpc, "db");
+    let a = eni(r, &n.private, vec![app.clone()]);
+    let b = eni(r, &peer_subnet, vec![db.clone()]);
+    let to_b = ip_of(r, &b);
+    let tcp = path::Flow::tcp(5432);
+    // No route to the other VPC.
+    let blk = flow(r, &a, to_b, tcp).blocked.unwrap();
+    assert_eq!(blk.hop.step, "route");
+    // A pending connection: the route may name it, but it is a blackhole.
+    let pcx = r
+        .create_peering(&n.vpc, &peer_vpc, Vec::new(), NOW)
+        .unwrap();
+    pcx_route(r, &n.private_rt, "10.1.0.0/16", &pcx);
+    let blk = flow(r, &a, to_b, tcp).blocked.unwrap();
+    assert!(blk.hop.note.ends_with("is a blackhole"), "{}", blk.hop.note);
+    // Naming a group of the peer VPC needs the connection to be active.
+    let cross = IpPermission {
+        ip_protocol: "tcp".into(),
+        from_port: Some(5432),
+        to_port: Some(5432),
+        groups: vec![(app.clone(), None, None)],
+        ..Default::default()
+    };
+    assert!(r
+        .authorize(&db, false, std::slice::from_ref(&cross), Vec::new())
+        .is_err());
+    r.accept_peering(&pcx, NOW).unwrap();
+    // Active, but the peer subnet has no way back.
+    let blk = flow(r, &a, to_b, tcp).blocked.unwrap();
+    assert_eq!(
+        (blk.hop.step, blk.hop.resource.as_str()),
+        ("route-back", peer_rt.as_str())
+    );
+    assert!(
+        blk.fix.contains(&format!(
+            "--route-table-id {peer_rt} --destination-cidr-block 10.0.0.0/16 --vpc-peering-connection-id {pcx}"
+        )),
+        "{}",
+        blk.fix
+    );
+    pcx_route(r, &peer_rt, "10.0.0.0/16", &pcx);
+    // Now the destination's groups decide; a rule naming the source's group
+    // across the peering admits it.
+    let blk = flow(r, &a, to_b, tcp).blocked.unwrap();
+    assert_eq!(blk.hop.step, "security-group-ingress");
+    r.authorize(&db, false, &[cross], Vec::new()).unwrap();
+    let res = flow(r, &a, to_b, tcp);
+    assert!(res.blocked.is_none(), "{:?}", res.blocked);
+    let steps: Vec<_> = res.hops.iter().map(|h| h.step).collect();
+    assert_eq!(
+        steps,
+        [
+            "security-group-egress",
+            "route",
+            "vpc-peering",
+            "network-acl-out",
+            "network-acl-in",
+            "security-group-ingress",
+            "network-acl-out",
+            "network-acl-in",
+            "network-interface"
+        ]
+    );
+    // Nobody at an address of the peer VPC; nothing beyond it (peering is
+    // not transitive).
+    let nobody = std::net::IpAddr::V4(std::net::Ipv4Addr::new(10, 1, 1, 200));
+    let blk = flow(r, &a, nobody, tcp).blocked.unwrap();
+    assert_eq!(
+        (blk.hop.step, blk.hop.resource.as_str()),
+        ("network-interface", peer_vpc.as_str())
+    );
+    pcx_route(r, &n.private_rt, "10.9.0.0/16", &pcx);
+    let beyond = std::net::IpAddr::V4(std::net::Ipv4Addr::new(10, 9, 0, 5));
+    let blk = flow(r, &a, beyond, tcp).blocked.unwrap();
+    assert_eq!(blk.hop.step, "vpc-peering");
+    // Deleting the connection turns both routes into blackholes.
+    r.delete_peering(&pcx, NOW).unwrap();
+    let blk = flow(r, &a, to_b, tcp).blocked.unwrap();
+    assert!(blk.hop.note.ends_with("is a blackhole"), "{}", blk.hop.note);
+}

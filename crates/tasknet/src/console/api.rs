@@ -227,7 +227,8 @@ pub struct RouteView {
     /// The target's id (`local` for the local route).
     pub target: String,
     /// `local`, `internet-gateway`, `egress-only-internet-gateway`,
-    /// `nat-gateway`, `vpc-endpoint`, `network-interface`.
+    /// `nat-gateway`, `vpc-endpoint`, `network-interface`,
+    /// `vpc-peering-connection`.
     pub target_kind: &'static str,
     /// `active` or `blackhole`.
     pub state: &'static str,
@@ -459,6 +460,7 @@ fn route_view(r: &Region, rt: &RouteTable, route: &model::ec2::types::Route) -> 
         RouteTarget::NatGateway(g) => (g.clone(), "nat-gateway"),
         RouteTarget::VpcEndpoint(g) => (g.clone(), "vpc-endpoint"),
         RouteTarget::NetworkInterface(g) => (g.clone(), "network-interface"),
+        RouteTarget::VpcPeeringConnection(g) => (g.clone(), "vpc-peering-connection"),
     };
     RouteView {
         destination: route.dest.describe(),
