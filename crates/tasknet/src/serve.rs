@@ -348,10 +348,18 @@ impl Server {
     ) -> Reply {
         let (parts, body) = req.into_parts();
         let header = |name: &str| parts.headers.get(name).and_then(|v| v.to_str().ok());
-        let cors = match self
-            .origins
-            .check(header("origin"), header("sec-fetch-site"))
-        {
+        // Following a link to the console page from another site is a
+        // plain navigation: a GET of a page that changes nothing.
+        let console_navigation = parts.method == hyper::Method::GET
+            && parts.uri.path() == "/_tasknet/console"
+            && header("sec-fetch-mode").is_some_and(|m| m.eq_ignore_ascii_case("navigate"))
+            && header("origin").is_none();
+        let fetch_site = if console_navigation {
+            None
+        } else {
+            header("sec-fetch-site")
+        };
+        let cors = match self.origins.check(header("origin"), fetch_site) {
             Access::Plain => None,
             Access::Cors(o) => Some(o),
             Access::Refused(msg) => {
