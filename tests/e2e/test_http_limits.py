@@ -527,6 +527,13 @@ def test_cross_site_requests_without_origin_are_refused(srv):
     status, _, body = request(srv, "GET", img, headers={"sec-fetch-site": "cross-site",
                                                         "origin": PAGE_ORIGIN})
     assert status == 200, body
+    # A link from another site to the console page is a plain navigation.
+    nav = {"sec-fetch-site": "cross-site", "sec-fetch-mode": "navigate"}
+    status, _, body = request(srv, "GET", "/_tasknet/console", headers=nav)
+    assert status == 200 and b"<html" in body.lower(), body[:200]
+    # Only the page: its API and the AWS endpoints stay refused, navigation or not.
+    assert request(srv, "GET", "/_tasknet/console/api/vpcs", headers=nav)[0] == 403
+    assert_ec2_error(*request(srv, "GET", img, headers=nav), 403, "UnauthorizedOperation")
 
 
 # ---------------------------------------------------------------------------

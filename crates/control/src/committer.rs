@@ -59,34 +59,55 @@ pub(crate) fn run(
     let mut early: std::collections::BTreeMap<u64, Batch> = Default::default();
     let mut next = 1 + durable.borrow().seq;
     let failing = |d: &watch::Sender<Durable>| d.borrow().failed.is_some();
+    // Commands other than batches, handled in arrival order once the
+    // batches queued before them are committed.
+    let mut later: std::collections::VecDeque<Command> = Default::default();
     loop {
-        // Wait for the next batch in order, handling other commands.
-        if !early.contains_key(&next) {
+        // Wait for the next batch in order (or another command), then take
+        // everything else already queued: one transaction for all of it is
+        // the group commit that lets one fsync serve many requests.
+        if !early.contains_key(&next) && later.is_empty() {
             let Ok(cmd) = rx.recv() else { break };
+            later.push_back(cmd);
+        }
+        while let Ok(cmd) = rx.try_recv() {
+            later.push_back(cmd);
+        }
+        while let Some(cmd) = later.pop_front() {
             match cmd {
                 Command::Batch(b) => {
                     if b.generation == generation && !failing(&durable) {
                         early.insert(b.seq, b);
                     }
                 }
-                Command::Reload {
+                other => {
+                    // Commit what is ready first: a reload or probe acts
+                    // on the store as it stands after the earlier batches.
+                    later.push_front(other);
+                    break;
+                }
+            }
+        }
+        if !early.contains_key(&next) {
+            match later.pop_front() {
+                Some(Command::Reload {
                     generation: g,
                     reply,
-                } => {
+                }) => {
                     generation = g;
                     early.clear();
                     next = durable.borrow().seq + 1;
                     let _ = reply.send(store.load().map_err(|e| e.to_string()));
-                    continue;
                 }
-                Command::Probe { reply } => {
+                Some(Command::Probe { reply }) => {
                     let r = store.probe().map_err(|e| e.to_string());
                     if r.is_ok() {
                         durable.send_modify(|d| d.failed = None);
                     }
                     let _ = reply.send(r);
-                    continue;
                 }
+                Some(Command::Batch(b)) => later.push_front(Command::Batch(b)),
+                None => {}
             }
             continue;
         }

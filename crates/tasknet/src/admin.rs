@@ -103,6 +103,9 @@ pub async fn route(
     query: &str,
     body: &[u8],
 ) -> HttpResponse {
+    if path == crate::console::PATH || path.starts_with("console/") {
+        return crate::console::route(api, method, path, query).await;
+    }
     if method == "GET" {
         if let Some(id) = metadata_task_id(path) {
             return task_metadata(api, id.to_string()).await;

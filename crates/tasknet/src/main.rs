@@ -3,6 +3,7 @@
 mod admin;
 mod body;
 mod conn;
+mod console;
 mod exec;
 mod explain;
 mod memory;

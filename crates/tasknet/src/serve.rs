@@ -18,7 +18,7 @@ use api::protocol::{self, Protocol};
 use api::{Api, Request, Response};
 use bytes::Bytes;
 use control::{Control, Settings};
-use http_body_util::Full;
+use http_body_util::{Either, Full};
 use hyper::body::Incoming;
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
@@ -36,6 +36,9 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 type HttpResponse = hyper::Response<Full<Bytes>>;
+/// An answer: a whole body, or the console's event stream.
+type ReplyBody = http_body_util::Either<Full<Bytes>, crate::console::events::EventBody>;
+type Reply = hyper::Response<ReplyBody>;
 
 pub fn run(args: ServeArgs) -> Result<(), String> {
     args.auth().check()?;
@@ -339,21 +342,29 @@ impl Server {
 
     async fn respond(
         &self,
-        conn: &ConnState,
+        conn: &Arc<ConnState>,
         req: hyper::Request<Incoming>,
         env: Envelope,
-    ) -> HttpResponse {
+    ) -> Reply {
         let (parts, body) = req.into_parts();
         let header = |name: &str| parts.headers.get(name).and_then(|v| v.to_str().ok());
-        let cors = match self
-            .origins
-            .check(header("origin"), header("sec-fetch-site"))
-        {
+        // Following a link to the console page from another site is a
+        // plain navigation: a GET of a page that changes nothing.
+        let console_navigation = parts.method == hyper::Method::GET
+            && parts.uri.path() == "/_tasknet/console"
+            && header("sec-fetch-mode").is_some_and(|m| m.eq_ignore_ascii_case("navigate"))
+            && header("origin").is_none();
+        let fetch_site = if console_navigation {
+            None
+        } else {
+            header("sec-fetch-site")
+        };
+        let cors = match self.origins.check(header("origin"), fetch_site) {
             Access::Plain => None,
             Access::Cors(o) => Some(o),
             Access::Refused(msg) => {
                 let e = protocol::access_denied(env.protocol(), msg);
-                return self.refuse(conn, env, &e);
+                return self.refuse(conn, env, &e).map(Either::Left);
             }
         };
         let mut resp = match cors {
@@ -366,13 +377,42 @@ impl Server {
                     header("access-control-request-private-network")
                         .is_some_and(|v| v.eq_ignore_ascii_case("true")),
                 )
+                .map(Either::Left)
             }
-            _ => self.answer(conn, &parts, body, env).await,
+            _ => match self.console(conn, &parts) {
+                Some(r) => r,
+                None => self.answer(conn, &parts, body, env).await.map(Either::Left),
+            },
         };
         if let Some(o) = cors {
             origin::add_cors_headers(resp.headers_mut(), o);
         }
         resp
+    }
+
+    /// The console's event stream (a long-lived body), and a browser's
+    /// plain `GET /` sent to the console.
+    fn console(&self, conn: &Arc<ConnState>, parts: &hyper::http::request::Parts) -> Option<Reply> {
+        let path = parts.uri.path();
+        let query = parts.uri.query().unwrap_or("");
+        if parts.method == Method::GET
+            && path.strip_prefix("/_tasknet/") == Some(crate::console::EVENTS_PATH)
+        {
+            return Some(match crate::console::events_scope(&self.api, query) {
+                Ok(scope) => crate::console::events::stream(&self.api, scope, Some(conn.clone()))
+                    .map(Either::Right),
+                Err(e) => crate::admin::error(&e).map(Either::Left),
+            });
+        }
+        let header = |name: &str| {
+            parts
+                .headers
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_string)
+        };
+        crate::console::root_redirect(&parts.method, path, query, header)
+            .map(|r| r.map(Either::Left))
     }
 
     async fn answer(
@@ -468,8 +508,29 @@ struct CatchPanic<F> {
     state: Arc<ConnState>,
 }
 
-impl<F: Future<Output = HttpResponse>> Future for CatchPanic<F> {
-    type Output = Result<HttpResponse, std::convert::Infallible>;
+/// A body an error answer can be made into.
+trait FromFull {
+    fn from_full(b: Full<Bytes>) -> Self;
+}
+
+impl FromFull for Full<Bytes> {
+    fn from_full(b: Full<Bytes>) -> Self {
+        b
+    }
+}
+
+impl FromFull for ReplyBody {
+    fn from_full(b: Full<Bytes>) -> Self {
+        Either::Left(b)
+    }
+}
+
+impl<F, B> Future for CatchPanic<F>
+where
+    F: Future<Output = hyper::Response<B>>,
+    B: FromFull,
+{
+    type Output = Result<hyper::Response<B>, std::convert::Infallible>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.get_mut();
@@ -492,7 +553,7 @@ impl<F: Future<Output = HttpResponse>> Future for CatchPanic<F> {
                     "connection",
                     hyper::header::HeaderValue::from_static("close"),
                 );
-                Poll::Ready(Ok(r))
+                Poll::Ready(Ok(r.map(B::from_full)))
             }
         }
     }

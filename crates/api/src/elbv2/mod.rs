@@ -170,7 +170,11 @@ static ALL: &[&str] = &[
 /// of seconds) gives AWS's intervals, the fast default sub-second ones.
 /// The control plane's settings carry no ELB timing of their own yet.
 pub(crate) fn timing(call: &Call<'_>) -> ElbTiming {
-    let lc = &call.control.settings.lifecycle;
+    timing_for(&call.control.settings.lifecycle)
+}
+
+/// The ELB timing that goes with a task lifecycle (also the web console's).
+pub fn timing_for(lc: &model::ecs::Lifecycle) -> ElbTiming {
     if lc.provisioning_ms + lc.pending_ms + lc.activating_ms >= 1_000 {
         ElbTiming::realistic()
     } else {
