@@ -1,10 +1,10 @@
 //! CreateCluster, DescribeClusters, ListClusters, DeleteCluster,
-//! UpdateClusterSettings, PutClusterCapacityProviders.
+//! UpdateCluster, UpdateClusterSettings, PutClusterCapacityProviders.
 
 use super::input::*;
 use super::{check_include, paged, read, required, tags_out, write, Paging, Result};
 use crate::Call;
-use model::ecs::cluster::{cluster_name, CreateCluster};
+use model::ecs::cluster::{cluster_name, namespace_arn, CreateCluster, UpdateCluster};
 use model::ecs::types::Cluster;
 use model::Region;
 use serde_json::{json, Value};
@@ -28,7 +28,24 @@ fn cluster_json(r: &Region, c: &Cluster, include: &[String]) -> Value {
     if include.iter().any(|x| x == "TAGS") {
         v["tags"] = tags_out(&c.tags);
     }
+    if let Some(conf) = c.configuration.as_ref() {
+        if include.iter().any(|x| x == "CONFIGURATIONS") {
+            v["configuration"] = json!(conf);
+        }
+    }
+    if let Some(ns) = &c.service_connect_namespace {
+        v["serviceConnectDefaults"] =
+            json!({ "namespace": namespace_arn(r.info.name, &r.account_id, ns) });
+    }
     v
+}
+
+/// What CreateCluster and UpdateCluster answer: the cluster with its tags
+/// and configuration.
+const WRITE_INCLUDE: &[&str] = &["TAGS", "CONFIGURATIONS"];
+
+fn write_include() -> Vec<String> {
+    WRITE_INCLUDE.iter().map(|s| s.to_string()).collect()
 }
 
 pub(super) async fn create_cluster(call: &Call<'_>, i: CreateClusterRequest) -> Result {
@@ -42,13 +59,15 @@ pub(super) async fn create_cluster(call: &Call<'_>, i: CreateClusterRequest) -> 
             .iter()
             .map(CapacityProviderStrategyItem::triple)
             .collect(),
+        configuration: i.configuration,
+        service_connect_namespace: i.service_connect_defaults.and_then(|d| d.namespace),
     };
     let region = call.region.clone();
     call.write(move |w, now| {
         let name = w.create_cluster(&region, req, now)?;
         let r = w.region(&region)?;
         let c = r.active_cluster(&name)?;
-        Ok(json!({ "cluster": cluster_json(r, c, &["TAGS".to_string()]) }))
+        Ok(json!({ "cluster": cluster_json(r, c, &write_include()) }))
     })
     .await
 }
@@ -112,6 +131,25 @@ pub(super) async fn delete_cluster(call: &Call<'_>, i: DeleteClusterRequest) -> 
             .get(&name)
             .ok_or_else(model::ecs::err::cluster_not_found)?;
         Ok(json!({ "cluster": cluster_json(r, cl, &[]) }))
+    })
+    .await
+}
+
+pub(super) async fn update_cluster(call: &Call<'_>, i: UpdateClusterRequest) -> Result {
+    let c = required(i.cluster, "cluster")?;
+    let req = UpdateCluster {
+        settings: i
+            .settings
+            .map(|s| s.iter().map(ClusterSetting::pair).collect()),
+        configuration: i.configuration,
+        service_connect_namespace: i
+            .service_connect_defaults
+            .map(|d| d.namespace.unwrap_or_default()),
+    };
+    write(call, move |r, _| {
+        let name = r.update_cluster(&c, req)?;
+        let cl = r.active_cluster(&name)?;
+        Ok(json!({ "cluster": cluster_json(r, cl, &write_include()) }))
     })
     .await
 }

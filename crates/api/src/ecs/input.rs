@@ -11,7 +11,7 @@
 //! is `model::ecs::shapes::RegisterTaskDefinition`.
 
 pub use model::ecs::shapes::{
-    RegisterTaskDefinition as RegisterTaskDefinitionRequest, TaskOverride,
+    ClusterConfiguration, RegisterTaskDefinition as RegisterTaskDefinitionRequest, TaskOverride,
 };
 use model::ecs::types::EcsTag;
 use serde::Deserialize;
@@ -52,30 +52,6 @@ inputs! {
         value: Option<String>,
     }
 
-    "ClusterConfiguration" struct ClusterConfiguration {
-        execute_command_configuration: Option<ExecuteCommandConfiguration>,
-        managed_storage_configuration: Option<ManagedStorageConfiguration>,
-    }
-
-    "ExecuteCommandConfiguration" struct ExecuteCommandConfiguration {
-        kms_key_id: Option<String>,
-        logging: Option<String>,
-        log_configuration: Option<ExecuteCommandLogConfiguration>,
-    }
-
-    "ExecuteCommandLogConfiguration" struct ExecuteCommandLogConfiguration {
-        cloud_watch_log_group_name: Option<String>,
-        cloud_watch_encryption_enabled: Option<bool>,
-        s3_bucket_name: Option<String>,
-        s3_encryption_enabled: Option<bool>,
-        s3_key_prefix: Option<String>,
-    }
-
-    "ManagedStorageConfiguration" struct ManagedStorageConfiguration {
-        kms_key_id: Option<String>,
-        fargate_ephemeral_storage_kms_key_id: Option<String>,
-    }
-
     "CapacityProviderStrategyItem" struct CapacityProviderStrategyItem {
         capacity_provider: Option<String>,
         weight: Option<i32>,
@@ -98,6 +74,13 @@ inputs! {
 
     "DeleteClusterRequest" struct DeleteClusterRequest {
         cluster: Option<String>,
+    }
+
+    "UpdateClusterRequest" struct UpdateClusterRequest {
+        cluster: Option<String>,
+        settings: Option<Vec<ClusterSetting>>,
+        configuration: Option<ClusterConfiguration>,
+        service_connect_defaults: Option<ClusterServiceConnectDefaultsRequest>,
     }
 
     "UpdateClusterSettingsRequest" struct UpdateClusterSettingsRequest {

@@ -124,6 +124,7 @@ async fn run(call: &Call<'_>, op: &str, i: &Value) -> Result {
         "DescribeClusters" => clusters::describe_clusters(call, decode(i)?).await,
         "ListClusters" => clusters::list_clusters(call, decode(i)?).await,
         "DeleteCluster" => clusters::delete_cluster(call, decode(i)?).await,
+        "UpdateCluster" => clusters::update_cluster(call, decode(i)?).await,
         "UpdateClusterSettings" => clusters::update_cluster_settings(call, decode(i)?).await,
         "PutClusterCapacityProviders" => {
             clusters::put_cluster_capacity_providers(call, decode(i)?).await

@@ -38,6 +38,7 @@ pub(super) async fn describe_task_definition(
     let reference = required(i.task_definition, "taskDefinition")?;
     let include = i.include;
     check_include(&include, &["TAGS"])?;
+    model::ecs::taskdef::check_revision(&reference)?;
     read(call, move |r| {
         let td = r
             .find_task_definition(&reference)

@@ -13,6 +13,18 @@ pub struct CreateCluster {
     pub settings: Vec<(String, String)>,
     pub capacity_providers: Vec<String>,
     pub default_strategy: Vec<(String, i64, i64)>,
+    pub configuration: Option<ClusterConfiguration>,
+    /// `serviceConnectDefaults.namespace`: a Cloud Map namespace name or ARN.
+    pub service_connect_namespace: Option<String>,
+}
+
+/// UpdateCluster's input: what is absent is left as it is.
+#[derive(Debug, Default, Clone)]
+pub struct UpdateCluster {
+    pub settings: Option<Vec<(String, String)>>,
+    pub configuration: Option<ClusterConfiguration>,
+    /// `Some("")` removes the cluster's Service Connect default.
+    pub service_connect_namespace: Option<String>,
 }
 
 /// A cluster given by name or ARN → its name.
@@ -46,6 +58,41 @@ pub(crate) fn check_settings(settings: &[(String, String)]) -> Result<()> {
     Ok(())
 }
 
+/// A cluster `configuration`: the ECS Exec logging mode is an enum, and a
+/// log configuration only goes with `OVERRIDE`
+/// (docs/reference/ecs-error-texts.md §3).
+fn check_configuration(c: &ClusterConfiguration) -> Result<()> {
+    if let Some(e) = &c.execute_command_configuration {
+        if let Some(l) = e.logging.as_deref() {
+            const LOGGING: &[&str] = &["NONE", "DEFAULT", "OVERRIDE"];
+            if !LOGGING.contains(&l) {
+                return Err(err::invalid_enum(
+                    "executeCommandConfiguration.logging",
+                    l,
+                    LOGGING,
+                ));
+            }
+        }
+        if e.log_configuration.is_some() && e.logging.as_deref() != Some("OVERRIDE") {
+            return Err(err::invalid_parameter(
+                "You must set logging to 'OVERRIDE' when you supply a log configuration",
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// tasknet keeps no Cloud Map: a namespace given by name is shown as the ARN
+/// Cloud Map would give it, with an id derived from the name so that it is
+/// the same on every call (AWS creates the namespace when it does not exist).
+pub fn namespace_arn(region: &str, account: &str, namespace: &str) -> String {
+    if namespace.starts_with("arn:") {
+        return namespace.to_string();
+    }
+    let h = crate::services::fnv(&format!("{account}/{region}/{namespace}"));
+    format!("arn:aws:servicediscovery:{region}:{account}:namespace/ns-{h:016x}")
+}
+
 fn check_capacity_providers(cps: &[String]) -> Result<()> {
     for c in cps {
         if c != "FARGATE" && c != "FARGATE_SPOT" {
@@ -72,6 +119,9 @@ impl World {
             )));
         }
         check_settings(&req.settings)?;
+        if let Some(c) = &req.configuration {
+            check_configuration(c)?;
+        }
         check_capacity_providers(&req.capacity_providers)?;
         for (cp, _, _) in &req.default_strategy {
             if !req.capacity_providers.contains(cp) {
@@ -103,6 +153,8 @@ impl World {
             default_strategy: req.default_strategy,
             tags: req.tags,
             created: now,
+            configuration: req.configuration,
+            service_connect_namespace: req.service_connect_namespace.filter(|n| !n.is_empty()),
         });
         Ok(name)
     }
@@ -165,14 +217,37 @@ impl Region {
         reference: &str,
         settings: Vec<(String, String)>,
     ) -> Result<String> {
+        self.update_cluster(
+            reference,
+            UpdateCluster {
+                settings: Some(settings),
+                ..UpdateCluster::default()
+            },
+        )
+    }
+
+    /// UpdateCluster: settings are merged by name, the configuration is
+    /// replaced, and an empty Service Connect namespace removes the default.
+    pub fn update_cluster(&mut self, reference: &str, req: UpdateCluster) -> Result<String> {
         let name = self.active_cluster(reference)?.name.clone();
-        check_settings(&settings)?;
+        if let Some(s) = &req.settings {
+            check_settings(s)?;
+        }
+        if let Some(c) = &req.configuration {
+            check_configuration(c)?;
+        }
         if let Some(c) = self.ecs.clusters.get_mut(&name) {
-            for (k, v) in settings {
+            for (k, v) in req.settings.unwrap_or_default() {
                 match c.settings.iter_mut().find(|(ck, _)| *ck == k) {
                     Some(e) => e.1 = v,
                     None => c.settings.push((k, v)),
                 }
+            }
+            if let Some(conf) = req.configuration {
+                c.configuration = Some(conf);
+            }
+            if let Some(ns) = req.service_connect_namespace {
+                c.service_connect_namespace = Some(ns).filter(|n| !n.is_empty());
             }
         }
         Ok(name)

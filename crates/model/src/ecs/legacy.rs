@@ -263,3 +263,75 @@ mod tests {
         assert_eq!(again.overrides, launch.overrides);
     }
 }
+
+/// `ecs-cluster` version 1: before UpdateCluster kept a configuration.
+#[derive(Serialize, Deserialize)]
+pub(crate) struct ClusterV1 {
+    pub name: String,
+    pub region: String,
+    pub status: String,
+    pub settings: Vec<(String, String)>,
+    pub capacity_providers: Vec<String>,
+    pub default_strategy: Vec<(String, i64, i64)>,
+    pub tags: Vec<EcsTag>,
+    pub created: Millis,
+}
+
+impl ClusterV1 {
+    pub fn upgrade(self) -> Cluster {
+        Cluster {
+            name: self.name,
+            region: self.region,
+            status: self.status,
+            settings: self.settings,
+            capacity_providers: self.capacity_providers,
+            default_strategy: self.default_strategy,
+            tags: self.tags,
+            created: self.created,
+            configuration: None,
+            service_connect_namespace: None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod cluster_tests {
+    use super::*;
+    use crate::codec::{decode_versioned, encode, encode_versioned};
+
+    #[test]
+    fn a_version_1_cluster_loads_and_a_configured_one_round_trips() {
+        let v1 = ClusterV1 {
+            name: "c1".into(),
+            region: "us-east-1".into(),
+            status: "ACTIVE".into(),
+            settings: vec![("containerInsights".into(), "enabled".into())],
+            capacity_providers: vec!["FARGATE".into()],
+            default_strategy: vec![("FARGATE".into(), 1, 0)],
+            tags: vec![EcsTag {
+                key: "k".into(),
+                value: "v".into(),
+            }],
+            created: Millis(7),
+        };
+        // A version-1 row: the varint 1, then the positional body.
+        let mut row = vec![1u8];
+        row.extend(encode(&v1));
+        let mut c: Cluster = decode_versioned(&row).unwrap();
+        assert_eq!((c.name.as_str(), c.created), ("c1", Millis(7)));
+        assert_eq!(c.settings, v1.settings);
+        assert_eq!(c.default_strategy, v1.default_strategy);
+        assert_eq!(c.tags, v1.tags);
+        assert!(c.configuration.is_none() && c.service_connect_namespace.is_none());
+
+        let conf: ClusterConfiguration = serde_json::from_value(serde_json::json!({
+            "executeCommandConfiguration": {"logging": "DEFAULT"}
+        }))
+        .unwrap();
+        c.configuration = Some(conf.clone());
+        c.service_connect_namespace = Some("internal".into());
+        let back: Cluster = decode_versioned(&encode_versioned(&c)).unwrap();
+        assert_eq!(back.configuration, Some(conf));
+        assert_eq!(back.service_connect_namespace.as_deref(), Some("internal"));
+    }
+}

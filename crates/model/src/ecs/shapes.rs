@@ -549,3 +549,43 @@ shapes! {
         device_type: Option<String>,
     }
 }
+
+shapes! {
+    /// A cluster's `configuration` (CreateCluster, UpdateCluster), kept as
+    /// given and shown back by DescribeClusters with `include=CONFIGURATIONS`.
+    "ClusterConfiguration" struct ClusterConfiguration {
+        #[serde(skip_serializing_if = "Option::is_none")]
+        execute_command_configuration: Option<ExecuteCommandConfiguration>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        managed_storage_configuration: Option<ManagedStorageConfiguration>,
+    }
+
+    "ExecuteCommandConfiguration" struct ExecuteCommandConfiguration {
+        #[serde(skip_serializing_if = "Option::is_none")]
+        kms_key_id: Option<String>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        logging: Option<String>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        log_configuration: Option<ExecuteCommandLogConfiguration>,
+    }
+
+    "ExecuteCommandLogConfiguration" struct ExecuteCommandLogConfiguration {
+        #[serde(skip_serializing_if = "Option::is_none")]
+        cloud_watch_log_group_name: Option<String>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        cloud_watch_encryption_enabled: Option<bool>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        s3_bucket_name: Option<String>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        s3_encryption_enabled: Option<bool>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        s3_key_prefix: Option<String>,
+    }
+
+    "ManagedStorageConfiguration" struct ManagedStorageConfiguration {
+        #[serde(skip_serializing_if = "Option::is_none")]
+        kms_key_id: Option<String>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        fargate_ephemeral_storage_kms_key_id: Option<String>,
+    }
+}

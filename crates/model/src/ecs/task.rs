@@ -141,6 +141,7 @@ impl Region {
             return Err(err::invalid_parameter("startedBy longer than 36."));
         }
         check_tags(&req.tags)?;
+        super::taskdef::check_revision(&req.task_definition)?;
         let td = self
             .find_task_definition(&req.task_definition)
             .cloned()

@@ -446,6 +446,54 @@ fn normalize_volumes(volumes: &[Volume]) -> Result<Vec<Volume>> {
     Ok(out)
 }
 
+/// Each container's name and image, checked before the launch type and
+/// network mode: AWS reports a container without a name even when a FARGATE
+/// definition also lacks `awsvpc` (docs/reference/ecs-error-texts.md §1).
+fn check_container_names(defs: &[ContainerDefinition]) -> Result<()> {
+    let mut seen: Vec<&str> = Vec::with_capacity(defs.len());
+    for d in defs {
+        let name = d.name.as_deref().unwrap_or_default();
+        if name.is_empty() {
+            return Err(err::client("Container.name should not be null or empty."));
+        }
+        if name.len() > 255
+            || !name
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+        {
+            return Err(err::client("Container.name contains invalid characters."));
+        }
+        if seen.contains(&name) {
+            return Err(err::client(
+                "Container names must be unique within a Task Definition.",
+            ));
+        }
+        if given(&d.image).is_none() {
+            return Err(err::client("Container.image should not be null or empty."));
+        }
+        seen.push(name);
+    }
+    Ok(())
+}
+
+/// A task definition reference whose revision is not a number (`web:latest`,
+/// `web:`) is refused before any lookup, with AWS's text
+/// (docs/reference/ecs-error-texts.md §2). ARNs of other resources are left
+/// to the lookup, which does not find them.
+pub fn check_revision(reference: &str) -> Result<()> {
+    let r = match reference.split_once(":task-definition/") {
+        Some((_, r)) => r,
+        None if reference.starts_with("arn:") => return Ok(()),
+        None => reference,
+    };
+    match r.rsplit_once(':') {
+        Some((_, rev)) if rev.parse::<u32>().is_err() => Err(err::invalid_parameter(format!(
+            "Invalid revision number. Number: {rev}"
+        ))),
+        _ => Ok(()),
+    }
+}
+
 impl Region {
     /// RegisterTaskDefinition from its JSON request body, decoded as AWS
     /// decodes it (a wrong type is a SerializationException). Returns the
@@ -502,6 +550,7 @@ impl Region {
         if defs.len() > 10 {
             return Err(err::client("Too many containers."));
         }
+        check_container_names(defs)?;
         let requires = req.requires_compatibilities.clone();
         for r in &requires {
             if !matches!(
@@ -595,24 +644,6 @@ impl Region {
         let mut out_defs = Vec::new();
         for d in defs {
             let name = d.name.clone().unwrap_or_default();
-            if name.is_empty() {
-                return Err(err::client("Container.name should not be null or empty."));
-            }
-            if name.len() > 255
-                || !name
-                    .chars()
-                    .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
-            {
-                return Err(err::client("Container.name contains invalid characters."));
-            }
-            if containers.iter().any(|c| c.name == name) {
-                return Err(err::client(
-                    "Container names must be unique within a Task Definition.",
-                ));
-            }
-            if given(&d.image).is_none() {
-                return Err(err::client("Container.image should not be null or empty."));
-            }
             // N2
             if network_mode == "awsvpc" && d.hostname.is_some() {
                 return Err(err::hostname_with_awsvpc());
@@ -757,6 +788,9 @@ impl Region {
 
     /// A task definition by `family`, `family:revision` or ARN. A bare family
     /// means its latest ACTIVE revision.
+    /// The task definition a reference names: `family` (its latest ACTIVE
+    /// revision), `family:revision` or an ARN. Callers check the reference
+    /// with `check_revision` first.
     pub fn find_task_definition(&self, reference: &str) -> Option<&TaskDefinition> {
         let r = reference
             .split_once(":task-definition/")
@@ -776,9 +810,11 @@ impl Region {
     }
 
     pub fn deregister_task_definition(&mut self, reference: &str, now: Millis) -> Result<String> {
+        // docs/reference/ecs-error-texts.md §2: Deregister needs a revision.
         if !reference.contains(':') {
-            return Err(err::invalid_parameter("Invalid revision number. Number: "));
+            return Err(err::client("Revision is missing."));
         }
+        check_revision(reference)?;
         let key = self
             .find_task_definition(reference)
             .filter(|d| d.status != "DELETE_IN_PROGRESS")

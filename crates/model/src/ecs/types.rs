@@ -1,6 +1,6 @@
 //! ECS resources as tasknet stores them.
 
-pub use super::shapes::{TaskDefinitionSpec, TaskOverride};
+pub use super::shapes::{ClusterConfiguration, TaskDefinitionSpec, TaskOverride};
 use crate::table::Record;
 use crate::time::Millis;
 use serde::{Deserialize, Serialize};
@@ -25,9 +25,25 @@ pub struct Cluster {
     pub default_strategy: Vec<(String, i64, i64)>,
     pub tags: Vec<EcsTag>,
     pub created: Millis,
+    /// `configuration` as given (execute command, managed storage).
+    #[serde(with = "crate::codec::typed_json_text")]
+    pub configuration: Option<ClusterConfiguration>,
+    /// `serviceConnectDefaults.namespace` as given, a name or an ARN (shown
+    /// as an ARN: `cluster::namespace_arn`).
+    pub service_connect_namespace: Option<String>,
 }
 
-impl crate::codec::Versioned for Cluster {}
+/// Version 2 added `configuration` and `service_connect_namespace`
+/// (UpdateCluster); version 1 is `legacy::ClusterV1`.
+impl crate::codec::Versioned for Cluster {
+    const VERSION: u32 = 2;
+    fn upgrade(version: u32, body: &[u8]) -> Result<Self, String> {
+        match version {
+            1 => Ok(crate::codec::decode::<super::legacy::ClusterV1>(body)?.upgrade()),
+            v => Err(format!("ecs-cluster format version {v} is unknown")),
+        }
+    }
+}
 
 impl Record for Cluster {
     const KIND: &'static str = "ecs-cluster";

@@ -699,8 +699,13 @@ impl crate::world::World {
                 default_strategy: Vec::new(),
                 tags: Vec::new(),
                 created: crate::time::Millis(0),
+                configuration: None,
+                service_connect_namespace: None,
             },
         };
+        if inline.is_none() {
+            crate::ecs::taskdef::check_revision(&req.task_definition)?;
+        }
         let td = match inline {
             Some(body) => {
                 let body: crate::ecs::shapes::RegisterTaskDefinition =
