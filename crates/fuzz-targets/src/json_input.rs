@@ -24,6 +24,7 @@ pub fn all(v: &Value) {
     check::<DescribeClustersRequest>(v);
     check::<ListClustersRequest>(v);
     check::<DeleteClusterRequest>(v);
+    check::<UpdateClusterRequest>(v);
     check::<UpdateClusterSettingsRequest>(v);
     check::<PutClusterCapacityProvidersRequest>(v);
     check::<RegisterTaskDefinitionRequest>(v);
