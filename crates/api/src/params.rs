@@ -118,13 +118,22 @@ impl Params {
     }
 
     /// Indices present under `prefix.` (`prefix.1`, `prefix.3.Key` → 1, 3), sorted.
+    /// Only positions written plainly count: `list` and `structs` look an
+    /// index up again as `prefix.{i}`, so `+1` or `01` (which `parse`
+    /// accepts) would give a phantom empty element (found by fuzzing,
+    /// fuzz/regressions/query_params/). EC2 refuses such names
+    /// (`malformed_name`); the awsQuery services ignore them.
     fn indices(&self, prefix: &str) -> Vec<u32> {
         let p = format!("{prefix}.");
         let mut out: Vec<u32> = self
             .map
             .range(p.clone()..)
             .take_while(|(k, _)| k.starts_with(&p))
-            .filter_map(|(k, _)| k[p.len()..].split('.').next()?.parse().ok())
+            .filter_map(|(k, _)| {
+                let seg = k[p.len()..].split('.').next()?;
+                let i: u32 = seg.parse().ok()?;
+                (i.to_string() == seg).then_some(i)
+            })
             .collect();
         out.sort_unstable();
         out.dedup();
@@ -255,6 +264,18 @@ mod tests {
             let p = Params::parse(format!("Action=X&{good}=x").as_bytes());
             assert_eq!(p.malformed_name(), None, "{good}");
         }
+    }
+
+    #[test]
+    fn positions_not_written_plainly_are_no_elements() {
+        let p = Params::parse(
+            b"Tags.member.%2B1.Key=a&Tags.member.01.Key=b&Tags.member.2.Key=c&Subnets.member.%2B1=s",
+        );
+        let tags = p.sub("Tags").structs("member");
+        assert_eq!(tags.len(), 1);
+        assert_eq!(tags[0].get("Key"), Some("c"));
+        assert!(p.sub("Subnets").list("member").is_empty());
+        assert!(p.sub("Subnets").structs("member").is_empty());
     }
 
     #[test]

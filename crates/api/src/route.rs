@@ -18,10 +18,15 @@ pub struct Scope {
     pub service: String,
 }
 
-/// The credential scope of a request, if it is signed.
+/// The credential scope of a request, if it is signed. The header's
+/// `Credential` is found as signature verification finds it
+/// (`sigv4::header_credential`): once a search for the first
+/// `Credential=` anywhere in the header (inside another component, say)
+/// routed a request by another scope than the one its signature was
+/// checked against (found by fuzzing, fuzz/regressions/sigv4_scope/).
 pub fn credential_scope(auth: Option<&str>, presigned: Option<&str>) -> Option<Scope> {
     let cred = match (auth, presigned) {
-        (Some(a), _) => a.split("Credential=").nth(1)?.split([',', ' ']).next()?,
+        (Some(a), _) => sigv4::header_credential(a)?,
         (None, Some(c)) => c,
         _ => return None,
     };
@@ -273,5 +278,24 @@ mod tests {
             None
         );
         assert_eq!(credential_scope(Some("garbage"), None), None);
+    }
+
+    #[test]
+    fn scope_is_the_credential_component_signatures_are_checked_against() {
+        let a = "AWS4-HMAC-SHA256 SignedHeaders=host;Credential=x, Credential=k/20150830/eu-west-1/sts/aws4_request, Signature=0";
+        let s = credential_scope(Some(a), None).unwrap();
+        assert_eq!(
+            (s.region.as_str(), s.service.as_str()),
+            ("eu-west-1", "sts")
+        );
+        let mut req = Request::default();
+        req.headers.push(("authorization".into(), a.into()));
+        req.headers
+            .push(("x-amz-date".into(), "20150830T123600Z".into()));
+        let signed = sigv4::parse(&req).unwrap().unwrap();
+        assert_eq!((signed.region, signed.service), (s.region, s.service));
+        // A space inside the credential is part of it, for both.
+        let a = "AWS4-HMAC-SHA256 Credential=a b/20150830/us-east-1/ec2/aws4_request, SignedHeaders=host, Signature=0";
+        assert_eq!(credential_scope(Some(a), None).unwrap().access_key, "a b");
     }
 }

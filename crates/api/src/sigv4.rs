@@ -143,16 +143,16 @@ fn parse_header(req: &Request, auth: &str) -> Result<Signed, SigError> {
         )));
     }
     let (mut credential, mut signed_headers, mut signature) = (None, None, None);
-    for part in rest.split(',').map(str::trim).filter(|p| !p.is_empty()) {
-        let Some((k, v)) = part.split_once('=') else {
+    for (k, v) in components(rest) {
+        let Some(v) = v else {
             return Err(SigError::Incomplete(format!(
-                "'{part}' not a valid key=value pair (missing equal-sign) in Authorization header: '{auth}'."
+                "'{k}' not a valid key=value pair (missing equal-sign) in Authorization header: '{auth}'."
             )));
         };
-        match k.trim() {
-            "Credential" => credential = Some(v.trim()),
-            "SignedHeaders" => signed_headers = Some(v.trim()),
-            "Signature" => signature = Some(v.trim()),
+        match k {
+            "Credential" => credential = Some(v),
+            "SignedHeaders" => signed_headers = Some(v),
+            "Signature" => signature = Some(v),
             _ => {}
         }
     }
@@ -187,6 +187,28 @@ fn parse_header(req: &Request, auth: &str) -> Result<Signed, SigError> {
         presigned: false,
         ..s
     })
+}
+
+/// The `key=value` components of an Authorization header after its
+/// algorithm, trimmed (`None`: a component without `=`).
+fn components(rest: &str) -> impl Iterator<Item = (&str, Option<&str>)> {
+    rest.split(',')
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+        .map(|part| match part.split_once('=') {
+            Some((k, v)) => (k.trim(), Some(v.trim())),
+            None => (part, None),
+        })
+}
+
+/// The `Credential` component of an Authorization header, read exactly as
+/// `parse` reads it (the last one wins), so that a request is routed by
+/// the scope its signature is checked against (route::credential_scope).
+pub fn header_credential(auth: &str) -> Option<&str> {
+    let (_, rest) = auth.trim().split_once(' ')?;
+    components(rest)
+        .filter_map(|(k, v)| if k == "Credential" { v } else { None })
+        .last()
 }
 
 fn parse_presigned<'a>(

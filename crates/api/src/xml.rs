@@ -8,6 +8,12 @@ pub struct Xml {
     buf: String,
 }
 
+/// Text as XML character data. A character XML 1.0 cannot carry at all,
+/// not even as a reference (control characters other than tab, line feed
+/// and carriage return; U+FFFE, U+FFFF), becomes U+FFFD: echoed into an
+/// error message from a request's parameter, it made the whole answer
+/// unreadable to the SDKs' XML parsers (found by fuzzing,
+/// fuzz/regressions/routing/).
 pub fn escape_into(out: &mut String, s: &str) {
     for c in s.chars() {
         match c {
@@ -16,6 +22,8 @@ pub fn escape_into(out: &mut String, s: &str) {
             '>' => out.push_str("&gt;"),
             '"' => out.push_str("&quot;"),
             '\'' => out.push_str("&apos;"),
+            '\t' | '\n' | '\r' => out.push(c),
+            '\u{0}'..='\u{1f}' | '\u{fffe}' | '\u{ffff}' => out.push('\u{fffd}'),
             c => out.push(c),
         }
     }
@@ -152,5 +160,12 @@ mod tests {
             x.into_string(),
             "<a><b>1 &lt; 2 &amp; &apos;q&apos;</b><c><item>x</item></c></a>"
         );
+    }
+
+    #[test]
+    fn characters_xml_cannot_carry_are_replaced() {
+        let mut out = String::new();
+        escape_into(&mut out, "a\u{6}b\u{0}\tc\r\n\u{ffff}\u{7f}\u{1F600}");
+        assert_eq!(out, "a\u{fffd}b\u{fffd}\tc\r\n\u{fffd}\u{7f}\u{1F600}");
     }
 }
