@@ -17,6 +17,7 @@ fn api(verify: bool) -> Api {
         account_id: ACCOUNT.into(),
         default_region: "us-east-1".into(),
         lifecycle: Lifecycle::fast(),
+        elb: model::elb::ElbTiming::fast(),
     };
     let control = Control::start(Box::new(SqliteStore::in_memory().unwrap()), settings).unwrap();
     Api::with_auth(

@@ -35,6 +35,7 @@ use committer::{Batch, Command, Durable};
 use jobs::{Faults, Health};
 use model::cloud::Cloud;
 use model::ecs::Lifecycle;
+use model::elb::ElbTiming;
 use model::table::Change;
 use model::{ApiError, Millis, World};
 use std::path::Path;
@@ -51,6 +52,9 @@ pub struct Settings {
     pub default_region: String,
     /// How long each task lifecycle phase takes (N20).
     pub lifecycle: Lifecycle,
+    /// How fast ELB time runs (health checks, draining, the service
+    /// scheduler's AWS seconds): `ElbTiming::for_lifecycle` unless set.
+    pub elb: ElbTiming,
 }
 
 /// What the change feed carries, in commit order.
@@ -503,6 +507,7 @@ mod tests {
             account_id: "123456789012".into(),
             default_region: "us-east-1".into(),
             lifecycle: Lifecycle::fast(),
+            elb: ElbTiming::fast(),
         }
     }
 

@@ -20,6 +20,7 @@ impl Control {
         // stay small, so requests queued behind them are answered quickly.
         const IN_FLIGHT: usize = 2;
         let lc = self.settings.lifecycle;
+        let elb = self.settings.elb;
         let mut last_sweep = now();
         let mut in_flight: std::collections::VecDeque<u64> = std::collections::VecDeque::new();
         let mut healthy = false;
@@ -43,7 +44,9 @@ impl Control {
             let t0 = std::time::Instant::now();
             let r = self
                 .apply(move |w, now| {
-                    let moved = w.advance_tasks(now, &lc, BATCH);
+                    let mut moved = w.advance_tasks(now, &lc, BATCH);
+                    // Services look at their tasks after the tasks moved.
+                    moved += w.run_services(now, &lc, &elb, BATCH.saturating_sub(moved).max(1));
                     if sweep {
                         w.sweep(now);
                     }

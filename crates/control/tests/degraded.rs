@@ -52,6 +52,7 @@ fn settings() -> Settings {
         account_id: ACCOUNT.into(),
         default_region: "us-east-1".into(),
         lifecycle: Lifecycle::fast(),
+        elb: model::elb::ElbTiming::fast(),
     }
 }
 

@@ -43,6 +43,7 @@ async fn concurrent_writes_share_commits() {
         account_id: "123456789012".into(),
         default_region: "us-east-1".into(),
         lifecycle: Lifecycle::fast(),
+        elb: model::elb::ElbTiming::fast(),
     };
     let c = Arc::new(Control::start(Box::new(store), settings).unwrap());
     let before = commits.load(Ordering::SeqCst);

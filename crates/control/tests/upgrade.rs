@@ -22,6 +22,7 @@ fn settings() -> Settings {
             retention_ms: i64::MAX / 4,
             ..Lifecycle::fast()
         },
+        elb: model::elb::ElbTiming::fast(),
     }
 }
 

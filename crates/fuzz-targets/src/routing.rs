@@ -70,6 +70,7 @@ impl Harness {
             account_id: ACCOUNT.into(),
             default_region: "us-east-1".into(),
             lifecycle: Lifecycle::fast(),
+            elb: model::elb::ElbTiming::fast(),
         };
         let store = SqliteStore::in_memory().expect("an in-memory store");
         let control = Arc::new(Control::start(Box::new(store), settings).expect("a control plane"));

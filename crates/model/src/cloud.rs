@@ -193,6 +193,33 @@ impl Cloud {
         }
     }
 
+    /// Run the due services of every account (the service scheduler), at
+    /// most `limit` in all.
+    pub fn run_services(
+        &mut self,
+        now: Millis,
+        lc: &Lifecycle,
+        timing: &crate::elb::ElbTiming,
+        limit: usize,
+    ) -> usize {
+        let due: Vec<String> = self
+            .accounts
+            .iter()
+            .filter(|(_, w)| w.next_due().is_some_and(|d| d <= now))
+            .map(|(id, _)| id.clone())
+            .collect();
+        let mut n = 0;
+        for id in due {
+            if n >= limit {
+                break;
+            }
+            n += self
+                .account_mut(&id, now)
+                .run_services(now, lc, timing, limit - n);
+        }
+        n
+    }
+
     /// Advance due task transitions in every account, at most `limit` in all.
     pub fn advance_tasks(&mut self, now: Millis, lc: &Lifecycle, limit: usize) -> usize {
         let due: Vec<String> = self

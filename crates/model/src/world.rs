@@ -217,7 +217,7 @@ crate::tables!(Region {
     meta, vpcs, dhcp_options, subnets, internet_gateways, egress_only_gateways,
     addresses, route_tables, security_groups, network_acls, enis, nat_gateways,
     vpc_endpoints, prefix_lists, peerings, cidr_reservations, client_tokens,
-    ecs.clusters, ecs.task_definitions, ecs.settings, ecs.tasks,
+    ecs.clusters, ecs.task_definitions, ecs.settings, ecs.tasks, ecs.services,
     elb.load_balancers, elb.target_groups, elb.listeners, elb.rules, elb.targets,
 });
 crate::tables!(World {

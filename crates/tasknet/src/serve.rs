@@ -115,6 +115,7 @@ async fn serve(args: ServeArgs, origins: Origins) -> Result<(), String> {
     let settings = Settings {
         account_id: args.account_id.clone(),
         default_region: args.region.clone(),
+        elb: model::elb::ElbTiming::for_lifecycle(&lifecycle),
         lifecycle,
     };
     let dir = args.data_dir.clone();

@@ -18,7 +18,7 @@ fn cluster_json(r: &Region, c: &Cluster, include: &[String]) -> Value {
         "registeredContainerInstancesCount": 0,
         "runningTasksCount": running,
         "pendingTasksCount": pending,
-        "activeServicesCount": 0,
+        "activeServicesCount": r.cluster_service_count(&c.name),
         "statistics": [],
         "tags": [],
         "settings": c.settings.iter().map(|(k, v)| json!({"name": k, "value": v})).collect::<Vec<_>>(),

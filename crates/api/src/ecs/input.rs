@@ -127,6 +127,110 @@ inputs! {
     }
 }
 
+// ---- services ----
+
+inputs! {
+    "CreateServiceRequest" struct CreateServiceRequest {
+        cluster: Option<String>,
+        service_name: Option<String>,
+        task_definition: Option<String>,
+        load_balancers: Vec<LoadBalancer>,
+        service_registries: Vec<ServiceRegistry>,
+        desired_count: Option<i32>,
+        client_token: Option<String>,
+        launch_type: Option<String>,
+        capacity_provider_strategy: Vec<CapacityProviderStrategyItem>,
+        platform_version: Option<String>,
+        role: Option<String>,
+        deployment_configuration: Option<DeploymentConfiguration>,
+        placement_constraints: Vec<PlacementConstraint>,
+        placement_strategy: Vec<PlacementStrategy>,
+        network_configuration: Option<NetworkConfiguration>,
+        health_check_grace_period_seconds: Option<i32>,
+        scheduling_strategy: Option<String>,
+        deployment_controller: Option<DeploymentController>,
+        tags: Vec<EcsTag>,
+        #[serde(rename = "enableECSManagedTags")]
+        enable_ecs_managed_tags: Option<bool>,
+        propagate_tags: Option<String>,
+        enable_execute_command: Option<bool>,
+        availability_zone_rebalancing: Option<String>,
+    }
+
+    "UpdateServiceRequest" struct UpdateServiceRequest {
+        cluster: Option<String>,
+        service: Option<String>,
+        desired_count: Option<i32>,
+        task_definition: Option<String>,
+        capacity_provider_strategy: Option<Vec<CapacityProviderStrategyItem>>,
+        deployment_configuration: Option<DeploymentConfiguration>,
+        availability_zone_rebalancing: Option<String>,
+        network_configuration: Option<NetworkConfiguration>,
+        placement_constraints: Option<Vec<PlacementConstraint>>,
+        placement_strategy: Option<Vec<PlacementStrategy>>,
+        platform_version: Option<String>,
+        force_new_deployment: Option<bool>,
+        health_check_grace_period_seconds: Option<i32>,
+        deployment_controller: Option<DeploymentController>,
+        enable_execute_command: Option<bool>,
+        #[serde(rename = "enableECSManagedTags")]
+        enable_ecs_managed_tags: Option<bool>,
+        load_balancers: Option<Vec<LoadBalancer>>,
+        propagate_tags: Option<String>,
+        service_registries: Option<Vec<ServiceRegistry>>,
+    }
+
+    "DeleteServiceRequest" struct DeleteServiceRequest {
+        cluster: Option<String>,
+        service: Option<String>,
+        force: Option<bool>,
+    }
+
+    "DescribeServicesRequest" struct DescribeServicesRequest {
+        cluster: Option<String>,
+        services: Vec<String>,
+        include: Vec<String>,
+    }
+
+    "ListServicesRequest" struct ListServicesRequest {
+        cluster: Option<String>,
+        next_token: Option<String>,
+        max_results: Option<i32>,
+        launch_type: Option<String>,
+        scheduling_strategy: Option<String>,
+    }
+
+    "LoadBalancer" struct LoadBalancer {
+        target_group_arn: Option<String>,
+        load_balancer_name: Option<String>,
+        container_name: Option<String>,
+        container_port: Option<i32>,
+    }
+
+    "ServiceRegistry" struct ServiceRegistry {
+        registry_arn: Option<String>,
+        port: Option<i32>,
+        container_name: Option<String>,
+        container_port: Option<i32>,
+    }
+
+    "DeploymentConfiguration" struct DeploymentConfiguration {
+        deployment_circuit_breaker: Option<DeploymentCircuitBreaker>,
+        maximum_percent: Option<i32>,
+        minimum_healthy_percent: Option<i32>,
+    }
+
+    "DeploymentCircuitBreaker" struct DeploymentCircuitBreaker {
+        enable: Option<bool>,
+        rollback: Option<bool>,
+    }
+
+    "DeploymentController" struct DeploymentController {
+        #[serde(rename = "type")]
+        kind: Option<String>,
+    }
+}
+
 // ---- tasks ----
 
 inputs! {

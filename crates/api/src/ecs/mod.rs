@@ -6,6 +6,7 @@
 mod account_settings;
 mod clusters;
 pub mod input;
+pub mod services;
 mod tags;
 mod task_definitions;
 mod tasks;
@@ -145,6 +146,11 @@ async fn run(call: &Call<'_>, op: &str, i: &Value) -> Result {
         "DeleteTaskDefinitions" => {
             task_definitions::delete_task_definitions(call, decode(i)?).await
         }
+        "CreateService" => services::create_service(call, decode(i)?).await,
+        "UpdateService" => services::update_service(call, decode(i)?).await,
+        "DeleteService" => services::delete_service(call, decode(i)?).await,
+        "DescribeServices" => services::describe_services(call, decode(i)?).await,
+        "ListServices" => services::list_services(call, decode(i)?).await,
         "StopTask" => tasks::stop_task(call, decode(i)?).await,
         "ListTasks" => tasks::list_tasks(call, decode(i)?).await,
         "PutAccountSetting" => account_settings::put_account_setting(call, decode(i)?).await,

@@ -1,5 +1,5 @@
 //! TagResource, UntagResource, ListTagsForResource on clusters, task
-//! definitions and tasks.
+//! definitions, tasks and services.
 
 use super::input::*;
 use super::{read, required, tags_out, write, Result};
@@ -12,6 +12,8 @@ enum Tagged {
     Cluster(String),
     TaskDefinition(String),
     Task(String),
+    /// The service's key (`cluster/name`).
+    Service(String),
 }
 
 fn parse_resource_arn(r: &Region, arn: &str) -> Result<Tagged> {
@@ -40,6 +42,17 @@ fn parse_resource_arn(r: &Region, arn: &str) -> Result<Tagged> {
             ))
         };
     }
+    if let Some(path) = res.strip_prefix("service/") {
+        let Some((cluster, name)) = path.split_once('/') else {
+            return Err(model::ecs::err::invalid_parameter(
+                "Long arn format must be used for tagging operations",
+            ));
+        };
+        return match r.find_service(cluster, name) {
+            Some(s) if s.status != "INACTIVE" => Ok(Tagged::Service(s.key.clone())),
+            _ => Err(model::ecs::err::service_not_found()),
+        };
+    }
     if let Some(path) = res.strip_prefix("task/") {
         let Some((cluster, id)) = path.split_once('/') else {
             return Err(model::ecs::err::invalid_parameter(
@@ -61,6 +74,7 @@ fn tags_of_mut<'a>(r: &'a mut Region, t: &Tagged) -> Option<&'a mut Vec<EcsTag>>
         Tagged::Cluster(n) => r.ecs.clusters.get_mut(n).map(|c| &mut c.tags),
         Tagged::TaskDefinition(k) => r.ecs.task_definitions.get_mut(k).map(|c| &mut c.tags),
         Tagged::Task(id) => r.ecs.tasks.get_mut(id).map(|c| &mut c.tags),
+        Tagged::Service(k) => r.ecs.services.get_mut(k).map(|c| &mut c.tags),
     }
 }
 
@@ -123,6 +137,7 @@ pub(super) async fn list_tags_for_resource(
             Tagged::Cluster(n) => r.ecs.clusters.get(n).map(|c| c.tags.clone()),
             Tagged::TaskDefinition(k) => r.ecs.task_definitions.get(k).map(|c| c.tags.clone()),
             Tagged::Task(id) => r.ecs.tasks.get(id).map(|c| c.tags.clone()),
+            Tagged::Service(k) => r.ecs.services.get(k).map(|c| c.tags.clone()),
         }
         .unwrap_or_default();
         Ok(json!({ "tags": tags_out(&tags) }))

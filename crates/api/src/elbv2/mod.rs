@@ -166,20 +166,15 @@ static ALL: &[&str] = &[
     "SetSubnets",
 ];
 
-/// ELB time runs with the task lifecycle: `--lifecycle realistic` (phases
-/// of seconds) gives AWS's intervals, the fast default sub-second ones.
-/// The control plane's settings carry no ELB timing of their own yet.
+/// ELB time as the control plane runs it (`control::Settings::elb`): the
+/// service scheduler, DescribeTargetHealth and the console all use it.
 pub(crate) fn timing(call: &Call<'_>) -> ElbTiming {
-    timing_for(&call.control.settings.lifecycle)
+    call.control.settings.elb
 }
 
-/// The ELB timing that goes with a task lifecycle (also the web console's).
+/// The ELB timing that goes with a task lifecycle (`ElbTiming::for_lifecycle`).
 pub fn timing_for(lc: &model::ecs::Lifecycle) -> ElbTiming {
-    if lc.provisioning_ms + lc.pending_ms + lc.activating_ms >= 1_000 {
-        ElbTiming::realistic()
-    } else {
-        ElbTiming::fast()
-    }
+    ElbTiming::for_lifecycle(lc)
 }
 
 /// Run `f` on the request's Region under the shared lock, with the time.

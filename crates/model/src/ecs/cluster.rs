@@ -200,6 +200,12 @@ impl Region {
             .tasks
             .iter()
             .any(|t| t.cluster == name && t.last_status != TaskStatus::Stopped);
+        if self.cluster_has_services(&name) {
+            return Err(crate::error::ApiError::new(
+                "ClusterContainsServicesException",
+                "The Cluster cannot be deleted while Services are active.",
+            ));
+        }
         if active {
             return Err(crate::error::ApiError::new(
                 "ClusterContainsTasksException",

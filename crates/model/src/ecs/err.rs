@@ -15,6 +15,11 @@ pub fn cluster_not_found() -> ApiError {
     ApiError::new("ClusterNotFoundException", "Cluster not found.")
 }
 
+/// services §1.5.
+pub fn service_not_found() -> ApiError {
+    ApiError::new("ServiceNotFoundException", "Service not found.")
+}
+
 pub fn resource_not_found(msg: impl Into<String>) -> ApiError {
     ApiError::new("ResourceNotFoundException", msg)
 }

@@ -113,6 +113,8 @@ impl Region {
                 t.next_at = None;
             }
             self.step(&id, now, lc);
+            // The task's service (if any) looks at it in this transaction.
+            self.ecs.task_changed(&id, now);
             n += 1;
         }
         n
@@ -229,7 +231,7 @@ impl Region {
             TaskStatus::Deprovisioning => self.finish_stopped(id, now, lc),
             TaskStatus::Stopped => {
                 // Retention is over.
-                self.ecs.tasks.remove(id);
+                self.ecs.remove_task(id);
             }
         }
     }

@@ -46,7 +46,7 @@ pub fn task_id(reference: &str) -> &str {
     reference.rsplit('/').next().unwrap_or(reference)
 }
 
-fn check_tags(tags: &[EcsTag]) -> Result<()> {
+pub(crate) fn check_tags(tags: &[EcsTag]) -> Result<()> {
     if tags.len() > 50 {
         return Err(err::invalid_parameter("Tags can have at most 50 items."));
     }
@@ -158,6 +158,25 @@ impl Region {
                 )],
             });
         };
+        let tasks = self.launch_prepared(&cluster.name, &req, &p, count as usize, lc, now)?;
+        Ok(RunOutcome {
+            tasks,
+            failures: Vec::new(),
+        })
+    }
+
+    /// Launch `count` tasks that passed `prepare` (RunTask, and the service
+    /// scheduler, whose launches go through the same checks: N3–N15): each
+    /// placed by N10 and PROVISIONING (N20).
+    pub(crate) fn launch_prepared(
+        &mut self,
+        cluster: &str,
+        req: &RunTask,
+        p: &Prepared,
+        count: usize,
+        lc: &Lifecycle,
+        now: Millis,
+    ) -> Result<Vec<String>> {
         let Prepared {
             td,
             provider,
@@ -167,6 +186,7 @@ impl Region {
             overrides,
             windows,
         } = p;
+        let (version, ipv6_only, windows) = (*version, *ipv6_only, *windows);
         let vpc = self.vpc(&checked.vpc_id)?.clone();
         let (dns_servers, search_list) = self.vpc_dhcp_view(&vpc);
         // N13, read for the launching principal.
@@ -178,9 +198,9 @@ impl Region {
             .group
             .clone()
             .unwrap_or_else(|| format!("family:{}", td.family));
-        let mut out = RunOutcome::default();
+        let mut out = Vec::with_capacity(count);
         for _ in 0..count {
-            let subnet_id = self.place(&cluster.name, &group, &checked.subnets);
+            let subnet_id = self.place(cluster, &group, &checked.subnets);
             let subnet = self.subnet(&subnet_id)?.clone();
             let dual = !ipv6_only
                 && dualstack::task_gets_ipv6(
@@ -216,7 +236,7 @@ impl Region {
                 launch: std::sync::Arc::new(TaskLaunch {
                     id: id.clone(),
                     region: self.info.name.to_string(),
-                    cluster: cluster.name.clone(),
+                    cluster: cluster.to_string(),
                     task_definition: td.key.clone(),
                     group: group.clone(),
                     started_by: req.started_by.clone(),
@@ -281,7 +301,7 @@ impl Region {
                     .get_or_insert_with(tok.clone(), Vec::new)
                     .push(id.clone());
             }
-            out.tasks.push(id);
+            out.push(id);
         }
         Ok(out)
     }

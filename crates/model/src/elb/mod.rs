@@ -99,6 +99,16 @@ impl ElbTiming {
             ms_per_second: 1_000,
         }
     }
+    /// The ELB timing that goes with a task lifecycle: `--lifecycle
+    /// realistic` (phases of seconds) gives AWS's intervals, the fast
+    /// default sub-second ones.
+    pub fn for_lifecycle(lc: &crate::ecs::Lifecycle) -> Self {
+        if lc.provisioning_ms + lc.pending_ms + lc.activating_ms >= 1_000 {
+            ElbTiming::realistic()
+        } else {
+            ElbTiming::fast()
+        }
+    }
     /// AWS seconds as tasknet milliseconds.
     pub fn scaled(&self, seconds: i64) -> i64 {
         seconds.saturating_mul(self.ms_per_second)

@@ -232,7 +232,7 @@ async fn flush(control: &Control, scope: &Scope, p: Pending, last_elb: &mut Stri
         out.push(event("topology", &json!({})));
         return out;
     }
-    let timing = api_crate::elbv2::timing_for(&control.settings.lifecycle);
+    let timing = control.settings.elb;
     let (tasks, elb) = {
         let s = scope.clone();
         let want_tasks = !p.tasks.is_empty() || p.subnets;

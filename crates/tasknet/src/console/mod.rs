@@ -276,7 +276,7 @@ async fn vpc(api: &Api, query: &str, started: std::time::Instant) -> HttpRespons
     let Some(id) = query_param(query, "vpc") else {
         return bad("vpc is required.");
     };
-    let timing = ::api::elbv2::timing_for(&api.control.settings.lifecycle);
+    let timing = api.control.settings.elb;
     let vid = id.clone();
     let r = in_region(api, &account, &region, move |r| {
         api::vpc_view(r, &vid, &timing, control::now())
