@@ -52,3 +52,41 @@ def test_readme_worked_example_runs_as_written(fresh):
     assert "Outcome: FAILS TO START" in out
     assert "image pull (layers)" in out and "missing: route" in out
     assert "S3 gateway endpoint" in out
+
+
+def service_example() -> str:
+    text = (ROOT / "README.md").read_text()
+    prologue = re.findall(r"```sh\n(.*?)```", text.split("## A worked example with the AWS CLI", 1)[1], flags=re.S)[0]
+    section = text.split("## A service behind a load balancer", 1)[1].split("\n## ", 1)[0]
+    blocks = re.findall(r"```sh\n(.*?)```", section, flags=re.S)
+    assert len(blocks) == 4, "the service example lost its shell blocks"
+    return "\n".join([prologue, *blocks])
+
+
+def test_readme_service_example_runs_as_written(fresh):
+    """Issue 12's user story as the README tells it: an ALB-fronted service
+    stable with three healthy targets, then a security group that no longer
+    admits the load balancer and what explain --service says of it."""
+    script = service_example().replace("pip install awscli\n", "")
+    script = script.replace("http://127.0.0.1:4566", fresh.url)
+    script = script.replace("cargo run --release --", f'"{tasknet_binary()}"')
+    env = isolated_aws_env(dict(os.environ))
+    env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
+    env["TASKNET_ENDPOINT"] = fresh.url
+    run = subprocess.run(
+        ["bash", "-euo", "pipefail", "-c", "shopt -s expand_aliases\n" + script],
+        capture_output=True, text=True, env=env, timeout=180,
+    )
+    out = run.stdout
+    assert run.returncode == 0, f"README service example failed:\n{run.stderr}\n{out}"
+    # Three task addresses healthy on the container port.
+    healthy = re.findall(r"^(10\.1\.1[01]\.\d+)\s+8080\s+healthy$", out, flags=re.M)
+    assert len(healthy) == 3, out
+    assert "(service web) has reached a steady state." in out
+    # The ALB's checks time out, in ECS's words.
+    assert re.search(r"\(service web\) \(task [0-9a-f]{32}\) \(port 8080\) is unhealthy in "
+                     r"\(target-group arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/web/[0-9a-f]{16}\) "
+                     r"due to \(reason Request timed out\)\.", out), out
+    # explain --service names the blocked check and the missing rule.
+    assert "Service arn:aws:ecs:us-east-1:123456789012:service/shop/web (ACTIVE)" in out
+    assert "BLOCKED" in out and "missing:" in out and "fix:" in out, out

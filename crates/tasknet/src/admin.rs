@@ -182,8 +182,13 @@ async fn task_metadata(api: &Api, id: String) -> HttpResponse {
     }
 }
 
-/// `GET /_tasknet/explain?cluster=…&task=…[&region=…]`: N43 for a launched task.
+/// `GET /_tasknet/explain?cluster=…&task=…[&region=…]`: N43 for a launched task;
+/// with `service=…` instead, each target of the service and why it has its
+/// health (N51).
 async fn explain_task(api: &Api, query: &str) -> HttpResponse {
+    if let Some(service) = query_param(query, "service") {
+        return explain_service(api, query, service).await;
+    }
     let Some(task) = query_param(query, "task") else {
         return error(&model::ecs::err::invalid_parameter("task is required"));
     };
@@ -223,6 +228,85 @@ async fn explain_task(api: &Api, query: &str) -> HttpResponse {
                 model::ecs::err::invalid_parameter("The task's subnet or task definition no longer exists, so its network cannot be explained.")
             })?;
             Ok(with_task_state(serde_json::to_value(&e).unwrap_or_default(), t))
+        })
+        .await;
+    match r {
+        Ok(Ok(v)) => json(200, v),
+        Ok(Err(e)) | Err(e) => error(&e),
+    }
+}
+
+/// `GET /_tasknet/explain?cluster=…&service=…`: for every task of the
+/// service and every target group it is registered in, the target's health
+/// and each load balancer node's check hop by hop, the missing rule first.
+async fn explain_service(api: &Api, query: &str, service: String) -> HttpResponse {
+    let cluster = query_param(query, "cluster").unwrap_or_else(|| "default".into());
+    let arn_part = |i: usize| {
+        service
+            .strip_prefix("arn:aws:ecs:")
+            .and_then(|r| r.split(':').nth(i))
+            .map(str::to_string)
+    };
+    let region = query_param(query, "region")
+        .or_else(|| arn_part(0))
+        .unwrap_or_else(|| api.control.settings.default_region.clone());
+    let account = query_param(query, "account")
+        .or_else(|| arn_part(1))
+        .unwrap_or_else(|| api.control.settings.account_id.clone());
+    if !model::cloud::is_account_id(&account) {
+        return error(&model::ecs::err::invalid_parameter(format!(
+            "account {account} is not an AWS account id (12 digits)."
+        )));
+    }
+    let timing = api.control.settings.elb;
+    let now = control::now();
+    let r = api
+        .control
+        .read(&account, move |w| -> Result<Value, ApiError> {
+            let r = w.region(&region)?;
+            let name = model::ecs::cluster::cluster_name(&cluster).to_string();
+            r.ecs
+                .clusters
+                .get(&name)
+                .ok_or_else(model::ecs::err::cluster_not_found)?;
+            let s = r
+                .find_service(&name, &service)
+                .ok_or_else(model::ecs::err::service_not_found)?;
+            let mut targets = Vec::new();
+            for t in r.service_tasks(s) {
+                if t.desired_status != "RUNNING" && !s.registered.contains(&t.id) {
+                    continue;
+                }
+                for lb in &s.load_balancers {
+                    let v6 = r
+                        .target_group(&lb.target_group_arn)
+                        .is_ok_and(|g| g.ip_address_type.as_deref() == Some("ipv6"));
+                    let ip = if v6 {
+                        &t.attachment.ipv6
+                    } else {
+                        &t.attachment.private_ipv4
+                    };
+                    let Some(ip) = ip else { continue };
+                    let e = r.explain_target_health(
+                        &lb.target_group_arn,
+                        ip,
+                        lb.container_port,
+                        &timing,
+                        now,
+                    )?;
+                    targets.push(json!({
+                        "task_arn": t.arn(&r.account_id),
+                        "last_status": t.last_status.as_str(),
+                        "target_group_arn": lb.target_group_arn,
+                        "explanation": e,
+                    }));
+                }
+            }
+            Ok(json!({
+                "service_arn": s.arn(&r.account_id),
+                "status": s.status,
+                "targets": targets,
+            }))
         })
         .await;
     match r {

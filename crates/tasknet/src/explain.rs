@@ -18,8 +18,16 @@ pub struct ExplainArgs {
     #[arg(long, default_value = "default")]
     pub cluster: String,
     /// Task ARN or id to explain.
-    #[arg(long, conflicts_with = "plan", required_unless_present = "plan")]
+    #[arg(
+        long,
+        conflicts_with_all = ["plan", "service"],
+        required_unless_present_any = ["plan", "service"]
+    )]
     pub task: Option<String>,
+    /// Service name or ARN: each of its targets' health and every load
+    /// balancer node's health check, hop by hop (N51).
+    #[arg(long, conflicts_with = "plan")]
+    pub service: Option<String>,
     /// A RunTask-shaped JSON file (taskDefinition as a name/ARN or an inline
     /// RegisterTaskDefinition body, networkConfiguration, platformVersion, cluster).
     #[arg(long)]
@@ -52,6 +60,8 @@ pub fn run(args: ExplainArgs) -> Result<(), String> {
         println!("{}", serde_json::to_string_pretty(&v).unwrap_or_default());
     } else if args.to.is_some() {
         print!("{}", render_flow(&v));
+    } else if args.service.is_some() {
+        print!("{}", render_service(&v));
     } else if let Some(subnets) = v.get("subnets").and_then(Value::as_array) {
         for e in subnets {
             print!("{}", render(e));
@@ -71,6 +81,14 @@ async fn fetch(args: &ExplainArgs) -> Result<Value, String> {
         .map(|r| format!("&region={}", enc(r)))
         .unwrap_or_default();
     let (status, body) = match (&args.task, &args.plan) {
+        _ if args.service.is_some() => {
+            let path = format!(
+                "/_tasknet/explain?cluster={}&service={}{region}",
+                enc(&args.cluster),
+                enc(args.service.as_deref().unwrap_or_default())
+            );
+            c.send("GET", &path, &[], Vec::new()).await?
+        }
         (Some(task), _) => {
             let flow = match &args.to {
                 Some(to) => format!(
@@ -254,6 +272,63 @@ pub fn render_flow(v: &Value) -> String {
     }
     if let Some(b) = v.get("blocked").filter(|b| !b.is_null()) {
         write_blocked(&mut out, b, "  ");
+    }
+    out
+}
+
+/// A human view of a service's targets (`--service`).
+pub fn render_service(v: &Value) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "Service {} ({})", s(v, "service_arn"), s(v, "status"));
+    let targets = v["targets"].as_array().cloned().unwrap_or_default();
+    if targets.is_empty() {
+        let _ = writeln!(out, "  no targets registered");
+    }
+    for t in targets {
+        let e = &t["explanation"];
+        let target = &e["target"];
+        let health = &target["health"];
+        let _ = writeln!(
+            out,
+            "Target {}:{} in {} (task {}, {})",
+            s(target, "id"),
+            target["port"],
+            s(&t, "target_group_arn"),
+            s(&t, "task_arn"),
+            s(&t, "last_status")
+        );
+        let mut state = s(health, "state").to_string();
+        if let Some(r) = health.get("reason").and_then(Value::as_str) {
+            let _ = write!(state, " ({r}: {})", s(health, "description"));
+        }
+        let _ = writeln!(out, "  health: {state}");
+        for c in e["checks"].as_array().cloned().unwrap_or_default() {
+            let path = &c["path"];
+            let verdict = if path.get("blocked").is_some_and(|b| !b.is_null()) {
+                "BLOCKED"
+            } else {
+                "passes"
+            };
+            let _ = writeln!(
+                out,
+                "  check from {} ({}, {}): {verdict}",
+                s(&c, "node_eni"),
+                s(&c, "availability_zone"),
+                s(&c, "load_balancer_arn")
+            );
+            for h in path["hops"].as_array().cloned().unwrap_or_default() {
+                let _ = writeln!(
+                    out,
+                    "    {} {}: {}",
+                    s(&h, "step"),
+                    s(&h, "resource"),
+                    s(&h, "note")
+                );
+            }
+            if let Some(b) = path.get("blocked").filter(|b| !b.is_null()) {
+                write_blocked(&mut out, b, "    ");
+            }
+        }
     }
     out
 }

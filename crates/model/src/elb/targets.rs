@@ -123,7 +123,7 @@ pub struct NodeCheck {
 pub struct HealthExplanation {
     pub target: TargetHealthDescription,
     /// The nodes that check the target and what each check meets; empty
-    /// when no check runs (unused, draining, registering, disabled).
+    /// when no check runs (unused, draining, disabled).
     pub checks: Vec<NodeCheck>,
 }
 
@@ -346,7 +346,13 @@ impl Region {
         }
         let elapsed = now.0 - from.max(t.registered).0;
         if elapsed < timing.registration_ms {
-            return (TargetHealth::registering(), Vec::new());
+            // No check has run yet; an explanation still shows what the
+            // first ones will meet.
+            let checks = match detail {
+                Detail::Full => self.run_checks(g, t, timing, now, detail).1,
+                Detail::Verdict => Vec::new(),
+            };
+            return (TargetHealth::registering(), checks);
         }
         let (ok, checks) = self.run_checks(g, t, timing, now, detail);
         let interval = timing.scaled(g.tg.health.interval_seconds as i64);
@@ -510,16 +516,40 @@ impl Region {
                 let (target, checks) = self.elb_describe_target(&g, t, timing, now, Detail::Full);
                 Ok(HealthExplanation { target, checks })
             }
-            None => Ok(HealthExplanation {
-                target: TargetHealthDescription {
-                    id: target_id.to_string(),
-                    port: Some(port),
-                    availability_zone: None,
-                    health_check_port: None,
-                    health: TargetHealth::not_registered(),
-                },
-                checks: Vec::new(),
-            }),
+            None => {
+                // Not registered (yet): the checks it would meet once it is,
+                // so that a task about to be registered is explained too.
+                let zone = self.check_ip_target(tg, &spec).ok();
+                let checks = match zone {
+                    Some((availability_zone, zone_given, eni_hint)) => {
+                        let prospective = Target {
+                            key: String::new(),
+                            region: self.info.name.to_string(),
+                            target_group_arn: tg.arn.clone(),
+                            target_id: target_id.to_string(),
+                            port: Some(port),
+                            availability_zone,
+                            zone_given,
+                            registered: now,
+                            eni_hint,
+                            drain_until: None,
+                        };
+                        self.run_checks(&g, &prospective, timing, now, Detail::Full)
+                            .1
+                    }
+                    None => Vec::new(),
+                };
+                Ok(HealthExplanation {
+                    target: TargetHealthDescription {
+                        id: target_id.to_string(),
+                        port: Some(port),
+                        availability_zone: None,
+                        health_check_port: None,
+                        health: TargetHealth::not_registered(),
+                    },
+                    checks,
+                })
+            }
         }
     }
 
