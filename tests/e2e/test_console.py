@@ -353,21 +353,6 @@ def test_readable_in_a_narrow_window(browser, server, scenario):
         b.set_size(1280, 800)
 
 
-def test_services_extension_point(page, server, scenario):
-    # No ECS services in the model yet: the view model says so, and the
-    # page draws whatever services it is given.
-    v = json.loads(http_request(f"{server.url}/_tasknet/console/api/vpc?vpc={scenario.vpc}")[1])
-    assert v["services"] == []
-    assert page.js("return document.getElementById('services').hidden") is True
-    page.js("""window.tasknetConsole.renderServices([{arn: 'arn:aws:ecs:us-east-1:123456789012:service/console/web',
-        name: 'web', cluster: 'console', status: 'ACTIVE', desiredCount: 2, runningCount: 1, pendingCount: 1,
-        taskDefinition: 'web:1', subnets: [], targetGroups: [arguments[0]]}])""", scenario.tg_arn)
-    text = page.text('[data-service="web"]')
-    assert "desired 2 · running 1 · pending 1" in text and "target groups: web" in text
-    page.js("window.tasknetConsole.renderServices([])")
-    assert page.js("return document.getElementById('services').hidden") is True
-
-
 def test_another_account_can_be_chosen(page, server, scenario):
     import boto3
 
@@ -475,3 +460,42 @@ def test_a_vpc_of_a_thousand_tasks(browser, server, aws, capsys):
     (cs.ARTIFACTS / "console-thousand-tasks.json").write_text(json.dumps(figures, indent=2))
     with capsys.disabled():
         print(f"\nconsole, a VPC of 1,000 tasks: {json.dumps(figures)}")
+
+
+# Last in the module: it adds a service and its tasks to the shared scenario.
+def test_services_of_the_vpc_are_drawn(page, server, scenario, aws):
+    ecs, elb = aws.ecs(), aws.client("elbv2")
+    v = json.loads(http_request(f"{server.url}/_tasknet/console/api/vpc?vpc={scenario.vpc}")[1])
+    assert v["services"] == []
+    assert page.js("return document.getElementById('services').hidden") is True
+    tg = elb.create_target_group(Name="svc", Protocol="HTTP", Port=8080, VpcId=scenario.vpc,
+                                 TargetType="ip")["TargetGroups"][0]["TargetGroupArn"]
+    elb.create_listener(LoadBalancerArn=scenario.lb_arn, Protocol="HTTP", Port=81,
+                        DefaultActions=[{"Type": "forward", "TargetGroupArn": tg}])
+    s = ecs.create_service(
+        cluster="console", serviceName="web", taskDefinition="web", desiredCount=2, launchType="FARGATE",
+        networkConfiguration={"awsvpcConfiguration": {"subnets": [scenario.priv_a],
+                                                      "securityGroups": [scenario.task_sg]}},
+        loadBalancers=[{"targetGroupArn": tg, "containerName": "web", "containerPort": 8080}])["service"]
+
+    def view():
+        v = json.loads(http_request(f"{server.url}/_tasknet/console/api/vpc?vpc={scenario.vpc}")[1])
+        return v if v["services"] and v["services"][0]["runningCount"] == 2 else None
+
+    deadline = time.monotonic() + 15
+    while not (v := view()):
+        assert time.monotonic() < deadline, "the service did not reach 2 running tasks"
+        time.sleep(0.1)
+    td = ecs.describe_task_definition(taskDefinition="web")["taskDefinition"]
+    assert v["services"] == [{
+        "arn": s["serviceArn"], "name": "web", "cluster": "console", "status": "ACTIVE",
+        "desiredCount": 2, "runningCount": 2, "pendingCount": 0,
+        "taskDefinition": f"web:{td['revision']}", "subnets": [scenario.priv_a], "targetGroups": [tg]}]
+    mine = [t for t in v["tasks"] if t["service"] == "web"]
+    assert len(mine) == 2 and all(t["subnetId"] == scenario.priv_a for t in mine), mine
+    # The page draws it.
+    open_console(page, server, vpc=scenario.vpc)
+    page.wait(lambda: page.js("return !!document.querySelector('[data-service=\"web\"]')"), what="the service")
+    text = page.text('[data-service="web"]')
+    assert "desired 2 · running 2 · pending 0" in text and "target groups: svc" in text
+    assert page.js("return document.getElementById('services').hidden") is False

@@ -114,6 +114,50 @@ def test_exec_passes_stdio_and_exit_code(dp):
     assert r.returncode != 0 and "TaskNotRunning" in r.stderr
 
 
+def test_metadata_endpoint_answers_inside_the_task(dp):
+    """N61 on the wire: 169.254.170.2 serves each task its own v4 documents
+    and its task role's credentials, whatever its security groups say."""
+    import json
+    import urllib.request
+
+    aws = AwsClients(dp.url)
+    v, a, b = two_tasks(aws)
+    # No egress at all: the endpoint is not behind the security groups.
+    ec2 = aws.ec2()
+    ec2.revoke_security_group_egress(GroupId=v.sg, IpPermissions=[
+        {"IpProtocol": "-1", "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}])
+
+    def get(task, url_expr):
+        r = texec(dp, task, "sh", "-c", f'curl -s -m 5 -w "\\n%{{http_code}}" "{url_expr}"')
+        assert r.returncode == 0, r.stderr
+        body, code = r.stdout.rsplit("\n", 1)
+        return int(code), json.loads(body)
+
+    task_id = a["taskArn"].rsplit("/", 1)[1]
+    with urllib.request.urlopen(f"{dp.url}/_tasknet/tasks/{task_id}/metadata") as r:
+        admin = json.load(r)
+    code, doc = get(a["taskArn"], "$ECS_CONTAINER_METADATA_URI_V4/task")
+    assert code == 200
+    assert doc == admin
+    assert doc["TaskARN"] == a["taskArn"] and doc["KnownStatus"] == "RUNNING"
+    assert doc["Containers"][0]["Networks"][0]["IPv4Addresses"] == [details(a)["privateIPv4Address"]]
+    code, c = get(a["taskArn"], "$ECS_CONTAINER_METADATA_URI_V4")
+    assert code == 200 and c == doc["Containers"][0]
+    code, creds = get(a["taskArn"], "http://169.254.170.2$AWS_CONTAINER_CREDENTIALS_RELATIVE_URI")
+    assert code == 200 and creds["RoleArn"] == "arn:aws:iam::123456789012:role/app"
+    assert creds["AccessKeyId"].startswith("ASIA") and len(creds["SecretAccessKey"]) == 40
+    assert set(creds) == {"RoleArn", "AccessKeyId", "SecretAccessKey", "Token", "Expiration"}
+    # Another task cannot read A's documents or credentials.
+    uri = texec(dp, a["taskArn"], "sh", "-c", "echo $ECS_CONTAINER_METADATA_URI_V4").stdout.strip()
+    rel = texec(dp, a["taskArn"], "sh", "-c", "echo $AWS_CONTAINER_CREDENTIALS_RELATIVE_URI").stdout.strip()
+    assert get(b["taskArn"], f"{uri}/task")[0] == 404
+    code, e = get(b["taskArn"], f"http://169.254.170.2{rel}")
+    assert code == 400 and e["code"] == "InvalidIdInRequest"
+    # The instance metadata service stays out of reach, as on Fargate.
+    r = texec(dp, a["taskArn"], "curl", "-s", "-m", "2", "http://169.254.169.254/latest/meta-data/")
+    assert r.returncode != 0
+
+
 def test_two_tasks_reach_each_other_through_the_fabric(dp):
     aws = AwsClients(dp.url)
     v, a, b = two_tasks(aws)
@@ -138,6 +182,10 @@ def test_two_tasks_reach_each_other_through_the_fabric(dp):
 def test_tasks_never_reach_the_host(dp):
     """Every address of the host and its default gateway are out of reach
     from inside a task (the fixture checks the host unchanged afterwards)."""
+    import shutil
+
+    # Without them every attempt would "fail" and prove nothing.
+    assert shutil.which("ping") and shutil.which("curl"), "ping and curl are needed (iputils-ping, curl)"
     aws = AwsClients(dp.url)
     _, a, _ = two_tasks(aws)
     targets = set()

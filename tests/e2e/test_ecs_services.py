@@ -4,9 +4,10 @@ the waiters, scaling, a rolling deployment, replacement of stopped and
 unhealthy tasks, the circuit breaker with rollback, and the error texts
 (N3–N8, N50–N53; events and texts from services-elbv2.md §1)."""
 
+import ipaddress
 import re
 
-from ecs_support import container, err_pair, register
+from ecs_support import container, err_pair, ipv6_only_subnet, register
 from elbv2_support import alb, forward, from_alb, health, ip_group, network, wait_for
 
 WEB = [container(portMappings=[{"containerPort": 8080, "protocol": "tcp"}])]
@@ -239,8 +240,10 @@ def test_task_group_that_does_not_admit_the_alb_makes_targets_unhealthy_and_task
     gone = ecs.describe_tasks(cluster="c1", tasks=[t["taskArn"]])["tasks"][0]
     assert gone["desiredStatus"] == "STOPPED" and gone["stopCode"] == "ServiceSchedulerInitiated"
     assert gone["stoppedReason"] == f"Task failed ELB health checks in (target-group {tg})"
-    assert any(h["State"] == "unhealthy" and h.get("Reason") == "Target.Timeout" for h in health(elb, tg).values()) \
-        or len(health(elb, tg)) >= 1
+    # The replacement's target cannot pass either: the load balancer's
+    # checks time out (Target.Timeout), as on AWS.
+    wait_for(lambda: any(h["State"] == "unhealthy" and h.get("Reason") == "Target.Timeout"
+                         for h in health(elb, tg).values()), timeout=30)
     # Put the rule back: the replacement becomes healthy and the service steady.
     ec2.authorize_security_group_ingress(GroupId=net.task_sg, IpPermissions=[from_alb(net.alb_sg)])
     s = stable(ecs)
@@ -326,3 +329,116 @@ def test_tags_and_describe_include(fresh, aws):
     assert d["tags"] == [{"key": "team", "value": "web"}, {"key": "env", "value": "dev"}]
     # Zero tasks is a steady state too.
     assert stable(ecs)["runningCount"] == 0
+
+
+def test_grace_period_keeps_an_unhealthy_task_until_it_ends(fresh, aws):
+    ec2, ecs, elb, net, tg, td = setup(aws)
+    # The task group does not admit the load balancer: the target fails.
+    ec2.revoke_security_group_ingress(GroupId=net.task_sg, IpPermissions=[from_alb(net.alb_sg)])
+    s = create(ecs, net, tg, td, count=1, healthCheckGracePeriodSeconds=3600)
+    assert s["healthCheckGracePeriodSeconds"] == 3600
+    (t,) = wait_for(lambda: [x for x in running_tasks(ecs) if x["lastStatus"] == "RUNNING"], timeout=30)
+    ip = next(x["value"] for x in t["attachments"][0]["details"] if x["name"] == "privateIPv4Address")
+    h = wait_for(lambda: (h := health(elb, tg).get(ip)) and h["State"] == "unhealthy" and h, timeout=30)
+    assert h == {"State": "unhealthy", "Reason": "Target.Timeout",
+                 "Description": "Request timed out"}
+    # Within the grace period ECS ignores the load balancer's verdict.
+    assert ecs.describe_tasks(cluster="c1", tasks=[t["taskArn"]])["tasks"][0]["desiredStatus"] == "RUNNING"
+    assert not [m for m in messages(svc(ecs)) if "is unhealthy in" in m]
+    # Ending the grace period: the task is stopped and replaced.
+    assert ecs.update_service(cluster="c1", service="web",
+                              healthCheckGracePeriodSeconds=0)["service"]["healthCheckGracePeriodSeconds"] == 0
+    gone = wait_for(lambda: (x := ecs.describe_tasks(cluster="c1", tasks=[t["taskArn"]])["tasks"][0])
+                    ["desiredStatus"] == "STOPPED" and x, timeout=30)
+    assert gone["stoppedReason"] == f"Task failed ELB health checks in (target-group {tg})"
+    m = messages(svc(ecs))
+    assert (f"(service web) (task {t['taskArn'].rsplit('/', 1)[1]}) (port 8080) is unhealthy in "
+            f"(target-group {tg}) due to (reason Request timed out).") in m
+    wait_for(lambda: [x for x in running_tasks(ecs) if x["taskArn"] != t["taskArn"]], timeout=30)
+
+
+def v6_setup(aws):
+    """A dual-stack VPC: private dual-stack subnets reach the internet
+    through a NAT gateway (IPv4), two IPv6-only subnets with DNS64 through
+    the internet gateway (::/0) and NAT64; a dual-stack ALB with an ipv4
+    and an ipv6 target group."""
+    ec2, ecs, elb = aws.ec2(), aws.ecs(), aws.client("elbv2")
+    net = network(ec2, ipv6=True)
+    alloc = ec2.allocate_address(Domain="vpc")["AllocationId"]
+    nat = ec2.create_nat_gateway(SubnetId=net.pub_a, AllocationId=alloc)["NatGateway"]["NatGatewayId"]
+    rt = ec2.describe_route_tables(Filters=[{"Name": "vpc-id", "Values": [net.vpc]},
+                                            {"Name": "association.main", "Values": ["true"]}])["RouteTables"][0]
+    igw = ec2.describe_internet_gateways(Filters=[{"Name": "attachment.vpc-id", "Values": [net.vpc]}])[
+        "InternetGateways"][0]["InternetGatewayId"]
+    ec2.create_route(RouteTableId=rt["RouteTableId"], DestinationCidrBlock="0.0.0.0/0", NatGatewayId=nat)
+    ec2.create_route(RouteTableId=rt["RouteTableId"], DestinationIpv6CidrBlock="::/0", GatewayId=igw)
+    ec2.create_route(RouteTableId=rt["RouteTableId"], DestinationIpv6CidrBlock="64:ff9b::/96", NatGatewayId=nat)
+    only_a = ipv6_only_subnet(ec2, net.vpc, index=20, az="us-east-1a")
+    only_b = ipv6_only_subnet(ec2, net.vpc, index=21, az="us-east-1b")
+    lb = alb(elb, net, Scheme="internet-facing", IpAddressType="dualstack")["LoadBalancerArn"]
+    tg4 = ip_group(elb, net, name="four")["TargetGroupArn"]
+    tg6 = ip_group(elb, net, name="six", IpAddressType="ipv6")["TargetGroupArn"]
+    for port, tg in ((80, tg4), (81, tg6)):
+        elb.create_listener(LoadBalancerArn=lb, Protocol="HTTP", Port=port, DefaultActions=forward(tg))
+        elb.modify_target_group_attributes(TargetGroupArn=tg, Attributes=[
+            {"Key": "deregistration_delay.timeout_seconds", "Value": "5"}])
+    ecs.create_cluster(clusterName="c1")
+    td = register(ecs, family="web", containers=WEB)
+    return ec2, ecs, elb, net, (only_a, only_b), tg4, tg6, td
+
+
+def test_ipv6_only_service_needs_an_ipv6_group_n52_and_moves_by_update_n53(fresh, aws):
+    ec2, ecs, elb, net, only, tg4, tg6, td = v6_setup(aws)
+    v6_subnets = [s["SubnetId"] for s in only]
+    v6_net = {"awsvpcConfiguration": {"subnets": v6_subnets, "securityGroups": [net.task_sg]}}
+    lb4 = [{"targetGroupArn": tg4, "containerName": "web", "containerPort": 8080}]
+    lb6 = [{"targetGroupArn": tg6, "containerName": "web", "containerPort": 8080}]
+    n52 = (f"The target group {tg4} has IP address type ipv4, which is incompatible with the IPv6-only subnets "
+           "of this service. Use a target group of IP address type ipv6 with a dual-stack load balancer.")
+    # N52: an IPv6-only service cannot use an ipv4 group.
+    assert err_pair(ecs.create_service, cluster="c1", serviceName="x", taskDefinition="web:1", desiredCount=1,
+                    launchType="FARGATE", networkConfiguration=v6_net, loadBalancers=lb4) == (
+        "InvalidParameterException", n52)
+
+    # An IPv4 service in the dual-stack private subnets.
+    create(ecs, net, tg4, td, count=2)
+    first = stable(ecs)
+    old = {t["taskArn"] for t in running_tasks(ecs)}
+    assert len(old) == 2
+    wait_for(lambda: len(h := health(elb, tg4)) == 2 and all(x["State"] == "healthy" for x in h.values()))
+    # N52 again: moving to IPv6-only subnets while keeping the ipv4 group.
+    assert err_pair(ecs.update_service, cluster="c1", service="web", networkConfiguration=v6_net) == (
+        "InvalidParameterException", n52)
+    assert svc(ecs)["deployments"] == first["deployments"]
+
+    # N53: UpdateService to the IPv6-only subnets with an ipv6 group replaces the tasks.
+    s = ecs.update_service(cluster="c1", service="web", networkConfiguration=v6_net, loadBalancers=lb6)["service"]
+    assert [d["status"] for d in s["deployments"]] == ["PRIMARY", "ACTIVE"]
+    assert s["deployments"][0]["networkConfiguration"]["awsvpcConfiguration"]["subnets"] == v6_subnets
+    assert s["loadBalancers"] == lb6
+    s = stable(ecs)
+    (d,) = s["deployments"]
+    assert d["id"] != first["deployments"][0]["id"] and d["rolloutState"] == "COMPLETED"
+    tasks = running_tasks(ecs)
+    assert len(tasks) == 2 and not ({t["taskArn"] for t in tasks} & old)
+    blocks = [ipaddress.IPv6Network(x["Ipv6CidrBlockAssociationSet"][0]["Ipv6CidrBlock"]) for x in only]
+    v6 = set()
+    for t in tasks:
+        det = {x["name"]: x["value"] for x in t["attachments"][0]["details"]}
+        assert "privateIPv4Address" not in det and det["subnetId"] in v6_subnets
+        ni = t["containers"][0]["networkInterfaces"][0]
+        assert set(ni) == {"attachmentId", "ipv6Address"}
+        assert any(ipaddress.IPv6Address(ni["ipv6Address"]) in b for b in blocks)
+        v6.add(ni["ipv6Address"])
+    # N52: the targets are the tasks' IPv6 addresses, healthy; the ipv4 group drained.
+    h = wait_for(lambda: (h := health(elb, tg6)) and len(h) == 2 and all(x["State"] == "healthy" for x in h.values())
+                 and h, timeout=30)
+    assert set(h) == v6
+    wait_for(lambda: health(elb, tg4) == {}, timeout=30)
+    m = messages(svc(ecs))
+
+    def count(verb, tg):
+        pat = rf"\(service web\) {verb} (\d+) targets in \(target-group {re.escape(tg)}\)"
+        return sum(int(x.group(1)) for x in map(lambda e: re.fullmatch(pat, e), m) if x)
+    assert count("registered", tg6) == 2
+    assert count("registered", tg4) == 2 and count("deregistered", tg4) == 2

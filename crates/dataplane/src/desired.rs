@@ -7,7 +7,7 @@ use model::cloud::Cloud;
 use model::ecs::types::{Task, TaskStatus};
 use model::world::Region;
 use std::collections::BTreeMap;
-use std::net::{Ipv4Addr, Ipv6Addr};
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 /// Names every tasknet namespace starts with; anything else is not ours.
 pub const PREFIX: &str = "tasknet-";
@@ -110,6 +110,8 @@ pub struct Desired {
     pub releasing: Vec<TaskKey>,
     /// Each fabric's nftables table (`firewall::ruleset`), by fabric name.
     pub firewalls: BTreeMap<String, String>,
+    /// What each fabric's metadata endpoint answers (N61), by fabric name.
+    pub metadata: BTreeMap<String, Vec<crate::metadata::TaskMetadata>>,
     /// A fault a test injected (`POST /_tasknet/faults` with job
     /// `dataplane-plumb`): the tasks plumbed in this pass fail with it.
     pub inject_failure: Option<String>,
@@ -227,6 +229,16 @@ impl Desired {
                 continue;
             }
             if let Some(spec) = self.task_spec(r, t, key) {
+                let sources = spec
+                    .ipv4
+                    .map(|(a, _, _)| IpAddr::V4(a))
+                    .into_iter()
+                    .chain(spec.ipv6.map(|(a, _)| IpAddr::V6(a)))
+                    .collect();
+                self.metadata
+                    .entry(spec.fabric.clone())
+                    .or_default()
+                    .push(crate::metadata::TaskMetadata::of(r, t, sources));
                 self.tasks.insert(spec.key.id.clone(), spec);
             }
         }

@@ -18,6 +18,7 @@
 pub mod desired;
 pub mod firewall;
 pub mod linux;
+pub mod metadata;
 pub mod none;
 
 pub use desired::{Desired, TaskKey, TaskSpec, VpcSpec};

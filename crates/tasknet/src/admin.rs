@@ -274,10 +274,14 @@ async fn explain_service(api: &Api, query: &str, service: String) -> HttpRespons
                 .ok_or_else(model::ecs::err::service_not_found)?;
             let mut targets = Vec::new();
             for t in r.service_tasks(s) {
-                if t.desired_status != "RUNNING" && !s.registered.contains(&t.id) {
-                    continue;
-                }
-                for lb in &s.load_balancers {
+                // A registered task is explained in the groups it is in; one
+                // not registered yet in those it will be registered in.
+                let groups = match s.registration(&t.id) {
+                    Some(r) => &r.groups,
+                    None if t.desired_status == "RUNNING" => &s.load_balancers,
+                    None => continue,
+                };
+                for lb in groups {
                     let v6 = r
                         .target_group(&lb.target_group_arn)
                         .is_ok_and(|g| g.ip_address_type.as_deref() == Some("ipv6"));

@@ -58,6 +58,11 @@ pub fn ensure_fabric(v: &VpcSpec, inet: &str) -> Result<(), String> {
         lines.push(format!("addr replace {dns}/32 dev lo"));
     }
     lines.push(format!("addr replace {RESOLVER_LL}/32 dev lo"));
+    // The task metadata endpoint (N61, linux/tmds.rs).
+    lines.push(format!(
+        "addr replace {}/32 dev lo",
+        crate::metadata::ADDRESS
+    ));
     netns::ip_batch(Some(&v.netns), &lines)?;
     // The internet gateway's link (MTU 1500: N18).
     let (fab, net, up) = uplink(&v.netns);

@@ -1,7 +1,8 @@
 //! The `linux` backend: a fabric namespace per VPC (the VPC router), a
 //! namespace per task (`tasknet-<task-id>`) whose `eth0` is its ENI, one
 //! concern per file: `netns` (namespaces and entering them), `link`
-//! (links, addresses, routes), `exec` (`tasknet exec`).
+//! (links, addresses, routes), `exec` (`tasknet exec`), `dns` (the VPC
+//! resolver), `tmds` (the task metadata endpoint), `internet`, `nft`.
 //!
 //! The backend remembers what it made (`State`); `apply` compares that with
 //! the desired state and changes only the difference. At the first apply
@@ -17,6 +18,7 @@ pub mod internet;
 pub mod link;
 pub mod netns;
 pub mod nft;
+pub mod tmds;
 
 use crate::desired::{TaskSpec, VpcSpec, FABRIC_PREFIX, PREFIX};
 use crate::{Applied, DataPlane, Desired};
@@ -58,6 +60,8 @@ struct State {
     /// The internet namespace's name.
     inet: String,
     resolvers: BTreeMap<String, dns::Resolver>,
+    /// Each fabric's metadata endpoint (N61).
+    endpoints: BTreeMap<String, tmds::Endpoint>,
     started: bool,
     verified: Option<Instant>,
     fabrics: BTreeMap<String, VpcSpec>,
@@ -135,6 +139,7 @@ impl State {
         let fabrics = &self.fabrics;
         self.firewalls.retain(|n, _| fabrics.contains_key(n));
         self.resolvers.retain(|n, _| fabrics.contains_key(n));
+        self.endpoints.retain(|n, _| fabrics.contains_key(n));
         for n in &host {
             let ours = *n == self.inet
                 || self.fabrics.contains_key(n)
@@ -212,6 +217,26 @@ impl DataPlane for Linux {
                 },
             }
         }
+        // Each fabric's metadata endpoint, with its tasks' documents now.
+        for name in d.vpcs.keys() {
+            if !st.fabrics.contains_key(name) {
+                continue;
+            }
+            let docs = d.metadata.get(name).cloned().unwrap_or_default();
+            match st.endpoints.get(name) {
+                Some(e) => {
+                    if let Ok(mut t) = e.tasks.write() {
+                        *t = std::sync::Arc::new(docs);
+                    }
+                }
+                None => match tmds::start(name, docs) {
+                    Ok(e) => {
+                        st.endpoints.insert(name.clone(), e);
+                    }
+                    Err(e) => out.errors.push(format!("metadata endpoint of {name}: {e}")),
+                },
+            }
+        }
         // Firewalls before any new task is plumbed: a task's packets never
         // pass its fabric unfiltered.
         let mut unguarded = std::collections::BTreeSet::new();
@@ -283,6 +308,7 @@ impl DataPlane for Linux {
             .collect();
         for n in idle {
             st.resolvers.remove(&n);
+            st.endpoints.remove(&n);
             match link::remove_fabric(&n, &inet) {
                 Ok(()) => {
                     st.fabrics.remove(&n);
@@ -303,6 +329,7 @@ impl DataPlane for Linux {
             let _ = link::unplumb_task(&t, &inet);
         }
         st.resolvers.clear();
+        st.endpoints.clear();
         st.tasks.clear();
         // Whatever else is ours, fabrics last.
         let mut host: Vec<String> = netns::list(PREFIX)

@@ -11,14 +11,20 @@
 //! changes it, and while anything time-based is pending (target health,
 //! grace periods, draining), never from a timer of its own.
 
-use super::service::{deployment_id, Deployment, Service};
+use super::service::{deployment_id, Deployment, Registration, Service};
 use super::task::RunTask;
 use super::types::*;
 use super::Lifecycle;
-use crate::elb::ElbTiming;
+use crate::elb::{ElbTiming, TargetHealth};
 use crate::time::Millis;
 use crate::world::{Region, World};
+use std::collections::HashMap;
 use std::net::IpAddr;
+
+/// The health of every target in a service's groups, keyed by (group,
+/// address, port): looked up once per look at the service, so that a
+/// service of N tasks costs one pass over its groups, not N.
+type Health = HashMap<(String, IpAddr, i32), TargetHealth>;
 
 /// services §1.2: the circuit breaker trips after ceil(desired / 2) failed
 /// tasks, at least 10 and at most 200.
@@ -136,12 +142,17 @@ impl Region {
         if s.status == "DRAINING" {
             self.drain_service(&mut s, now, lc, &mut pass, poll);
         } else {
-            self.check_target_health(&mut s, now, lc, timing, &mut pass, poll);
+            let health = self.service_health(&s, timing, now);
+            self.check_target_health(&mut s, &health, now, lc, timing, &mut pass);
             self.check_breaker(&mut s, now);
-            self.scale(&mut s, now, lc, timing, &mut pass, poll);
+            self.scale(&mut s, &health, now, lc, timing, &mut pass, poll);
         }
-        if let Some(slot) = self.ecs.services.get_mut(key) {
-            *slot = s;
+        // A look that changed nothing writes nothing (steady services are
+        // looked at every health-check interval).
+        if self.ecs.services.get(key) != Some(&s) {
+            if let Some(slot) = self.ecs.services.get_mut(key) {
+                *slot = s;
+            }
         }
         pass.next
     }
@@ -164,9 +175,9 @@ impl Region {
             None => v.push((k.to_string(), 1)),
         };
         for t in &tasks {
-            let is_registered = s.registered.contains(&t.id);
+            let registration = s.registration(&t.id).cloned();
             let active = matches!(t.last_status, TaskStatus::Activating | TaskStatus::Running);
-            if !is_registered && t.desired_status == "RUNNING" && active {
+            if registration.is_none() && t.desired_status == "RUNNING" && active {
                 for lb in &s.load_balancers {
                     let Some(ip) = self.target_ip(t, &lb.target_group_arn) else {
                         continue;
@@ -178,10 +189,16 @@ impl Region {
                         bump(&mut registered, &lb.target_group_arn);
                     }
                 }
-                s.registered.push(t.id.clone());
+                s.registered.push(Registration {
+                    task: t.id.clone(),
+                    groups: s.load_balancers.clone(),
+                });
                 continue;
             }
-            if !is_registered || t.desired_status == "RUNNING" {
+            let Some(registration) = registration else {
+                continue;
+            };
+            if t.desired_status == "RUNNING" {
                 continue;
             }
             // Stopping: deregister once the agent acts on the stop.
@@ -192,7 +209,7 @@ impl Region {
                 continue;
             }
             let mut drained = now;
-            for lb in &s.load_balancers {
+            for lb in &registration.groups {
                 let Some(ip) = self.target_ip(t, &lb.target_group_arn) else {
                     continue;
                 };
@@ -207,7 +224,7 @@ impl Region {
                     drained = drained.max(end.unwrap_or(now));
                 }
             }
-            s.registered.retain(|id| *id != t.id);
+            s.registered.retain(|r| r.task != t.id);
             if let Some(d) = t.started_by.as_deref() {
                 bump(&mut draining, d);
             }
@@ -254,28 +271,73 @@ impl Region {
         a.and_then(|a| a.parse().ok())
     }
 
+    /// Every target of the service's groups with its health now.
+    fn service_health(&self, s: &Service, timing: &ElbTiming, now: Millis) -> Health {
+        let mut groups: Vec<&str> = Vec::new();
+        let all = s
+            .load_balancers
+            .iter()
+            .chain(s.registered.iter().flat_map(|r| r.groups.iter()));
+        for lb in all {
+            if !groups.contains(&lb.target_group_arn.as_str()) {
+                groups.push(&lb.target_group_arn);
+            }
+        }
+        let mut out = Health::new();
+        for tg in groups {
+            let Ok(all) = self.describe_target_health(tg, &[], timing, now) else {
+                continue;
+            };
+            for d in all {
+                if let (Ok(ip), Some(port)) = (d.id.parse::<IpAddr>(), d.port) {
+                    out.insert((tg.to_string(), ip, port), d.health);
+                }
+            }
+        }
+        out
+    }
+
+    /// The health of a task's target in one of the service's groups.
+    fn target_health_in<'h>(
+        &self,
+        health: &'h Health,
+        t: &Task,
+        tg_arn: &str,
+        port: i32,
+    ) -> Option<&'h TargetHealth> {
+        let ip = self.target_ip(t, tg_arn)?;
+        health.get(&(tg_arn.to_string(), ip, port))
+    }
+
+    /// How often a steady load-balanced service looks at its targets: the
+    /// shortest health-check interval of its groups (AWS seconds, scaled),
+    /// as a load balancer only learns a target's health that often.
+    fn check_interval(&self, s: &Service, timing: &ElbTiming) -> i64 {
+        let secs = s
+            .load_balancers
+            .iter()
+            .filter_map(|lb| self.target_group(&lb.target_group_arn).ok())
+            .map(|g| i64::from(g.health.interval_seconds))
+            .min()
+            .unwrap_or(30);
+        timing.scaled(secs).max(1)
+    }
+
     /// A task counts as healthy when it runs and, for a load-balanced
     /// service, every one of its targets is healthy (services §2).
-    fn task_healthy(&self, s: &Service, t: &Task, timing: &ElbTiming, now: Millis) -> bool {
+    fn task_healthy(&self, s: &Service, t: &Task, health: &Health) -> bool {
         if t.last_status != TaskStatus::Running || t.desired_status != "RUNNING" {
             return false;
         }
         if s.load_balancers.is_empty() {
             return true;
         }
-        s.registered.contains(&t.id)
-            && s.load_balancers.iter().all(|lb| {
-                self.target_ip(t, &lb.target_group_arn).is_some_and(|ip| {
-                    self.target_health(
-                        &lb.target_group_arn,
-                        &ip.to_string(),
-                        lb.container_port,
-                        timing,
-                        now,
-                    )
-                    .is_ok_and(|h| h.health.state == "healthy")
-                })
+        s.registration(&t.id).is_some_and(|r| {
+            r.groups.iter().all(|lb| {
+                self.target_health_in(health, t, &lb.target_group_arn, lb.container_port)
+                    .is_some_and(|h| h.state == "healthy")
             })
+        })
     }
 
     /// After the grace period, a task with an unhealthy target is stopped
@@ -283,49 +345,44 @@ impl Region {
     fn check_target_health(
         &mut self,
         s: &mut Service,
+        health: &Health,
         now: Millis,
         lc: &Lifecycle,
         timing: &ElbTiming,
         pass: &mut Pass,
-        poll: Millis,
     ) {
-        if s.load_balancers.is_empty() {
+        if s.registered.is_empty() {
             return;
         }
         let grace = timing.scaled(s.health_check_grace_period.unwrap_or(0));
-        let tasks: Vec<Task> = self
+        let tasks: Vec<(Task, Vec<_>)> = self
             .service_tasks(s)
             .into_iter()
-            .filter(|t| live(t) && s.registered.contains(&t.id))
-            .cloned()
+            .filter(|t| live(t))
+            .filter_map(|t| Some((t.clone(), s.registration(&t.id)?.groups.clone())))
             .collect();
-        let lbs = s.load_balancers.clone();
         let mut stopped = Vec::new();
-        for t in &tasks {
-            pass.again_at(poll);
+        let every = self.check_interval(s, timing);
+        for (t, lbs) in &tasks {
+            // Look again when the grace period ends, then at each check.
             let Some(started) = t.started_at else {
                 continue;
             };
             if now.0 < started.0 + grace {
+                pass.again_at(Millis(started.0 + grace));
                 continue;
             }
-            for lb in &lbs {
-                let Some(ip) = self.target_ip(t, &lb.target_group_arn) else {
+            pass.again_at(now.plus_ms(every));
+            for lb in lbs {
+                let Some(h) =
+                    self.target_health_in(health, t, &lb.target_group_arn, lb.container_port)
+                else {
                     continue;
                 };
-                let Ok(h) = self.target_health(
-                    &lb.target_group_arn,
-                    &ip.to_string(),
-                    lb.container_port,
-                    timing,
-                    now,
-                ) else {
-                    continue;
-                };
-                if h.health.state != "unhealthy" {
+                if h.state != "unhealthy" {
                     continue;
                 }
-                let reason = h.health.description.unwrap_or("Health checks failed");
+                let reason = h.description.unwrap_or("Health checks failed");
                 let msg = format!(
                     "(service {}) (task {}) (port {}) is unhealthy in (target-group {}) due to (reason {reason}).",
                     s.name, t.id, lb.container_port, lb.target_group_arn
@@ -414,9 +471,11 @@ impl Region {
     /// Launch what the PRIMARY lacks, stop what is in excess or belongs to
     /// older deployments, within maximumPercent / minimumHealthyPercent;
     /// then complete the rollout and post steady state.
+    #[allow(clippy::too_many_arguments)]
     fn scale(
         &mut self,
         s: &mut Service,
+        health: &Health,
         now: Millis,
         lc: &Lifecycle,
         timing: &ElbTiming,
@@ -432,7 +491,7 @@ impl Region {
         let tasks: Vec<Task> = self.service_tasks(s).into_iter().cloned().collect();
         let healthy: Vec<bool> = tasks
             .iter()
-            .map(|t| self.task_healthy(s, t, timing, now))
+            .map(|t| self.task_healthy(s, t, health))
             .collect();
         let mut total_live = tasks.iter().filter(|t| live(t)).count() as i64;
         let primary_live = tasks.iter().filter(|t| live(t) && of(t, &primary)).count() as i64;
@@ -589,7 +648,7 @@ impl Region {
         }
         // A steady load-balanced service keeps watching its targets' health.
         if !s.load_balancers.is_empty() {
-            pass.again_at(now.plus_ms(timing.scaled(10).max(1)));
+            pass.again_at(now.plus_ms(self.check_interval(s, timing)));
         }
     }
 

@@ -32,6 +32,20 @@ pub struct ServiceLoadBalancer {
     pub container_port: i32,
 }
 
+/// A task's targets: the groups (and container port) it was registered in.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Registration {
+    pub task: String,
+    pub groups: Vec<ServiceLoadBalancer>,
+}
+
+impl Service {
+    /// The groups a task is registered in (none if it is not).
+    pub fn registration(&self, task: &str) -> Option<&Registration> {
+        self.registered.iter().find(|r| r.task == task)
+    }
+}
+
 /// `deploymentConfiguration.deploymentCircuitBreaker`.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CircuitBreaker {
@@ -127,7 +141,7 @@ pub struct ServiceEvent {
 
 /// An ECS service. Its id is `cluster/name`: an INACTIVE service's record is
 /// replaced when the name is used again (services §1.1).
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Service {
     pub region: String,
     pub cluster: String,
@@ -160,8 +174,10 @@ pub struct Service {
     pub last_steady_event: Option<Millis>,
     /// When the failures of the throttle episode for which E12 was posted began.
     pub throttle_posted: Option<Millis>,
-    /// Tasks whose addresses are registered in the target groups (N51).
-    pub registered: Vec<String>,
+    /// Tasks whose addresses are registered, each with the groups it was
+    /// registered in (N51): after an UpdateService that changes the load
+    /// balancers, older tasks stay in (and drain from) their old groups.
+    pub registered: Vec<Registration>,
     #[serde(skip)]
     pub key: String,
 }

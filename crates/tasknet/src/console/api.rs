@@ -423,10 +423,8 @@ pub struct TargetView {
     pub task_id: Option<String>,
 }
 
-/// An ECS service: the extension point for the service scheduler (being
-/// built in `model/src/ecs/service*.rs`). `services_in_vpc` fills it once
-/// `Region::ecs` has a services table; the page draws whatever is here
-/// (name, status, counts, target groups) and marks its tasks.
+/// An ECS service whose tasks run in the VPC: the page draws its name,
+/// status, counts and target groups, and marks its tasks.
 #[derive(Serialize, Debug, Clone, PartialEq)]
 #[serde(rename_all = "camelCase")]
 pub struct ServiceView {
@@ -442,14 +440,49 @@ pub struct ServiceView {
     pub target_groups: Vec<String>,
 }
 
-/// EXTENSION POINT (ECS services): the services whose tasks run in
-/// `vpc_id`. The model has no services table yet, so this is empty; when
-/// `r.ecs.services` lands, map each service whose network configuration
-/// names subnets of the VPC to a `ServiceView` here (the page and the
-/// `services` field already handle them: see the console's browser test
-/// `test_services_extension_point`).
-pub fn services_in_vpc(_r: &Region, _vpc_id: &str) -> Vec<ServiceView> {
-    Vec::new()
+/// The services (not INACTIVE) whose deployments launch tasks into
+/// subnets of `vpc_id`, by cluster and name.
+pub fn services_in_vpc(r: &Region, vpc_id: &str) -> Vec<ServiceView> {
+    let in_vpc = |id: &String| r.subnets.get(id).is_some_and(|s| s.vpc_id == vpc_id);
+    let mut out: Vec<ServiceView> = r
+        .ecs
+        .services
+        .iter()
+        .filter(|s| s.status != "INACTIVE")
+        .filter(|s| {
+            s.deployments
+                .iter()
+                .filter_map(|d| d.network.as_ref())
+                .any(|n| n.subnets.iter().any(in_vpc))
+        })
+        .map(|s| {
+            let (running_count, pending_count) = r.service_counts(s, None);
+            let primary = s.primary();
+            ServiceView {
+                arn: s.arn(&r.account_id),
+                name: s.name.clone(),
+                cluster: s.cluster.clone(),
+                status: s.status.clone(),
+                desired_count: s.desired_count,
+                running_count,
+                pending_count,
+                task_definition: primary
+                    .map(|d| d.task_definition.clone())
+                    .unwrap_or_default(),
+                subnets: primary
+                    .and_then(|d| d.network.as_ref())
+                    .map(|n| n.subnets.clone())
+                    .unwrap_or_default(),
+                target_groups: s
+                    .load_balancers
+                    .iter()
+                    .map(|l| l.target_group_arn.clone())
+                    .collect(),
+            }
+        })
+        .collect();
+    out.sort_by(|a, b| (&a.cluster, &a.name).cmp(&(&b.cluster, &b.name)));
+    out
 }
 
 fn route_view(r: &Region, rt: &RouteTable, route: &model::ec2::types::Route) -> RouteView {

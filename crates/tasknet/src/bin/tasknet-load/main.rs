@@ -22,10 +22,14 @@
 //! answer that delays the requests behind it counts against them too (no
 //! coordinated omission).
 //!
+//! `--op service-scale` and `--op describe-services` measure ECS services
+//! behind an ALB (services.rs).
+//!
 //! `--op slow-clients` and `--op big-bodies` are abuse modes instead (see
 //! abuse.rs): they report how the server holds up, not its throughput.
 
 mod abuse;
+mod services;
 
 use bytes::Bytes;
 use clap::Parser;
@@ -45,8 +49,17 @@ struct Args {
     endpoint: String,
     /// `run-task`, `describe-tasks` or `describe-target-health` (load),
     /// `slow-clients` or `big-bodies` (abuse).
-    #[arg(long, default_value = "run-task", value_parser = ["run-task", "describe-tasks", "describe-target-health", "slow-clients", "big-bodies"])]
+    #[arg(long, default_value = "run-task", value_parser = ["run-task", "describe-tasks", "describe-target-health", "describe-services", "service-scale", "slow-clients", "big-bodies"])]
     op: String,
+    /// `service-scale`: the desired count the service is scaled to.
+    #[arg(long, default_value_t = 500)]
+    tasks: usize,
+    /// `describe-services`: how many services.
+    #[arg(long, default_value_t = 100)]
+    services: usize,
+    /// `describe-services`: tasks (and targets) of each service.
+    #[arg(long, default_value_t = 50)]
+    tasks_per_service: usize,
     /// `describe-target-health`: how many target groups.
     #[arg(long, default_value_t = 100)]
     target_groups: usize,
@@ -164,6 +177,7 @@ impl Conn {
 
     /// The call a worker repeats.
     async fn call(&mut self, op: &str, body: &str) -> Result<(u16, Bytes), String> {
+        // (DescribeServices is an ECS call like RunTask.)
         if op == "DescribeTargetHealth" {
             self.elb(body).await
         } else {
@@ -428,7 +442,12 @@ async fn main() -> Result<(), String> {
     let mut setup = Conn::open(&addr, &args.region).await?;
     // One request body per call in turn (DescribeTargetHealth cycles
     // through the groups).
-    let bodies: Vec<String> = if args.op == "describe-target-health" {
+    if args.op == "service-scale" {
+        return services::scale(&mut setup, args.tasks).await;
+    }
+    let bodies: Vec<String> = if args.op == "describe-services" {
+        services::prepare(&mut setup, args.services, args.tasks_per_service).await?
+    } else if args.op == "describe-target-health" {
         let t0 = Instant::now();
         let b = prepare_elb(&mut setup, args.target_groups, args.targets_per_group).await?;
         println!(
@@ -444,6 +463,7 @@ async fn main() -> Result<(), String> {
     let op = match args.op.as_str() {
         "describe-tasks" => "DescribeTasks",
         "describe-target-health" => "DescribeTargetHealth",
+        "describe-services" => "DescribeServices",
         _ => "RunTask",
     };
     let bodies = Arc::new(bodies);

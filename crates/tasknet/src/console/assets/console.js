@@ -438,8 +438,7 @@
     );
   }
 
-  // The services extension point: the view model's `services` (empty
-  // until the model has ECS services). Exposed for tests.
+  // The VPC's ECS services (exposed for tests).
   function renderServices(services) {
     const box = $("services");
     if (!services || !services.length) {
