@@ -68,3 +68,51 @@ def test_public_task_reaches_tasknets_internet_through_the_gateway(tmp_path):
     finally:
         srv.stop(check=True)
     assert host_netns() == []
+
+
+def test_private_task_reaches_the_internet_through_a_nat_gateway(tmp_path):
+    """N72: a private subnet whose default route is a public NAT gateway
+    leaves by the NAT gateway's Elastic IP; without the route it times out."""
+    assert host_netns() == []
+    srv = start_server(tmp_path / "data")
+    try:
+        aws = AwsClients(srv.url)
+        ec2 = aws.ec2()
+        v = public_vpc(aws)
+        private = v.subnets[1]
+        rt = ec2.create_route_table(VpcId=v.vpc)["RouteTable"]["RouteTableId"]
+        ec2.associate_route_table(RouteTableId=rt, SubnetId=private)
+        alloc = ec2.allocate_address(Domain="vpc")
+        nat = ec2.create_nat_gateway(SubnetId=v.subnets[0], AllocationId=alloc["AllocationId"])["NatGateway"]
+        ec2.get_waiter("nat_gateway_available").wait(NatGatewayIds=[nat["NatGatewayId"]],
+                                                     WaiterConfig={"Delay": 1, "MaxAttempts": 60})
+        ec2.create_route(RouteTableId=rt, DestinationCidrBlock="0.0.0.0/0", NatGatewayId=nat["NatGatewayId"])
+        cluster_and_taskdef(aws)
+        t = run_task(aws, private, [v.sg], public=False)
+        [t] = wait_status(aws, [t["taskArn"]], {"RUNNING"})
+        assert "Association" not in ec2.describe_network_interfaces(
+            NetworkInterfaceIds=[details(t)["networkInterfaceId"]])["NetworkInterfaces"][0]
+        r = texec(srv, t["taskArn"], "curl", "-s", "-m", "3", "http://example.com/")
+        assert r.returncode == 0, r.stderr
+        assert f"seen from {alloc['PublicIp']}" in r.stdout, r.stdout
+        assert explain_to(srv, t, "93.184.215.14", 80)["status"] == "reachable"
+        # The NAT gateway's own subnet loses its way out: so does the task.
+        ec2.delete_route(RouteTableId=v.rtb, DestinationCidrBlock="0.0.0.0/0")
+        time.sleep(0.3)
+        r = texec(srv, t["taskArn"], "curl", "-s", "-m", "2", "http://example.com/")
+        assert r.returncode != 0
+        assert explain_to(srv, t, "93.184.215.14", 80)["status"] == "unreachable"
+        ec2.create_route(RouteTableId=v.rtb, DestinationCidrBlock="0.0.0.0/0", GatewayId=v.igw)
+        time.sleep(0.3)
+        r = texec(srv, t["taskArn"], "curl", "-s", "-m", "3", "http://example.com/")
+        assert r.returncode == 0 and f"seen from {alloc['PublicIp']}" in r.stdout, r.stdout + r.stderr
+        # No route to the NAT gateway: a timeout, and explain says the route.
+        ec2.delete_route(RouteTableId=rt, DestinationCidrBlock="0.0.0.0/0")
+        time.sleep(0.3)
+        r = texec(srv, t["taskArn"], "curl", "-s", "-m", "2", "http://example.com/")
+        assert r.returncode != 0
+        e = explain_to(srv, t, "93.184.215.14", 80)
+        assert e["status"] == "unreachable" and e["blocked"]["hop"]["step"] == "route", e["blocked"]
+    finally:
+        srv.stop(check=True)
+    assert host_netns() == []

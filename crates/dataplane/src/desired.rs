@@ -60,6 +60,9 @@ pub enum Via {
     Local,
     /// Out of the internet gateway (1:1 NAT to public IPs).
     Internet,
+    /// Through a public NAT gateway: out of the internet gateway, the
+    /// source translated to the NAT gateway's Elastic IP (N72).
+    Nat(Ipv4Addr),
     /// Dropped: a blackhole route, or a target tasknet does not plumb yet.
     Blackhole,
 }
@@ -192,6 +195,7 @@ fn subnet_routes(r: &Region, subnet: &str) -> Vec<(String, Via)> {
             (_, "blackhole") => Via::Blackhole,
             (RouteTarget::Local, _) => Via::Local,
             (RouteTarget::InternetGateway(_), _) => Via::Internet,
+            (RouteTarget::NatGateway(id), _) => nat_via(r, id, c).unwrap_or(Via::Blackhole),
             _ => Via::Blackhole,
         };
         out.push((c.to_string(), via));
@@ -274,7 +278,7 @@ impl Desired {
                 .collect();
             firewalls.push((
                 v.netns.clone(),
-                crate::firewall::ruleset(r, &ports, &subnets),
+                crate::firewall::ruleset(r, &ports, &subnets, &nat_sources(v)),
             ));
         }
         self.firewalls.extend(firewalls);
@@ -361,4 +365,44 @@ impl Desired {
             key,
         })
     }
+}
+
+/// Where a route to NAT gateway `id` for `dest` leads: a public NAT gateway
+/// that is available, has its Elastic IP, and whose own subnet routes the
+/// whole of `dest` to an internet gateway, translates to that address;
+/// anything else drops the packets (as the reachability engine says).
+fn nat_via(r: &Region, id: &str, dest: &model::net::Ipv4Cidr) -> Option<Via> {
+    use model::ec2::types::{RouteDest, RouteTarget};
+    let nat = r.nat_gateways.get(id)?;
+    if nat.state != "available" || nat.connectivity_type != "public" {
+        return None;
+    }
+    let eip = nat.public_ip?;
+    let rt = r.route_table_for_subnet(&nat.subnet_id)?;
+    let onward = rt.routes.iter().any(|route| {
+        matches!(route.target, RouteTarget::InternetGateway(_))
+            && r.route_state(rt, route) != "blackhole"
+            && matches!(&route.dest, RouteDest::V4(c) if c.contains_cidr(dest))
+    });
+    onward.then_some(Via::Nat(eip))
+}
+
+/// The subnets whose routes go through a NAT gateway: (subnet CIDR, the
+/// NAT gateway's Elastic IP), for the fabric's source translation.
+pub fn nat_sources(v: &VpcSpec) -> Vec<(String, Ipv4Addr)> {
+    let mut out = Vec::new();
+    for s in v.subnets.values() {
+        let Some((net, len)) = s.cidr4 else {
+            continue;
+        };
+        for (_, via) in &s.routes {
+            if let Via::Nat(eip) = via {
+                let e = (format!("{net}/{len}"), *eip);
+                if !out.contains(&e) {
+                    out.push(e);
+                }
+            }
+        }
+    }
+    out
 }

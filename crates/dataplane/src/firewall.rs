@@ -162,11 +162,13 @@ fn nacl_chain(out: &mut String, name: &str, acl: Option<&NetworkAcl>, egress: bo
 }
 
 /// The `inet vpc` table of a fabric whose ENIs are `ports`; `subnets` are
-/// the subnets that have them (id, IPv4 CIDR, IPv6 CIDR).
+/// the subnets that have them (id, IPv4 CIDR, IPv6 CIDR); `nat` the
+/// subnets whose routes go through a NAT gateway (CIDR, its Elastic IP).
 pub fn ruleset(
     r: &Region,
     ports: &[Port],
     subnets: &[(String, Option<String>, Option<String>)],
+    nat: &[(String, std::net::Ipv4Addr)],
 ) -> String {
     let mut sets: BTreeSet<String> = BTreeSet::new();
     let mut chains = String::new();
@@ -262,6 +264,15 @@ pub fn ruleset(
     out.push_str(
         "  chain forward {\n    type filter hook forward priority filter; policy drop;\n    jump nacl\n    ct state established,related accept\n    ct state invalid drop\n    iifname vmap @eni_out\n    oifname vmap @eni_in\n",
     );
+    // What a NAT gateway translates may leave (its subnet routes there).
+    if !nat.is_empty() {
+        let cidrs: Vec<&str> = nat.iter().map(|(c, _)| c.as_str()).collect();
+        let _ = writeln!(
+            out,
+            "    oifname \"{IGW}\" ip saddr {{ {} }} accept",
+            cidrs.join(", ")
+        );
+    }
     out.push_str(&igw_guard);
     let _ = writeln!(
         out,
@@ -269,17 +280,34 @@ pub fn ruleset(
     );
     if !pairs.is_empty() {
         let dnat: Vec<String> = pairs.iter().map(|(a, b)| format!("{b} : {a}")).collect();
-        let snat: Vec<String> = pairs.iter().map(|(a, b)| format!("{a} : {b}")).collect();
         let _ = writeln!(
             out,
             "  chain igw_in {{\n    type nat hook prerouting priority dstnat; policy accept;\n    iifname \"{IGW}\" dnat ip to ip daddr map {{ {} }}\n  }}",
             dnat.join(", ")
         );
+    }
+    if !pairs.is_empty() || !nat.is_empty() {
+        // NAT gateways first: a subnet that routes through one leaves by
+        // its address even where a task has a public IP of its own.
         let _ = writeln!(
             out,
-            "  chain igw_out {{\n    type nat hook postrouting priority srcnat; policy accept;\n    oifname \"{IGW}\" snat ip to ip saddr map {{ {} }}\n  }}",
-            snat.join(", ")
+            "  chain igw_out {{\n    type nat hook postrouting priority srcnat; policy accept;"
         );
+        for (cidr, eip) in nat {
+            let _ = writeln!(
+                out,
+                "    oifname \"{IGW}\" ip saddr {cidr} snat ip to {eip}"
+            );
+        }
+        if !pairs.is_empty() {
+            let snat: Vec<String> = pairs.iter().map(|(a, b)| format!("{a} : {b}")).collect();
+            let _ = writeln!(
+                out,
+                "    oifname \"{IGW}\" snat ip to ip saddr map {{ {} }}",
+                snat.join(", ")
+            );
+        }
+        let _ = writeln!(out, "  }}");
     }
     out.push_str(&nacl);
     out.push_str(&chains);

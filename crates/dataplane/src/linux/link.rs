@@ -99,12 +99,26 @@ pub fn ensure_fabric(v: &VpcSpec, inet: &str) -> Result<(), String> {
         for (dest, via) in &s.routes {
             lines.push(match via {
                 Via::Local => format!("route add throw {dest} table {}", s.table),
-                Via::Internet => format!("route add {dest} via {net} dev {IGW} table {}", s.table),
+                Via::Internet | Via::Nat(_) => {
+                    format!("route add {dest} via {net} dev {IGW} table {}", s.table)
+                }
                 Via::Blackhole => format!("route add blackhole {dest} table {}", s.table),
             });
         }
     }
-    netns::ip_batch(Some(&v.netns), &lines)
+    netns::ip_batch(Some(&v.netns), &lines)?;
+    // The internet answers a NAT gateway's Elastic IP through this fabric.
+    let mut lines = Vec::new();
+    for (_, eip) in crate::desired::nat_sources(v) {
+        let line = format!("route replace {eip}/32 via {fab} dev {up}");
+        if !lines.contains(&line) {
+            lines.push(line);
+        }
+    }
+    if lines.is_empty() {
+        return Ok(());
+    }
+    netns::ip_batch(Some(inet), &lines)
 }
 
 /// Remove a fabric and its internet-gateway link (at once: the kernel
