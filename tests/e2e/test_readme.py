@@ -7,6 +7,9 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
+from dataplane_support import host_netns, skip_unless_runnable, start_server
 from harness import isolated_aws_env, tasknet_binary
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -90,3 +93,45 @@ def test_readme_service_example_runs_as_written(fresh):
     # explain --service names the blocked check and the missing rule.
     assert "Service arn:aws:ecs:us-east-1:123456789012:service/shop/web (ACTIVE)" in out
     assert "BLOCKED" in out and "missing:" in out and "fix:" in out, out
+
+
+def dataplane_example() -> str:
+    text = (ROOT / "README.md").read_text()
+    worked = worked_example()
+    section = text.split("## The Linux data plane", 1)[1].split("\n## ", 1)[0]
+    blocks = re.findall(r"```sh\n(.*?)```", section, flags=re.S)
+    assert blocks and "tasknet exec" in blocks[0], "the data-plane example lost its shell block"
+    return "\n".join([worked, blocks[0]])
+
+
+@pytest.mark.dataplane
+@skip_unless_runnable
+def test_readme_dataplane_example_runs_as_written(tmp_path):
+    """Issue 13's user story as the README tells it, on real namespaces:
+    task B reaches a listener in task A, loses it when the rule goes,
+    explain names the rule, the internet and TMDS answer from inside."""
+    assert host_netns() == []
+    srv = start_server(tmp_path / "data")
+    try:
+        script = dataplane_example().replace("pip install awscli\n", "")
+        script = script.replace("http://127.0.0.1:4566", srv.url)
+        binary = f'"{tasknet_binary()}"'
+        script = script.replace("cargo run -q --release --", binary).replace("cargo run --release --", binary)
+        env = isolated_aws_env(dict(os.environ))
+        env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
+        env["TASKNET_ENDPOINT"] = srv.url
+        run = subprocess.run(
+            ["bash", "-euo", "pipefail", "-c", "shopt -s expand_aliases\n" + script],
+            capture_output=True, text=True, env=env, timeout=300,
+        )
+        out = run.stdout
+        assert run.returncode == 0, f"README data-plane example failed:\n{run.stderr}\n{out}"
+        assert re.search(r"^eth0(@\S+)?\s+UP\s+10\.0\.0\.\d+/24", out, flags=re.M), out
+        assert "\n200\n" in out
+        assert "timed out, as on AWS" in out
+        assert "missing:" in out and "sg-" in out, out
+        assert re.search(r"tasknet internet: example\.com at [\d.:]+, seen from [\d.]+", out), out
+        assert out.rstrip().endswith("RUNNING"), out
+    finally:
+        srv.stop(check=True)
+    assert host_netns() == []

@@ -23,12 +23,14 @@
 //! coordinated omission).
 //!
 //! `--op service-scale` and `--op describe-services` measure ECS services
-//! behind an ALB (services.rs).
+//! behind an ALB (services.rs); `--op dataplane` the Linux data plane
+//! (dataplane.rs: launch latency, rule changes, throughput, teardown).
 //!
 //! `--op slow-clients` and `--op big-bodies` are abuse modes instead (see
 //! abuse.rs): they report how the server holds up, not its throughput.
 
 mod abuse;
+mod dataplane;
 mod services;
 
 use bytes::Bytes;
@@ -49,9 +51,10 @@ struct Args {
     endpoint: String,
     /// `run-task`, `describe-tasks` or `describe-target-health` (load),
     /// `slow-clients` or `big-bodies` (abuse).
-    #[arg(long, default_value = "run-task", value_parser = ["run-task", "describe-tasks", "describe-target-health", "describe-services", "service-scale", "slow-clients", "big-bodies"])]
+    #[arg(long, default_value = "run-task", value_parser = ["run-task", "describe-tasks", "describe-target-health", "describe-services", "service-scale", "dataplane", "slow-clients", "big-bodies"])]
     op: String,
-    /// `service-scale`: the desired count the service is scaled to.
+    /// `service-scale`: the desired count the service is scaled to;
+    /// `dataplane`: how many tasks run at once.
     #[arg(long, default_value_t = 500)]
     tasks: usize,
     /// `describe-services`: how many services.
@@ -444,6 +447,10 @@ async fn main() -> Result<(), String> {
     // through the groups).
     if args.op == "service-scale" {
         return services::scale(&mut setup, args.tasks).await;
+    }
+    if args.op == "dataplane" {
+        let rate = if args.rate > 0.0 { args.rate } else { 20.0 };
+        return dataplane::run(&addr, &args.region, rate, args.seconds, args.tasks).await;
     }
     let bodies: Vec<String> = if args.op == "describe-services" {
         services::prepare(&mut setup, args.services, args.tasks_per_service).await?
