@@ -15,6 +15,22 @@ from harness import isolated_aws_env, tasknet_binary
 ROOT = Path(__file__).resolve().parents[2]
 
 
+def run_readme(script: str, url: str, timeout: float) -> subprocess.CompletedProcess:
+    """A README script verbatim, but for the endpoint, the installed CLI and
+    the built binary in place of `cargo run`."""
+    script = script.replace("pip install awscli\n", "")
+    script = script.replace("http://127.0.0.1:4566", url)
+    binary = f'"{tasknet_binary()}"'
+    script = script.replace("cargo run -q --release --", binary).replace("cargo run --release --", binary)
+    env = isolated_aws_env(dict(os.environ))
+    env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
+    env["TASKNET_ENDPOINT"] = url
+    return subprocess.run(
+        ["bash", "-euo", "pipefail", "-c", "shopt -s expand_aliases\n" + script],
+        capture_output=True, text=True, env=env, timeout=timeout,
+    )
+
+
 def worked_example() -> str:
     text = (ROOT / "README.md").read_text()
     section = text.split("## A worked example with the AWS CLI", 1)[1].split("\n## ", 1)[0]
@@ -24,21 +40,7 @@ def worked_example() -> str:
 
 
 def test_readme_worked_example_runs_as_written(fresh):
-    script = worked_example()
-    # The CLI is already installed here; everything else runs verbatim.
-    script = script.replace("pip install awscli\n", "")
-    script = script.replace("http://127.0.0.1:4566", fresh.url)
-    script = script.replace("cargo run --release --", f'"{tasknet_binary()}"')
-    env = isolated_aws_env(dict(os.environ))
-    env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
-    env["TASKNET_ENDPOINT"] = fresh.url
-    run = subprocess.run(
-        ["bash", "-euo", "pipefail", "-c", "shopt -s expand_aliases\n" + script],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=120,
-    )
+    run = run_readme(worked_example(), fresh.url, timeout=120)
     out = run.stdout
     assert run.returncode == 0, f"README example failed:\n{run.stderr}\n{out}"
     # Three interface endpoint ENIs in the private /24 (251 usable).
@@ -70,16 +72,7 @@ def test_readme_service_example_runs_as_written(fresh):
     """Issue 12's user story as the README tells it: an ALB-fronted service
     stable with three healthy targets, then a security group that no longer
     admits the load balancer and what explain --service says of it."""
-    script = service_example().replace("pip install awscli\n", "")
-    script = script.replace("http://127.0.0.1:4566", fresh.url)
-    script = script.replace("cargo run --release --", f'"{tasknet_binary()}"')
-    env = isolated_aws_env(dict(os.environ))
-    env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
-    env["TASKNET_ENDPOINT"] = fresh.url
-    run = subprocess.run(
-        ["bash", "-euo", "pipefail", "-c", "shopt -s expand_aliases\n" + script],
-        capture_output=True, text=True, env=env, timeout=180,
-    )
+    run = run_readme(service_example(), fresh.url, timeout=180)
     out = run.stdout
     assert run.returncode == 0, f"README service example failed:\n{run.stderr}\n{out}"
     # Three task addresses healthy on the container port.
@@ -113,17 +106,7 @@ def test_readme_dataplane_example_runs_as_written(tmp_path):
     assert host_netns() == []
     srv = start_server(tmp_path / "data")
     try:
-        script = dataplane_example().replace("pip install awscli\n", "")
-        script = script.replace("http://127.0.0.1:4566", srv.url)
-        binary = f'"{tasknet_binary()}"'
-        script = script.replace("cargo run -q --release --", binary).replace("cargo run --release --", binary)
-        env = isolated_aws_env(dict(os.environ))
-        env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
-        env["TASKNET_ENDPOINT"] = srv.url
-        run = subprocess.run(
-            ["bash", "-euo", "pipefail", "-c", "shopt -s expand_aliases\n" + script],
-            capture_output=True, text=True, env=env, timeout=300,
-        )
+        run = run_readme(dataplane_example(), srv.url, timeout=300)
         out = run.stdout
         assert run.returncode == 0, f"README data-plane example failed:\n{run.stderr}\n{out}"
         assert re.search(r"^eth0(@\S+)?\s+UP\s+10\.0\.0\.\d+/24", out, flags=re.M), out

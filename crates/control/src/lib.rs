@@ -87,6 +87,8 @@ pub struct Control {
     /// Faults tests inject into background jobs (`--fault-injection`).
     pub faults: Faults,
     pub settings: Settings,
+    /// Wakes the reconciler before its next poll (`wake_reconciler`).
+    reconciler_wake: tokio::sync::Notify,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -238,7 +240,15 @@ impl Control {
             health,
             faults: Faults::default(),
             settings,
+            reconciler_wake: tokio::sync::Notify::new(),
         })
+    }
+
+    /// A write outside the API made a transition due now (the data plane
+    /// reporting a task's network up): the reconciler looks at once instead
+    /// of at its next poll.
+    pub fn wake_reconciler(&self) {
+        self.reconciler_wake.notify_one();
     }
 
     /// Committed changes, in commit order, from now on. A follower that

@@ -77,7 +77,10 @@ impl Control {
                 Some(due) => (due.0 - t.0).clamp(1, 25),
                 None => 25,
             };
-            tokio::time::sleep(Duration::from_millis(wait as u64)).await;
+            tokio::select! {
+                _ = tokio::time::sleep(Duration::from_millis(wait as u64)) => {}
+                _ = self.reconciler_wake.notified() => {}
+            }
         }
     }
 }

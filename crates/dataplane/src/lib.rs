@@ -185,10 +185,12 @@ pub async fn run(
                     Ok(())
                 })
                 .await;
-            if let Err(e) = r {
+            match r {
+                // The lifecycle moves on at once, not at the reconciler's next poll.
+                Ok(_) => control.wake_reconciler(),
                 // The store cannot be written: the store job reports it; the
                 // reports are made again at the next pass.
-                tracing::debug!(error = %e.message, "data plane reports not written");
+                Err(e) => tracing::debug!(error = %e.message, "data plane reports not written"),
             }
         }
         let mut problems: Vec<String> = applied.errors.clone();

@@ -15,7 +15,8 @@
 //! 4. `--tasks` tasks running at once; then all stopped, and what is left
 //!    of theirs on the host is counted (namespaces of the tasks, the fabric).
 
-use super::{must, percentile, xml_value, Conn};
+use super::vpc::{public_vpc, security_group};
+use super::{must, percentile, Conn};
 use serde_json::{json, Value};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
@@ -29,70 +30,9 @@ struct World {
 }
 
 async fn setup(c: &mut Conn) -> Result<World, String> {
-    let x = |b: &bytes::Bytes, tag: &str| xml_value(b, tag).ok_or(format!("no {tag}"));
-    let vpc = x(
-        &must(
-            c.ec2("Action=CreateVpc&CidrBlock=10.90.0.0%2F16").await,
-            "CreateVpc",
-        )
-        .await?,
-        "vpcId",
-    )?;
-    let subnet = x(
-        &must(
-            c.ec2(&format!(
-                "Action=CreateSubnet&VpcId={vpc}&CidrBlock=10.90.0.0%2F17"
-            ))
-            .await,
-            "CreateSubnet",
-        )
-        .await?,
-        "subnetId",
-    )?;
-    let igw = x(
-        &must(
-            c.ec2("Action=CreateInternetGateway").await,
-            "CreateInternetGateway",
-        )
-        .await?,
-        "internetGatewayId",
-    )?;
-    must(
-        c.ec2(&format!(
-            "Action=AttachInternetGateway&InternetGatewayId={igw}&VpcId={vpc}"
-        ))
-        .await,
-        "AttachInternetGateway",
-    )
-    .await?;
-    let rts = must(
-        c.ec2(&format!(
-            "Action=DescribeRouteTables&Filter.1.Name=vpc-id&Filter.1.Value.1={vpc}"
-        ))
-        .await,
-        "DescribeRouteTables",
-    )
-    .await?;
-    let rt = x(&rts, "routeTableId")?;
-    must(
-        c.ec2(&format!(
-            "Action=CreateRoute&RouteTableId={rt}&DestinationCidrBlock=0.0.0.0%2F0&GatewayId={igw}"
-        ))
-        .await,
-        "CreateRoute",
-    )
-    .await?;
-    let sg = x(
-        &must(
-            c.ec2(&format!(
-                "Action=CreateSecurityGroup&VpcId={vpc}&GroupName=dp&GroupDescription=dp"
-            ))
-            .await,
-            "CreateSecurityGroup",
-        )
-        .await?,
-        "groupId",
-    )?;
+    let (vpc, subnets) = public_vpc(c, "10.90.0.0/16", &[("10.90.0.0/17", "")]).await?;
+    let subnet = subnets.into_iter().next().ok_or("no subnet")?;
+    let sg = security_group(c, &vpc, "dp").await?;
     must(
         c.ec2(&ingress("Authorize", &sg)).await,
         "AuthorizeSecurityGroupIngress",

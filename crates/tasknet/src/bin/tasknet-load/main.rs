@@ -32,6 +32,7 @@
 mod abuse;
 mod dataplane;
 mod services;
+mod vpc;
 
 use bytes::Bytes;
 use clap::Parser;
@@ -204,46 +205,18 @@ fn xml_values(body: &[u8], tag: &str) -> Vec<String> {
 /// DescribeTargetHealth body per group once every target is healthy.
 async fn prepare_elb(c: &mut Conn, groups: usize, per_group: usize) -> Result<Vec<String>, String> {
     let x = |b: &Bytes, tag: &str| xml_value(b, tag).ok_or(format!("no {tag}"));
-    let vpc = must(
-        c.ec2("Action=CreateVpc&CidrBlock=10.200.0.0%2F16").await,
-        "CreateVpc",
+    let (vpc, subnets) = vpc::public_vpc(
+        c,
+        "10.200.0.0/16",
+        &[
+            ("10.200.0.0/24", "a"),
+            ("10.200.1.0/24", "b"),
+            ("10.200.64.0/18", "a"),
+            ("10.200.128.0/18", "b"),
+        ],
     )
     .await?;
-    let vpc = x(&vpc, "vpcId")?;
-    let mut subnets = Vec::new();
-    for (cidr, az) in [
-        ("10.200.0.0%2F24", "a"),
-        ("10.200.1.0%2F24", "b"),
-        ("10.200.64.0%2F18", "a"),
-        ("10.200.128.0%2F18", "b"),
-    ] {
-        let region = c.region.clone();
-        let b = c
-            .ec2(&format!(
-                "Action=CreateSubnet&VpcId={vpc}&CidrBlock={cidr}&AvailabilityZone={region}{az}"
-            ))
-            .await;
-        subnets.push(x(&must(b, "CreateSubnet").await?, "subnetId")?);
-    }
-    let sg = |name: &str| {
-        format!("Action=CreateSecurityGroup&VpcId={vpc}&GroupName={name}&GroupDescription={name}")
-    };
-    let alb_sg = x(
-        &must(c.ec2(&sg("alb")).await, "CreateSecurityGroup").await?,
-        "groupId",
-    )?;
-    let task_sg = x(
-        &must(c.ec2(&sg("tasks")).await, "CreateSecurityGroup").await?,
-        "groupId",
-    )?;
-    must(
-        c.ec2(&format!(
-            "Action=AuthorizeSecurityGroupIngress&GroupId={task_sg}&IpPermissions.1.IpProtocol=tcp&IpPermissions.1.FromPort=8080&IpPermissions.1.ToPort=8080&IpPermissions.1.Groups.1.GroupId={alb_sg}"
-        ))
-        .await,
-        "AuthorizeSecurityGroupIngress",
-    )
-    .await?;
+    let (alb_sg, task_sg) = vpc::alb_and_task_groups(c, &vpc).await?;
     let lb = must(
         c.elb(&format!(
             "Action=CreateLoadBalancer&Name=tasknet-load&Subnets.member.1={}&Subnets.member.2={}&SecurityGroups.member.1={alb_sg}",

@@ -9,6 +9,7 @@
 //!   (5,000 targets), all steady; then DescribeServices is driven like the
 //!   other load ops, and a sequential DescribeTargetHealth sample is printed.
 
+use super::vpc::{alb_and_task_groups, public_vpc};
 use super::{must, xml_value, xml_values, Conn};
 use serde_json::{json, Value};
 use std::time::{Duration, Instant};
@@ -25,81 +26,18 @@ struct Base {
 
 async fn base(c: &mut Conn) -> Result<Base, String> {
     let x = |b: &bytes::Bytes, tag: &str| xml_value(b, tag).ok_or(format!("no {tag}"));
-    let vpc = x(
-        &must(
-            c.ec2("Action=CreateVpc&CidrBlock=10.201.0.0%2F16").await,
-            "CreateVpc",
-        )
-        .await?,
-        "vpcId",
-    )?;
-    let region = c.region.clone();
-    let mut subnets = Vec::new();
-    for (cidr, az) in [
-        ("10.201.0.0%2F24", "a"),
-        ("10.201.1.0%2F24", "b"),
-        ("10.201.64.0%2F18", "a"),
-        ("10.201.128.0%2F18", "b"),
-    ] {
-        let b = c
-            .ec2(&format!(
-                "Action=CreateSubnet&VpcId={vpc}&CidrBlock={cidr}&AvailabilityZone={region}{az}"
-            ))
-            .await;
-        subnets.push(x(&must(b, "CreateSubnet").await?, "subnetId")?);
-    }
-    let igw = x(
-        &must(
-            c.ec2("Action=CreateInternetGateway").await,
-            "CreateInternetGateway",
-        )
-        .await?,
-        "internetGatewayId",
-    )?;
-    must(
-        c.ec2(&format!(
-            "Action=AttachInternetGateway&InternetGatewayId={igw}&VpcId={vpc}"
-        ))
-        .await,
-        "AttachInternetGateway",
+    let (vpc, subnets) = public_vpc(
+        c,
+        "10.201.0.0/16",
+        &[
+            ("10.201.0.0/24", "a"),
+            ("10.201.1.0/24", "b"),
+            ("10.201.64.0/18", "a"),
+            ("10.201.128.0/18", "b"),
+        ],
     )
     .await?;
-    let rts = must(
-        c.ec2(&format!(
-            "Action=DescribeRouteTables&Filter.1.Name=vpc-id&Filter.1.Value.1={vpc}"
-        ))
-        .await,
-        "DescribeRouteTables",
-    )
-    .await?;
-    let main = x(&rts, "routeTableId")?;
-    must(
-        c.ec2(&format!(
-            "Action=CreateRoute&RouteTableId={main}&DestinationCidrBlock=0.0.0.0%2F0&GatewayId={igw}"
-        ))
-        .await,
-        "CreateRoute",
-    )
-    .await?;
-    let sg = |name: &str| {
-        format!("Action=CreateSecurityGroup&VpcId={vpc}&GroupName={name}&GroupDescription={name}")
-    };
-    let alb_sg = x(
-        &must(c.ec2(&sg("alb")).await, "CreateSecurityGroup").await?,
-        "groupId",
-    )?;
-    let task_sg = x(
-        &must(c.ec2(&sg("tasks")).await, "CreateSecurityGroup").await?,
-        "groupId",
-    )?;
-    must(
-        c.ec2(&format!(
-            "Action=AuthorizeSecurityGroupIngress&GroupId={task_sg}&IpPermissions.1.IpProtocol=tcp&IpPermissions.1.FromPort=8080&IpPermissions.1.ToPort=8080&IpPermissions.1.Groups.1.GroupId={alb_sg}"
-        ))
-        .await,
-        "AuthorizeSecurityGroupIngress",
-    )
-    .await?;
+    let (alb_sg, task_sg) = alb_and_task_groups(c, &vpc).await?;
     let lb = x(
         &must(
             c.elb(&format!(
