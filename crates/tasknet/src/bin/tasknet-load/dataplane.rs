@@ -15,7 +15,7 @@
 //! 4. `--tasks` tasks running at once; then all stopped, and what is left
 //!    of theirs on the host is counted (namespaces of the tasks, the fabric).
 
-use super::vpc::{public_vpc, security_group};
+use super::setup::{cluster_and_task_definition, public_vpc, security_group};
 use super::{must, percentile, Conn};
 use serde_json::{json, Value};
 use std::process::{Command, Stdio};
@@ -38,24 +38,7 @@ async fn setup(c: &mut Conn) -> Result<World, String> {
         "AuthorizeSecurityGroupIngress",
     )
     .await?;
-    must(
-        c.ecs(
-            "CreateCluster",
-            &json!({ "clusterName": CLUSTER }).to_string(),
-        )
-        .await,
-        "CreateCluster",
-    )
-    .await?;
-    must(
-        c.ecs(
-            "RegisterTaskDefinition",
-            r#"{"family":"dp","networkMode":"awsvpc","requiresCompatibilities":["FARGATE"],"cpu":"256","memory":"512","containerDefinitions":[{"name":"app","image":"public.ecr.aws/nginx/nginx:latest"}]}"#,
-        )
-        .await,
-        "RegisterTaskDefinition",
-    )
-    .await?;
+    cluster_and_task_definition(c, CLUSTER, "dp", None).await?;
     Ok(World { vpc, subnet, sg })
 }
 

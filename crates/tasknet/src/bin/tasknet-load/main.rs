@@ -32,7 +32,7 @@
 mod abuse;
 mod dataplane;
 mod services;
-mod vpc;
+mod setup;
 
 use bytes::Bytes;
 use clap::Parser;
@@ -205,7 +205,7 @@ fn xml_values(body: &[u8], tag: &str) -> Vec<String> {
 /// DescribeTargetHealth body per group once every target is healthy.
 async fn prepare_elb(c: &mut Conn, groups: usize, per_group: usize) -> Result<Vec<String>, String> {
     let x = |b: &Bytes, tag: &str| xml_value(b, tag).ok_or(format!("no {tag}"));
-    let (vpc, subnets) = vpc::public_vpc(
+    let (vpc, subnets) = setup::public_vpc(
         c,
         "10.200.0.0/16",
         &[
@@ -216,7 +216,7 @@ async fn prepare_elb(c: &mut Conn, groups: usize, per_group: usize) -> Result<Ve
         ],
     )
     .await?;
-    let (alb_sg, task_sg) = vpc::alb_and_task_groups(c, &vpc).await?;
+    let (alb_sg, task_sg) = setup::alb_and_task_groups(c, &vpc).await?;
     let lb = must(
         c.elb(&format!(
             "Action=CreateLoadBalancer&Name=tasknet-load&Subnets.member.1={}&Subnets.member.2={}&SecurityGroups.member.1={alb_sg}",
@@ -312,21 +312,7 @@ async fn must(r: Result<(u16, Bytes), String>, what: &str) -> Result<Bytes, Stri
 
 /// Cluster, task definition, VPC and a /16 subnet; returns the RunTask body.
 async fn prepare(c: &mut Conn) -> Result<String, String> {
-    must(
-        c.ecs("CreateCluster", r#"{"clusterName":"tasknet-load"}"#)
-            .await,
-        "CreateCluster",
-    )
-    .await?;
-    must(
-        c.ecs(
-            "RegisterTaskDefinition",
-            r#"{"family":"tasknet-load","networkMode":"awsvpc","requiresCompatibilities":["FARGATE"],"cpu":"256","memory":"512","containerDefinitions":[{"name":"app","image":"public.ecr.aws/nginx/nginx:latest","portMappings":[{"containerPort":80}]}]}"#,
-        )
-        .await,
-        "RegisterTaskDefinition",
-    )
-    .await?;
+    setup::cluster_and_task_definition(c, "tasknet-load", "tasknet-load", Some(80)).await?;
     let vpc = must(
         c.ec2("Action=CreateVpc&CidrBlock=10.200.0.0%2F16").await,
         "CreateVpc",

@@ -9,7 +9,7 @@
 //!   (5,000 targets), all steady; then DescribeServices is driven like the
 //!   other load ops, and a sequential DescribeTargetHealth sample is printed.
 
-use super::vpc::{alb_and_task_groups, public_vpc};
+use super::setup::{alb_and_task_groups, cluster_and_task_definition, public_vpc};
 use super::{must, xml_value, xml_values, Conn};
 use serde_json::{json, Value};
 use std::time::{Duration, Instant};
@@ -62,21 +62,7 @@ async fn base(c: &mut Conn) -> Result<Base, String> {
         .await?,
         "ListenerArn",
     )?;
-    must(
-        c.ecs("CreateCluster", r#"{"clusterName":"tasknet-svc"}"#)
-            .await,
-        "CreateCluster",
-    )
-    .await?;
-    must(
-        c.ecs(
-            "RegisterTaskDefinition",
-            r#"{"family":"svc","networkMode":"awsvpc","requiresCompatibilities":["FARGATE"],"cpu":"256","memory":"512","containerDefinitions":[{"name":"app","image":"public.ecr.aws/nginx/nginx:latest","portMappings":[{"containerPort":8080}]}]}"#,
-        )
-        .await,
-        "RegisterTaskDefinition",
-    )
-    .await?;
+    cluster_and_task_definition(c, "tasknet-svc", "svc", Some(8080)).await?;
     Ok(Base {
         vpc,
         subnets,

@@ -1,6 +1,7 @@
-//! The EC2 setup the load modes share: a VPC whose main route table sends
+//! The setup the load modes share: a VPC whose main route table sends
 //! 0.0.0.0/0 to an internet gateway (tasks with a public IP reach their
-//! image), its subnets, and security groups.
+//! image), its subnets, security groups, and an ECS cluster with a Fargate
+//! task definition.
 
 use super::{must, xml_value, Conn};
 
@@ -101,4 +102,37 @@ pub async fn alb_and_task_groups(c: &mut Conn, vpc: &str) -> Result<(String, Str
     )
     .await?;
     Ok((alb_sg, task_sg))
+}
+
+/// Cluster `cluster` and task definition `family`: one container `app`
+/// (a public image), listening on `port` if given.
+pub async fn cluster_and_task_definition(
+    c: &mut Conn,
+    cluster: &str,
+    family: &str,
+    port: Option<u16>,
+) -> Result<(), String> {
+    must(
+        c.ecs(
+            "CreateCluster",
+            &serde_json::json!({ "clusterName": cluster }).to_string(),
+        )
+        .await,
+        "CreateCluster",
+    )
+    .await?;
+    let mut app = serde_json::json!({"name": "app", "image": "public.ecr.aws/nginx/nginx:latest"});
+    if let Some(p) = port {
+        app["portMappings"] = serde_json::json!([{ "containerPort": p }]);
+    }
+    let td = serde_json::json!({
+        "family": family, "networkMode": "awsvpc", "requiresCompatibilities": ["FARGATE"],
+        "cpu": "256", "memory": "512", "containerDefinitions": [app],
+    });
+    must(
+        c.ecs("RegisterTaskDefinition", &td.to_string()).await,
+        "RegisterTaskDefinition",
+    )
+    .await?;
+    Ok(())
 }
