@@ -259,3 +259,46 @@ def test_restart_reconciles_namespaces_with_the_store(dp):
     finally:
         os.killpg(server.pid, signal.SIGKILL)
         server.wait()
+
+
+def test_ipv6_only_tasks_reach_each_other_over_ipv6(dp):
+    """N14 and N70 on packets: an IPv6-only task's eth0 carries only its
+    IPv6 address (routes via the router's fe80:ec2::1), and the security
+    group's IPv6 rule decides whether another task reaches it."""
+    import ipaddress
+
+    from ecs_support import ipv6_only_subnet, make_vpc
+
+    aws = AwsClients(dp.url)
+    ec2 = aws.ec2()
+    vid, _ = make_vpc(ec2, cidr="10.77.0.0/16", subnets=(), ipv6=True)
+    subnet = ipv6_only_subnet(ec2, vid, index=9)
+    s64 = ipaddress.IPv6Network(subnet["Ipv6CidrBlockAssociationSet"][0]["Ipv6CidrBlock"])
+    block = ec2.describe_vpcs(VpcIds=[vid])["Vpcs"][0]["Ipv6CidrBlockAssociationSet"][0]["Ipv6CidrBlock"]
+    sg = ec2.create_security_group(VpcId=vid, GroupName="app", Description="app")["GroupId"]
+    rule = {"IpProtocol": "tcp", "FromPort": 8080, "ToPort": 8080, "Ipv6Ranges": [{"CidrIpv6": block}]}
+    ec2.authorize_security_group_ingress(GroupId=sg, IpPermissions=[rule])
+    cluster_and_taskdef(aws)
+    a = run_task(aws, subnet["SubnetId"], [sg], public=False)
+    b = run_task(aws, subnet["SubnetId"], [sg], public=False)
+    a, b = wait_status(aws, [a["taskArn"], b["taskArn"]], {"RUNNING"})
+    v6 = a["containers"][0]["networkInterfaces"][0]["ipv6Address"]
+    assert ipaddress.IPv6Address(v6) in s64
+    r = texec(dp, a["taskArn"], "ip", "-o", "addr", "show", "dev", "eth0", "scope", "global")
+    assert r.returncode == 0 and f"inet6 {v6}/64" in r.stdout and " inet " not in r.stdout, r.stdout
+    r = texec(dp, a["taskArn"], "ip", "-6", "route", "show", "default")
+    assert "via fe80:ec2::1 dev eth0" in r.stdout, r.stdout
+    server = texec_bg(dp, a["taskArn"], "python3", "-m", "http.server", "8080", "--bind", "::")
+    try:
+        wait_http(dp, b["taskArn"], f"http://[{v6}]:8080/")
+        ec2.revoke_security_group_ingress(GroupId=sg, IpPermissions=[rule])
+        deadline = time.monotonic() + 5
+        while True:
+            r = texec(dp, b["taskArn"], "curl", "-s", "-m", "1", f"http://[{v6}]:8080/")
+            if r.returncode != 0:
+                break
+            assert time.monotonic() < deadline, "the revoked IPv6 rule still admits the other task"
+            time.sleep(0.1)
+    finally:
+        os.killpg(server.pid, signal.SIGKILL)
+        server.wait()
