@@ -63,6 +63,11 @@ pub enum Via {
     /// Through a public NAT gateway: out of the internet gateway, the
     /// source translated to the NAT gateway's Elastic IP (N72).
     Nat(Ipv4Addr),
+    /// Through a gateway endpoint (S3, DynamoDB; a prefix-list route): to
+    /// the service in tasknet's internet by the fabric's own link, the
+    /// source translated to the fabric's uplink address (the internet has
+    /// no route back to private addresses).
+    Gateway,
     /// Dropped: a blackhole route, or a target tasknet does not plumb yet.
     Blackhole,
 }
@@ -98,8 +103,25 @@ pub struct VpcSpec {
     pub cidrs: Vec<String>,
     /// `enableDnsSupport`: without it the resolver answers nothing.
     pub dns_support: bool,
-    /// Interface endpoints with private DNS: (name, `*.` for a wildcard, address).
-    pub endpoint_names: Vec<(String, Ipv4Addr)>,
+    /// Interface endpoints with private DNS: (name, `*.` for a wildcard,
+    /// the addresses of its network interfaces by Availability Zone).
+    pub endpoint_names: Vec<(String, Vec<(String, Ipv4Addr)>)>,
+    /// The VPC's subnets' IPv4 CIDRs and zones: the resolver answers an
+    /// endpoint name with the interface in the asker's zone.
+    pub zones: Vec<(String, String)>,
+    /// The network interfaces of its available interface endpoints: the
+    /// fabric holds their addresses and answers on 443 (N70).
+    pub endpoint_enis: Vec<EndpointEni>,
+}
+
+/// An interface endpoint's network interface, answered by the fabric.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EndpointEni {
+    pub eni_id: String,
+    pub ip: Ipv4Addr,
+    pub subnet_id: String,
+    /// `com.amazonaws.<region>.<service>`.
+    pub service: String,
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -153,12 +175,17 @@ fn has_network(t: &Task) -> bool {
         && t.last_status <= TaskStatus::Stopping
 }
 
-/// The private DNS names of a VPC's interface endpoints and the address
-/// each answers with (the endpoint's first network interface).
-fn endpoint_names(r: &Region, vpc: &str) -> Vec<(String, Ipv4Addr)> {
+/// The private DNS names of a VPC's interface endpoints and the addresses
+/// each answers with (its network interfaces', in order, by zone), as the
+/// reachability engine picks them (`reach::path`).
+fn endpoint_names(r: &Region, vpc: &str) -> Vec<(String, Vec<(String, Ipv4Addr)>)> {
     let mut out = Vec::new();
     for e in r.vpc_endpoints.iter() {
-        if e.vpc_id != vpc || e.endpoint_type != "Interface" || !e.private_dns_enabled {
+        if e.vpc_id != vpc
+            || e.endpoint_type != "Interface"
+            || !e.private_dns_enabled
+            || e.state != "available"
+        {
             continue;
         }
         let Some(svc) = model::services::by_name(r.name(), &e.service_name) else {
@@ -167,38 +194,91 @@ fn endpoint_names(r: &Region, vpc: &str) -> Vec<(String, Ipv4Addr)> {
         let Some(name) = svc.private_dns_name(r.name()) else {
             continue;
         };
-        let ip = e
+        let ips: Vec<(String, Ipv4Addr)> = e
             .network_interface_ids
             .iter()
             .filter_map(|id| r.enis.get(id))
-            .find_map(|eni| eni.primary_ip());
-        if let Some(ip) = ip {
-            out.push((name, ip));
+            .filter_map(|eni| Some((eni.availability_zone.clone(), eni.primary_ip()?)))
+            .collect();
+        if !ips.is_empty() {
+            out.push((name, ips));
         }
     }
     out.sort();
     out
 }
 
-/// A subnet's IPv4 routes as the fabric routes them.
+/// The network interfaces of a VPC's available interface endpoints.
+fn endpoint_enis(r: &Region, vpc: &str) -> Vec<EndpointEni> {
+    let mut out = Vec::new();
+    for e in r.vpc_endpoints.iter() {
+        if e.vpc_id != vpc || e.endpoint_type != "Interface" || e.state != "available" {
+            continue;
+        }
+        for eni in e
+            .network_interface_ids
+            .iter()
+            .filter_map(|id| r.enis.get(id))
+        {
+            if let Some(ip) = eni.primary_ip() {
+                out.push(EndpointEni {
+                    eni_id: eni.id.clone(),
+                    ip,
+                    subnet_id: eni.subnet_id.clone(),
+                    service: e.service_name.clone(),
+                });
+            }
+        }
+    }
+    out.sort_by(|a, b| a.eni_id.cmp(&b.eni_id));
+    out
+}
+
+/// A subnet's IPv4 routes as the fabric routes them (a prefix-list route
+/// becomes one route per IPv4 entry of the list).
 fn subnet_routes(r: &Region, subnet: &str) -> Vec<(String, Via)> {
     use model::ec2::types::{RouteDest, RouteTarget};
+    use model::net::{Cidr, Ipv4Cidr};
     let Some(rt) = r.route_table_for_subnet(subnet) else {
         return Vec::new();
     };
     let mut out = Vec::new();
     for route in &rt.routes {
-        let RouteDest::V4(c) = &route.dest else {
-            continue;
+        let dests: Vec<Ipv4Cidr> = match &route.dest {
+            RouteDest::V4(c) => vec![*c],
+            RouteDest::V6(_) => continue,
+            RouteDest::PrefixList(p) => r
+                .prefix_list_cidrs(p)
+                .unwrap_or_default()
+                .into_iter()
+                .filter_map(|c| match c {
+                    Cidr::V4(c) => Some(c),
+                    Cidr::V6(_) => None,
+                })
+                .collect(),
         };
-        let via = match (&route.target, r.route_state(rt, route)) {
-            (_, "blackhole") => Via::Blackhole,
-            (RouteTarget::Local, _) => Via::Local,
-            (RouteTarget::InternetGateway(_), _) => Via::Internet,
-            (RouteTarget::NatGateway(id), _) => nat_via(r, id, c).unwrap_or(Via::Blackhole),
-            _ => Via::Blackhole,
-        };
-        out.push((c.to_string(), via));
+        for c in dests {
+            let via = match (&route.target, r.route_state(rt, route)) {
+                (_, "blackhole") => Via::Blackhole,
+                (RouteTarget::Local, _) => Via::Local,
+                (RouteTarget::InternetGateway(_), _) => Via::Internet,
+                (RouteTarget::NatGateway(id), _) => nat_via(r, id, &c).unwrap_or(Via::Blackhole),
+                (RouteTarget::VpcEndpoint(id), _)
+                    if r.vpc_endpoints
+                        .get(id)
+                        .is_some_and(|e| e.endpoint_type == "Gateway") =>
+                {
+                    Via::Gateway
+                }
+                _ => Via::Blackhole,
+            };
+            let dest = c.to_string();
+            // A CIDR in both a prefix list and a route of its own: the
+            // route table keeps the first, as `ip route add` would.
+            if !out.iter().any(|(d, _)| *d == dest) {
+                out.push((dest, via));
+            }
+        }
     }
     out
 }
@@ -265,7 +345,23 @@ impl Desired {
                     })
                 })
                 .collect();
-            let subnets: Vec<(String, Option<String>, Option<String>)> = v
+            let endpoint_links: Vec<(String, &EndpointEni)> = v
+                .endpoint_enis
+                .iter()
+                .map(|e| (link_name(&e.eni_id), e))
+                .collect();
+            let local: Vec<crate::firewall::Port> = endpoint_links
+                .iter()
+                .filter_map(|(link, e)| {
+                    Some(crate::firewall::Port {
+                        link,
+                        eni: r.enis.get(&e.eni_id)?,
+                    })
+                })
+                .collect();
+            // The ACLs of every subnet a flow may cross: the tasks' and
+            // the endpoints'.
+            let mut subnets: Vec<(String, Option<String>, Option<String>)> = v
                 .subnets
                 .values()
                 .map(|s| {
@@ -276,9 +372,34 @@ impl Desired {
                     )
                 })
                 .collect();
+            for e in &v.endpoint_enis {
+                if subnets.iter().any(|s| s.0 == e.subnet_id) {
+                    continue;
+                }
+                if let Some(s) = r.subnets.get(&e.subnet_id) {
+                    subnets.push((
+                        s.id.clone(),
+                        s.cidr.map(|c| c.to_string()),
+                        s.ipv6_cidr().map(|c| c.to_string()),
+                    ));
+                }
+            }
+            let (fab, _, _) = uplink(&v.netns);
             firewalls.push((
                 v.netns.clone(),
-                crate::firewall::ruleset(r, &ports, &subnets, &nat_sources(v)),
+                crate::firewall::ruleset(
+                    r,
+                    &crate::firewall::Ports {
+                        forwarded: &ports,
+                        local: &local,
+                    },
+                    &subnets,
+                    &crate::firewall::Exits {
+                        nat: &nat_sources(v),
+                        gateway: &gateway_sources(v),
+                        uplink: fab,
+                    },
+                ),
             ));
         }
         self.firewalls.extend(firewalls);
@@ -300,6 +421,13 @@ impl Desired {
             cidrs: vpc.cidr_blocks.iter().map(|c| c.cidr.to_string()).collect(),
             dns_support: vpc.enable_dns_support,
             endpoint_names: endpoint_names(r, &vpc.id),
+            zones: r
+                .subnets
+                .iter()
+                .filter(|s| s.vpc_id == vpc.id)
+                .filter_map(|s| Some((s.cidr?.to_string(), s.availability_zone.clone())))
+                .collect(),
+            endpoint_enis: endpoint_enis(r, &vpc.id),
         });
         let cidr4 = subnet.cidr.map(|c| (c.network(), c.prefix_len()));
         let cidr6 = subnet
@@ -405,4 +533,38 @@ pub fn nat_sources(v: &VpcSpec) -> Vec<(String, Ipv4Addr)> {
         }
     }
     out
+}
+
+/// The subnets whose routes go through a gateway endpoint: (subnet CIDR,
+/// the destinations it sends there).
+pub fn gateway_sources(v: &VpcSpec) -> Vec<(String, Vec<String>)> {
+    let mut out = Vec::new();
+    for s in v.subnets.values() {
+        let Some((net, len)) = s.cidr4 else {
+            continue;
+        };
+        let dests: Vec<String> = s
+            .routes
+            .iter()
+            .filter(|(_, via)| *via == Via::Gateway)
+            .map(|(d, _)| d.clone())
+            .collect();
+        if !dests.is_empty() {
+            out.push((format!("{net}/{len}"), dests));
+        }
+    }
+    out
+}
+
+/// A fabric's link to the internet namespace: (fabric address, internet
+/// address, the internet side's link name), from 100.64.0.0/10 (a /30 per
+/// fabric, picked by the fabric's name).
+pub fn uplink(fabric: &str) -> (Ipv4Addr, Ipv4Addr, String) {
+    let h = fnv(fabric);
+    let base = u32::from(Ipv4Addr::new(100, 64, 0, 0)) + ((h % (1 << 20)) as u32) * 4;
+    (
+        Ipv4Addr::from(base + 1),
+        Ipv4Addr::from(base + 2),
+        format!("up-{:011x}", h >> 20 & 0xfff_ffff_ffff),
+    )
 }

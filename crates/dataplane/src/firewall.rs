@@ -13,22 +13,45 @@
 //!   chain out_<eni>      union of its groups' egress rules: return on a match, drop
 //!   chain in_<eni>       union of its groups' ingress rules: accept on a match, drop
 //!   chain nacl_out_/in_<subnet>  the subnet's ACL entries by rule number: first match wins
+//!   chain input/output   traffic to and from interface endpoints' addresses
+//!                        (the fabric answers for them): ACLs both ways, the
+//!                        sender's egress chain, the endpoint's ingress chain
 //! }
 //! ```
 //!
-//! Traffic to the fabric's own addresses (the router, the resolver) is not
-//! forwarded and so never meets these rules, as on AWS, where SGs and ACLs
-//! cannot block the Route 53 Resolver.
+//! Other traffic to the fabric's own addresses (the router, the resolver,
+//! the metadata endpoint) never meets these rules, as on AWS, where SGs and
+//! ACLs cannot block the Route 53 Resolver.
 
 use model::ec2::types::{NaclEntry, NetworkAcl, NetworkInterface, SgPeer, SgRule};
 use model::world::Region;
 use std::collections::BTreeSet;
 use std::fmt::Write;
 
-/// An ENI plumbed into the fabric, and the fabric link that carries it.
+/// An ENI plumbed into the fabric, and the fabric link that carries it
+/// (for an ENI the fabric answers for itself, a name for its chains).
 pub struct Port<'a> {
     pub link: &'a str,
     pub eni: &'a NetworkInterface,
+}
+
+/// The ENIs of a fabric: tasks' behind their links (`forwarded`), and
+/// interface endpoints' whose addresses the fabric holds (`local`).
+pub struct Ports<'a> {
+    pub forwarded: &'a [Port<'a>],
+    pub local: &'a [Port<'a>],
+}
+
+/// How traffic leaves a fabric for tasknet's internet other than by a
+/// task's own public IP.
+pub struct Exits<'a> {
+    /// Subnets routed through a NAT gateway: (CIDR, its Elastic IP).
+    pub nat: &'a [(String, std::net::Ipv4Addr)],
+    /// Subnets routed through a gateway endpoint: (CIDR, the destinations).
+    pub gateway: &'a [(String, Vec<String>)],
+    /// The fabric's own address on that link (gateway-endpoint traffic
+    /// leaves with it).
+    pub uplink: std::net::Ipv4Addr,
 }
 
 /// The fabric's link to tasknet's own internet (the internet gateway).
@@ -162,19 +185,26 @@ fn nacl_chain(out: &mut String, name: &str, acl: Option<&NetworkAcl>, egress: bo
 }
 
 /// The `inet vpc` table of a fabric whose ENIs are `ports`; `subnets` are
-/// the subnets that have them (id, IPv4 CIDR, IPv6 CIDR); `nat` the
-/// subnets whose routes go through a NAT gateway (CIDR, its Elastic IP).
+/// the subnets that have them (id, IPv4 CIDR, IPv6 CIDR); `exits` the
+/// subnets that leave by a NAT gateway or a gateway endpoint.
 pub fn ruleset(
     r: &Region,
-    ports: &[Port],
+    ports: &Ports,
     subnets: &[(String, Option<String>, Option<String>)],
-    nat: &[(String, std::net::Ipv4Addr)],
+    exits: &Exits,
 ) -> String {
+    let nat = exits.nat;
     let mut sets: BTreeSet<String> = BTreeSet::new();
     let mut chains = String::new();
     let mut outs = Vec::new();
     let mut ins = Vec::new();
-    for p in ports {
+    let mut local_ins = Vec::new();
+    for (local, p) in ports
+        .forwarded
+        .iter()
+        .map(|p| (false, p))
+        .chain(ports.local.iter().map(|p| (true, p)))
+    {
         let name = ident(p.link);
         for (egress, chain, verdict) in [
             (true, format!("out_{name}"), "return"),
@@ -192,7 +222,13 @@ pub fn ruleset(
                 }
             }
             let _ = writeln!(chains, "    drop\n  }}");
-            if egress {
+            if local {
+                // An endpoint sends nothing of its own: only its ingress
+                // chain is used, by address.
+                if let (false, Some(ip)) = (egress, p.eni.primary_ip()) {
+                    local_ins.push(format!("{ip} : jump {chain}"));
+                }
+            } else if egress {
                 outs.push(format!("\"{}\" : jump {chain}", p.link));
             } else {
                 ins.push(format!("\"{}\" : jump {chain}", p.link));
@@ -246,6 +282,7 @@ pub fn ruleset(
     // The internet gateway (N72): 1:1 NAT between each ENI's private and
     // public IPv4; an address without a public one goes nowhere.
     let pairs: Vec<(String, String)> = ports
+        .forwarded
         .iter()
         .filter_map(|p| {
             let pub_ip = p.eni.public_association()?.public_ip;
@@ -264,6 +301,14 @@ pub fn ruleset(
     out.push_str(
         "  chain forward {\n    type filter hook forward priority filter; policy drop;\n    jump nacl\n    ct state established,related accept\n    ct state invalid drop\n    iifname vmap @eni_out\n    oifname vmap @eni_in\n",
     );
+    // What a gateway endpoint carries may leave (to its prefix list).
+    for (cidr, dests) in exits.gateway {
+        let _ = writeln!(
+            out,
+            "    oifname \"{IGW}\" ip saddr {cidr} ip daddr {{ {} }} accept",
+            dests.join(", ")
+        );
+    }
     // What a NAT gateway translates may leave (its subnet routes there).
     if !nat.is_empty() {
         let cidrs: Vec<&str> = nat.iter().map(|(c, _)| c.as_str()).collect();
@@ -286,13 +331,22 @@ pub fn ruleset(
             dnat.join(", ")
         );
     }
-    if !pairs.is_empty() || !nat.is_empty() {
-        // NAT gateways first: a subnet that routes through one leaves by
-        // its address even where a task has a public IP of its own.
+    if !pairs.is_empty() || !nat.is_empty() || !exits.gateway.is_empty() {
+        // Gateway endpoints first (their routes are the more specific),
+        // then NAT gateways: a subnet that routes through one leaves by its
+        // address even where a task has a public IP of its own.
         let _ = writeln!(
             out,
             "  chain igw_out {{\n    type nat hook postrouting priority srcnat; policy accept;"
         );
+        for (cidr, dests) in exits.gateway {
+            let _ = writeln!(
+                out,
+                "    oifname \"{IGW}\" ip saddr {cidr} ip daddr {{ {} }} snat ip to {}",
+                dests.join(", "),
+                exits.uplink
+            );
+        }
         for (cidr, eip) in nat {
             let _ = writeln!(
                 out,
@@ -308,6 +362,31 @@ pub fn ruleset(
             );
         }
         let _ = writeln!(out, "  }}");
+    }
+    if !local_ins.is_empty() {
+        // Interface endpoints: the fabric holds their addresses, so their
+        // traffic is the fabric's input and output, checked as forwarded
+        // traffic is (ACLs both ways, the sender's egress rules, the
+        // endpoint's ingress rules; replies by conntrack).
+        let addrs: Vec<&str> = local_ins
+            .iter()
+            .filter_map(|l| l.split(' ').next())
+            .collect();
+        let _ = writeln!(
+            out,
+            "  chain input {{\n    type filter hook input priority filter; policy accept;\n    ip daddr {{ {} }} jump to_endpoint\n  }}",
+            addrs.join(", ")
+        );
+        let _ = writeln!(
+            out,
+            "  chain to_endpoint {{\n    jump nacl\n    ct state established,related accept\n    ct state invalid drop\n    iifname vmap @eni_out\n    ip daddr vmap {{ {} }}\n    drop\n  }}",
+            local_ins.join(", ")
+        );
+        let _ = writeln!(
+            out,
+            "  chain output {{\n    type filter hook output priority filter; policy accept;\n    ip saddr {{ {} }} jump nacl\n  }}",
+            addrs.join(", ")
+        );
     }
     out.push_str(&nacl);
     out.push_str(&chains);

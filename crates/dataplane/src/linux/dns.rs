@@ -17,7 +17,10 @@ pub struct Zone {
     pub region: String,
     pub dns_support: bool,
     pub cidrs: Vec<String>,
-    pub endpoints: Vec<(String, Ipv4Addr)>,
+    /// Endpoint names and their addresses by zone (`VpcSpec::endpoint_names`).
+    pub endpoints: Vec<(String, Vec<(String, Ipv4Addr)>)>,
+    /// The VPC's subnets (CIDR, zone).
+    pub zones: Vec<(String, String)>,
 }
 
 impl Zone {
@@ -27,19 +30,36 @@ impl Zone {
             dns_support: v.dns_support,
             cidrs: v.cidrs.clone(),
             endpoints: v.endpoint_names.clone(),
+            zones: v.zones.clone(),
         }
     }
 
-    /// The A record of `name`, if any.
-    pub fn resolve(&self, name: &str) -> Option<Ipv4Addr> {
+    /// The zone of the subnet an address of the VPC is in.
+    fn zone_of(&self, ip: Ipv4Addr) -> Option<&str> {
+        self.zones.iter().find_map(|(c, z)| {
+            c.parse::<model::net::Ipv4Cidr>()
+                .is_ok_and(|c| c.contains(ip))
+                .then_some(z.as_str())
+        })
+    }
+
+    /// The A record of `name` asked by `from`, if any: an interface
+    /// endpoint's name gives its interface in the asker's zone, else its
+    /// first (as the reachability engine picks).
+    pub fn resolve(&self, name: &str, from: Option<Ipv4Addr>) -> Option<Ipv4Addr> {
         let name = name.trim_end_matches('.').to_ascii_lowercase();
-        for (n, ip) in &self.endpoints {
+        for (n, ips) in &self.endpoints {
             let hit = match n.strip_prefix("*.") {
                 Some(suffix) => name.ends_with(&format!(".{suffix}")),
                 None => name == *n,
             };
             if hit {
-                return Some(*ip);
+                let zone = from.and_then(|f| self.zone_of(f));
+                return ips
+                    .iter()
+                    .find(|(z, _)| Some(z.as_str()) == zone)
+                    .or(ips.first())
+                    .map(|(_, ip)| *ip);
             }
         }
         let first = name.split('.').next().unwrap_or("");
@@ -101,7 +121,11 @@ pub fn start(fabric: &str, zone: Zone, addrs: Vec<Ipv4Addr>) -> Result<Resolver,
                         continue;
                     };
                     let zone = z.read().map(|z| z.clone()).unwrap_or_default();
-                    if let Some(reply) = answer(&zone, &buf[..n]) {
+                    let from = match peer.ip() {
+                        std::net::IpAddr::V4(a) => Some(a),
+                        std::net::IpAddr::V6(_) => None,
+                    };
+                    if let Some(reply) = answer(&zone, &buf[..n], from) {
                         let _ = sock.send_to(&reply, peer);
                     }
                 }
@@ -112,7 +136,7 @@ pub fn start(fabric: &str, zone: Zone, addrs: Vec<Ipv4Addr>) -> Result<Resolver,
 }
 
 /// The reply to one query (`None`: stay silent).
-fn answer(zone: &Zone, q: &[u8]) -> Option<Vec<u8>> {
+fn answer(zone: &Zone, q: &[u8], from: Option<Ipv4Addr>) -> Option<Vec<u8>> {
     if q.len() < 12 || !zone.dns_support {
         return None;
     }
@@ -127,7 +151,7 @@ fn answer(zone: &Zone, q: &[u8]) -> Option<Vec<u8>> {
     let qend = i + 5;
     let qtype = u16::from_be_bytes([*q.get(i + 1)?, *q.get(i + 2)?]);
     let name = labels.join(".");
-    let ip = zone.resolve(&name);
+    let ip = zone.resolve(&name, from);
     let mut r = Vec::with_capacity(qend + 16);
     r.extend_from_slice(&q[..2]);
     let rd = q[2] & 1;

@@ -7,7 +7,7 @@
 
 use super::netns;
 use std::io::{Read, Write};
-use std::net::TcpListener;
+use std::net::{TcpListener, TcpStream};
 
 /// Public hosts with fixed emulated addresses (`reach::endpoints`).
 const KNOWN_HOSTS: &[&str] = &[
@@ -65,31 +65,36 @@ pub fn ensure(name: &str) -> Result<(), String> {
 /// the reachability verdicts are about; no TLS is emulated).
 fn serve(l: TcpListener) {
     for conn in l.incoming() {
-        let Ok(mut c) = conn else { continue };
-        std::thread::spawn(move || {
-            let _ = c.set_read_timeout(Some(std::time::Duration::from_secs(5)));
-            let mut buf = [0u8; 4096];
-            let n = c.read(&mut buf).unwrap_or(0);
-            let req = String::from_utf8_lossy(&buf[..n]);
-            let host = req
-                .lines()
-                .find_map(|l| {
-                    l.strip_prefix("Host: ")
-                        .or_else(|| l.strip_prefix("host: "))
-                })
-                .unwrap_or("")
-                .to_string();
-            let local = c.local_addr().map(|a| a.to_string()).unwrap_or_default();
-            let peer = c
-                .peer_addr()
-                .map(|a| a.ip().to_string())
-                .unwrap_or_default();
-            let body = format!("tasknet internet: {host} at {local}, seen from {peer}\n");
-            let _ = write!(
-                c,
-                "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-                body.len()
-            );
-        });
+        let Ok(c) = conn else { continue };
+        std::thread::spawn(move || respond(c, "internet"));
     }
+}
+
+/// One request: `tasknet <who>: <Host> at <local address>, seen from
+/// <peer>`, then close.
+pub fn respond(mut c: TcpStream, who: &str) {
+    let _ = c.set_nonblocking(false);
+    let _ = c.set_read_timeout(Some(std::time::Duration::from_secs(5)));
+    let mut buf = [0u8; 4096];
+    let n = c.read(&mut buf).unwrap_or(0);
+    let req = String::from_utf8_lossy(&buf[..n]);
+    let host = req
+        .lines()
+        .find_map(|l| {
+            l.strip_prefix("Host: ")
+                .or_else(|| l.strip_prefix("host: "))
+        })
+        .unwrap_or("")
+        .to_string();
+    let local = c.local_addr().map(|a| a.to_string()).unwrap_or_default();
+    let peer = c
+        .peer_addr()
+        .map(|a| a.ip().to_string())
+        .unwrap_or_default();
+    let body = format!("tasknet {who}: {host} at {local}, seen from {peer}\n");
+    let _ = write!(
+        c,
+        "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    );
 }

@@ -8,31 +8,19 @@
 //! task's traffic crosses the fabric, where the VPC's rules apply.
 
 use super::netns;
-use crate::desired::{TaskSpec, Via, VpcSpec};
+use crate::desired::{uplink, TaskSpec, Via, VpcSpec};
 use crate::firewall::IGW;
-use std::net::Ipv4Addr;
 
 /// The VPC router's documented IPv6 link-local address.
 pub const ROUTER6: &str = "fe80:ec2::1";
 /// The Route 53 Resolver's link-local IPv4 address.
 pub const RESOLVER_LL: &str = "169.254.169.253";
 
-/// A fabric's link to the internet namespace: (fabric address, internet
-/// address, the internet side's link name), from 100.64.0.0/10 (a /30 per
-/// fabric, picked by the fabric's name).
-pub fn uplink(fabric: &str) -> (Ipv4Addr, Ipv4Addr, String) {
-    let h = model::services::fnv(fabric);
-    let base = u32::from(Ipv4Addr::new(100, 64, 0, 0)) + ((h % (1 << 20)) as u32) * 4;
-    (
-        Ipv4Addr::from(base + 1),
-        Ipv4Addr::from(base + 2),
-        format!("up-{:011x}", h >> 20 & 0xfff_ffff_ffff),
-    )
-}
-
 /// Create (or bring up to date) a VPC's fabric namespace, its link to the
-/// internet namespace `inet`, and its subnets' routing tables.
-pub fn ensure_fabric(v: &VpcSpec, inet: &str) -> Result<(), String> {
+/// internet namespace `inet`, its subnets' routing tables and the
+/// addresses of its interface endpoints (`old`: what it was made as, whose
+/// endpoint addresses go if they are no longer wanted).
+pub fn ensure_fabric(v: &VpcSpec, old: Option<&VpcSpec>, inet: &str) -> Result<(), String> {
     netns::add(&v.netns)?;
     netns::sysctls(
         &v.netns,
@@ -63,7 +51,22 @@ pub fn ensure_fabric(v: &VpcSpec, inet: &str) -> Result<(), String> {
         "addr replace {}/32 dev lo",
         crate::metadata::ADDRESS
     ));
+    // Interface endpoints' network interfaces (linux/vpce.rs answers there).
+    for e in &v.endpoint_enis {
+        lines.push(format!("addr replace {}/32 dev lo", e.ip));
+    }
     netns::ip_batch(Some(&v.netns), &lines)?;
+    // Those of endpoints gone (already gone is fine).
+    let gone: Vec<String> = old
+        .map(|o| o.endpoint_enis.as_slice())
+        .unwrap_or_default()
+        .iter()
+        .filter(|e| !v.endpoint_enis.iter().any(|n| n.ip == e.ip))
+        .map(|e| format!("addr del {}/32 dev lo", e.ip))
+        .collect();
+    for l in gone {
+        let _ = netns::ip_batch(Some(&v.netns), &[l]);
+    }
     // The internet gateway's link (MTU 1500: N18).
     let (fab, net, up) = uplink(&v.netns);
     if netns::ip(Some(&v.netns), &["-o", "link", "show", IGW]).is_err() {
@@ -99,7 +102,7 @@ pub fn ensure_fabric(v: &VpcSpec, inet: &str) -> Result<(), String> {
         for (dest, via) in &s.routes {
             lines.push(match via {
                 Via::Local => format!("route add throw {dest} table {}", s.table),
-                Via::Internet | Via::Nat(_) => {
+                Via::Internet | Via::Nat(_) | Via::Gateway => {
                     format!("route add {dest} via {net} dev {IGW} table {}", s.table)
                 }
                 Via::Blackhole => format!("route add blackhole {dest} table {}", s.table),

@@ -19,6 +19,7 @@ pub mod link;
 pub mod netns;
 pub mod nft;
 pub mod tmds;
+pub mod vpce;
 
 use crate::desired::{TaskSpec, VpcSpec, FABRIC_PREFIX, PREFIX};
 use crate::{Applied, DataPlane, Desired};
@@ -62,6 +63,8 @@ struct State {
     resolvers: BTreeMap<String, dns::Resolver>,
     /// Each fabric's metadata endpoint (N61).
     endpoints: BTreeMap<String, tmds::Endpoint>,
+    /// Each fabric's interface-endpoint listeners.
+    vpce: BTreeMap<String, vpce::Server>,
     started: bool,
     verified: Option<Instant>,
     fabrics: BTreeMap<String, VpcSpec>,
@@ -140,6 +143,7 @@ impl State {
         self.firewalls.retain(|n, _| fabrics.contains_key(n));
         self.resolvers.retain(|n, _| fabrics.contains_key(n));
         self.endpoints.retain(|n, _| fabrics.contains_key(n));
+        self.vpce.retain(|n, _| fabrics.contains_key(n));
         for n in &host {
             let ours = *n == self.inet
                 || self.fabrics.contains_key(n)
@@ -177,7 +181,7 @@ impl DataPlane for Linux {
             if st.fabrics.get(name) == Some(v) {
                 continue;
             }
-            match link::ensure_fabric(v, &inet) {
+            match link::ensure_fabric(v, st.fabrics.get(name), &inet) {
                 Ok(()) => {
                     st.fabrics.insert(name.clone(), v.clone());
                 }
@@ -215,6 +219,23 @@ impl DataPlane for Linux {
                     }
                     Err(e) => out.errors.push(format!("resolver of {}: {e}", v.vpc_id)),
                 },
+            }
+        }
+        // Each fabric's interface endpoints.
+        for (name, v) in &d.vpcs {
+            if !st.fabrics.contains_key(name) {
+                continue;
+            }
+            if !st.vpce.contains_key(name) {
+                match vpce::Server::start() {
+                    Ok(s) => {
+                        st.vpce.insert(name.clone(), s);
+                    }
+                    Err(e) => out.errors.push(format!("endpoints of {}: {e}", v.vpc_id)),
+                }
+            }
+            if let Some(Err(e)) = st.vpce.get(name).map(|s| s.sync(name, &v.endpoint_enis)) {
+                out.errors.push(format!("endpoints of {}: {e}", v.vpc_id));
             }
         }
         // Each fabric's metadata endpoint, with its tasks' documents now.
@@ -309,6 +330,7 @@ impl DataPlane for Linux {
         for n in idle {
             st.resolvers.remove(&n);
             st.endpoints.remove(&n);
+            st.vpce.remove(&n);
             match link::remove_fabric(&n, &inet) {
                 Ok(()) => {
                     st.fabrics.remove(&n);
@@ -330,6 +352,7 @@ impl DataPlane for Linux {
         }
         st.resolvers.clear();
         st.endpoints.clear();
+        st.vpce.clear();
         st.tasks.clear();
         // Whatever else is ours, fabrics last.
         let mut host: Vec<String> = netns::list(PREFIX)
