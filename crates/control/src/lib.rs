@@ -89,6 +89,11 @@ pub struct Control {
     pub settings: Settings,
     /// Wakes the reconciler before its next poll (`wake_reconciler`).
     reconciler_wake: tokio::sync::Notify,
+    /// When the reconciler looks next (ms since the epoch; `i64::MAX`
+    /// while it is looking): a write that makes something due earlier
+    /// wakes it (`apply`), so a task run with a phase of 0 ms does not
+    /// wait for the next poll.
+    reconciler_next: std::sync::atomic::AtomicI64,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -241,6 +246,7 @@ impl Control {
             faults: Faults::default(),
             settings,
             reconciler_wake: tokio::sync::Notify::new(),
+            reconciler_next: std::sync::atomic::AtomicI64::new(i64::MAX),
         })
     }
 
@@ -249,6 +255,23 @@ impl Control {
     /// of at its next poll.
     pub fn wake_reconciler(&self) {
         self.reconciler_wake.notify_one();
+    }
+
+    /// Wake the reconciler if `due` comes before its next look.
+    fn wake_reconciler_by(&self, due: Option<Millis>) {
+        use std::sync::atomic::Ordering;
+        let Some(due) = due else {
+            return;
+        };
+        if due.0 < self.reconciler_next.fetch_min(due.0, Ordering::SeqCst) {
+            self.reconciler_wake.notify_one();
+        }
+    }
+
+    /// The reconciler's next look (`i64::MAX`: looking now).
+    pub(crate) fn set_reconciler_next(&self, at: i64) {
+        self.reconciler_next
+            .store(at, std::sync::atomic::Ordering::SeqCst);
     }
 
     /// Committed changes, in commit order, from now on. A follower that
@@ -321,6 +344,9 @@ impl Control {
                 w.rollback();
             }
             let changes = w.drain_changes();
+            if !changes.is_empty() {
+                self.wake_reconciler_by(w.next_due());
+            }
             // The batch's place in the commit order is taken under the lock,
             // so batch order is mutation order.
             let seq = (!changes.is_empty()).then(|| self.reserve());

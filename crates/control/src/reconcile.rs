@@ -77,10 +77,12 @@ impl Control {
                 Some(due) => (due.0 - t.0).clamp(1, 25),
                 None => 25,
             };
+            self.set_reconciler_next(t.0 + wait);
             tokio::select! {
                 _ = tokio::time::sleep(Duration::from_millis(wait as u64)) => {}
                 _ = self.reconciler_wake.notified() => {}
             }
+            self.set_reconciler_next(i64::MAX);
         }
     }
 }

@@ -5,13 +5,16 @@
 //! ```text
 //! table inet vpc {
 //!   set sg_<id>_v4/_v6   member ENI addresses of groups that rules reference
-//!   map eni_out/eni_in   fabric link name : jump to that ENI's chain
-//!   chain forward        policy drop: jump nacl (stateless, every packet
+//!   set links            the ENI links it has rules for, and igw0
+//!   map eni_out/eni_in   fabric link name : jump to its groups' chain
+//!   chain forward        policy drop: a link not in `links` drops (a task
+//!                        plumbed before its rules are loaded), jump nacl (stateless, every packet
 //!                        crossing subnets), ct established/related accept,
 //!                        the source ENI's egress chain, the destination
 //!                        ENI's ingress chain, accept
-//!   chain out_<eni>      union of its groups' egress rules: return on a match, drop
-//!   chain in_<eni>       union of its groups' ingress rules: accept on a match, drop
+//!   chain out_g<hash>    per set of security groups: the union of their
+//!                        egress rules, return on a match, else drop
+//!   chain in_g<hash>     their ingress rules: accept on a match, else drop
 //!   chain nacl_out_/in_<subnet>  the subnet's ACL entries by rule number: first match wins
 //!   chain input/output   traffic to and from interface endpoints' addresses
 //!                        (the fabric answers for them): ACLs both ways, the
@@ -199,29 +202,39 @@ pub fn ruleset(
     let mut outs = Vec::new();
     let mut ins = Vec::new();
     let mut local_ins = Vec::new();
+    // One pair of chains per set of security groups, shared by every ENI
+    // that has that set (tasks of one service share theirs): the table
+    // grows by map elements, not chains, as tasks come.
+    let mut emitted: BTreeSet<String> = BTreeSet::new();
     for (local, p) in ports
         .forwarded
         .iter()
         .map(|p| (false, p))
         .chain(ports.local.iter().map(|p| (true, p)))
     {
-        let name = ident(p.link);
+        let mut groups: Vec<&String> = p.eni.groups.iter().collect();
+        groups.sort();
+        groups.dedup();
+        let key: Vec<&str> = groups.iter().map(|g| g.as_str()).collect();
+        let name = format!("g{:016x}", model::services::fnv(&key.join(",")));
         for (egress, chain, verdict) in [
             (true, format!("out_{name}"), "return"),
             (false, format!("in_{name}"), "accept"),
         ] {
-            let _ = writeln!(chains, "  chain {chain} {{");
-            for g in &p.eni.groups {
-                let Some(sg) = r.security_groups.get(g) else {
-                    continue;
-                };
-                for rule in sg.rules.iter().filter(|x| x.egress == egress) {
-                    for l in sg_rule_lines(r, rule, verdict, &mut sets) {
-                        let _ = writeln!(chains, "    {l}");
+            if emitted.insert(chain.clone()) {
+                let _ = writeln!(chains, "  chain {chain} {{");
+                for g in &groups {
+                    let Some(sg) = r.security_groups.get(g.as_str()) else {
+                        continue;
+                    };
+                    for rule in sg.rules.iter().filter(|x| x.egress == egress) {
+                        for l in sg_rule_lines(r, rule, verdict, &mut sets) {
+                            let _ = writeln!(chains, "    {l}");
+                        }
                     }
                 }
+                let _ = writeln!(chains, "    drop\n  }}");
             }
-            let _ = writeln!(chains, "    drop\n  }}");
             if local {
                 // An endpoint sends nothing of its own: only its ingress
                 // chain is used, by address.
@@ -272,6 +285,15 @@ pub fn ruleset(
             let _ = writeln!(out, " }}");
         }
     }
+    // The links whose rules this table knows: a task plumbed before the
+    // table that has its rules is loaded sends and receives nothing.
+    let mut links: Vec<String> = vec![format!("\"{IGW}\"")];
+    links.extend(ports.forwarded.iter().map(|p| format!("\"{}\"", p.link)));
+    let _ = writeln!(
+        out,
+        "  set links {{ type ifname; elements = {{ {} }}; }}",
+        links.join(", ")
+    );
     for (name, elems) in [("eni_out", &outs), ("eni_in", &ins)] {
         let _ = write!(out, "  map {name} {{ type ifname : verdict;");
         if !elems.is_empty() {
@@ -280,7 +302,8 @@ pub fn ruleset(
         let _ = writeln!(out, " }}");
     }
     // The internet gateway (N72): 1:1 NAT between each ENI's private and
-    // public IPv4; an address without a public one goes nowhere.
+    // public IPv4; an address without a public one goes nowhere. Named
+    // maps and sets, so that a task that comes only adds elements.
     let pairs: Vec<(String, String)> = ports
         .forwarded
         .iter()
@@ -289,17 +312,32 @@ pub fn ruleset(
             Some((p.eni.primary_ip()?.to_string(), pub_ip.to_string()))
         })
         .collect();
-    let igw_guard = if pairs.is_empty() {
-        format!("    oifname \"{IGW}\" meta nfproto ipv4 drop\n")
-    } else {
-        let privs: Vec<&str> = pairs.iter().map(|p| p.0.as_str()).collect();
-        format!(
-            "    oifname \"{IGW}\" ip saddr != {{ {} }} drop\n",
-            privs.join(", ")
-        )
-    };
+    let privs: Vec<&str> = pairs.iter().map(|p| p.0.as_str()).collect();
+    let dnat: Vec<String> = pairs.iter().map(|(a, b)| format!("{b} : {a}")).collect();
+    let snat: Vec<String> = pairs.iter().map(|(a, b)| format!("{a} : {b}")).collect();
+    for (kind, name, ty, elems) in [
+        ("set", "public_sources", "ipv4_addr", privs.join(", ")),
+        (
+            "map",
+            "public_to_private",
+            "ipv4_addr : ipv4_addr",
+            dnat.join(", "),
+        ),
+        (
+            "map",
+            "private_to_public",
+            "ipv4_addr : ipv4_addr",
+            snat.join(", "),
+        ),
+    ] {
+        let _ = write!(out, "  {kind} {name} {{ type {ty};");
+        if !elems.is_empty() {
+            let _ = write!(out, " elements = {{ {elems} }};");
+        }
+        let _ = writeln!(out, " }}");
+    }
     out.push_str(
-        "  chain forward {\n    type filter hook forward priority filter; policy drop;\n    jump nacl\n    ct state established,related accept\n    ct state invalid drop\n    iifname vmap @eni_out\n    oifname vmap @eni_in\n",
+        "  chain forward {\n    type filter hook forward priority filter; policy drop;\n    iifname != @links drop\n    oifname != @links drop\n    jump nacl\n    ct state established,related accept\n    ct state invalid drop\n    iifname vmap @eni_out\n    oifname vmap @eni_in\n",
     );
     // What a gateway endpoint carries may leave (to its prefix list).
     for (cidr, dests) in exits.gateway {
@@ -318,51 +356,39 @@ pub fn ruleset(
             cidrs.join(", ")
         );
     }
-    out.push_str(&igw_guard);
     let _ = writeln!(
         out,
-        "    oifname \"{IGW}\" meta nfproto ipv6 drop\n    accept\n  }}"
+        "    oifname \"{IGW}\" ip saddr != @public_sources drop\n    oifname \"{IGW}\" meta nfproto ipv6 drop\n    accept\n  }}"
     );
-    if !pairs.is_empty() {
-        let dnat: Vec<String> = pairs.iter().map(|(a, b)| format!("{b} : {a}")).collect();
+    let _ = writeln!(
+        out,
+        "  chain igw_in {{\n    type nat hook prerouting priority dstnat; policy accept;\n    iifname \"{IGW}\" dnat ip to ip daddr map @public_to_private\n  }}"
+    );
+    // Gateway endpoints first (their routes are the more specific), then
+    // NAT gateways: a subnet that routes through one leaves by its address
+    // even where a task has a public IP of its own.
+    let _ = writeln!(
+        out,
+        "  chain igw_out {{\n    type nat hook postrouting priority srcnat; policy accept;"
+    );
+    for (cidr, dests) in exits.gateway {
         let _ = writeln!(
             out,
-            "  chain igw_in {{\n    type nat hook prerouting priority dstnat; policy accept;\n    iifname \"{IGW}\" dnat ip to ip daddr map {{ {} }}\n  }}",
-            dnat.join(", ")
+            "    oifname \"{IGW}\" ip saddr {cidr} ip daddr {{ {} }} snat ip to {}",
+            dests.join(", "),
+            exits.uplink
         );
     }
-    if !pairs.is_empty() || !nat.is_empty() || !exits.gateway.is_empty() {
-        // Gateway endpoints first (their routes are the more specific),
-        // then NAT gateways: a subnet that routes through one leaves by its
-        // address even where a task has a public IP of its own.
+    for (cidr, eip) in nat {
         let _ = writeln!(
             out,
-            "  chain igw_out {{\n    type nat hook postrouting priority srcnat; policy accept;"
+            "    oifname \"{IGW}\" ip saddr {cidr} snat ip to {eip}"
         );
-        for (cidr, dests) in exits.gateway {
-            let _ = writeln!(
-                out,
-                "    oifname \"{IGW}\" ip saddr {cidr} ip daddr {{ {} }} snat ip to {}",
-                dests.join(", "),
-                exits.uplink
-            );
-        }
-        for (cidr, eip) in nat {
-            let _ = writeln!(
-                out,
-                "    oifname \"{IGW}\" ip saddr {cidr} snat ip to {eip}"
-            );
-        }
-        if !pairs.is_empty() {
-            let snat: Vec<String> = pairs.iter().map(|(a, b)| format!("{a} : {b}")).collect();
-            let _ = writeln!(
-                out,
-                "    oifname \"{IGW}\" snat ip to ip saddr map {{ {} }}",
-                snat.join(", ")
-            );
-        }
-        let _ = writeln!(out, "  }}");
     }
+    let _ = writeln!(
+        out,
+        "    oifname \"{IGW}\" snat ip to ip saddr map @private_to_public\n  }}"
+    );
     if !local_ins.is_empty() {
         // Interface endpoints: the fabric holds their addresses, so their
         // traffic is the fabric's input and output, checked as forwarded
@@ -379,7 +405,7 @@ pub fn ruleset(
         );
         let _ = writeln!(
             out,
-            "  chain to_endpoint {{\n    jump nacl\n    ct state established,related accept\n    ct state invalid drop\n    iifname vmap @eni_out\n    ip daddr vmap {{ {} }}\n    drop\n  }}",
+            "  chain to_endpoint {{\n    iifname != @links drop\n    jump nacl\n    ct state established,related accept\n    ct state invalid drop\n    iifname vmap @eni_out\n    ip daddr vmap {{ {} }}\n    drop\n  }}",
             local_ins.join(", ")
         );
         let _ = writeln!(

@@ -136,6 +136,7 @@ pub async fn run(
     let lc = control.settings.lifecycle;
     loop {
         control.faults.check(job.name)?;
+        let t0 = std::time::Instant::now();
         let mut desired = control
             .read_cloud(Desired::from_cloud)
             .await
@@ -145,9 +146,16 @@ pub async fn run(
         }
         let d = Arc::new(desired);
         let (dp2, d2) = (dp.clone(), d.clone());
+        let t1 = std::time::Instant::now();
         let applied = tokio::task::spawn_blocking(move || dp2.apply(&d2))
             .await
             .map_err(|e| format!("the data plane's apply failed: {e}"))?;
+        tracing::debug!(
+            desired_us = (t1 - t0).as_micros() as u64,
+            apply_us = t1.elapsed().as_micros() as u64,
+            tasks = d.tasks.len(),
+            "data-plane pass"
+        );
         // Report to the lifecycle what it waits for.
         let mut ready = Vec::new();
         let mut failed = Vec::new();

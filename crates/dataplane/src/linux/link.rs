@@ -241,23 +241,34 @@ pub fn plumb_task(t: &TaskSpec, inet: &str) -> Result<(), String> {
             let _ = netns::ip(Some(&t.fabric), &["rule", "del", "iif", &t.link]);
             netns::ip_batch(Some(&t.fabric), &fabric_lines(t))?;
         }
-        netns::ip_batch(Some(&t.netns), &task_lines(t))?;
-        // The internet reaches the task's public IPv4 through its fabric.
-        if let Some(p) = t.public_ip {
-            let (fab, _, up) = uplink(&t.fabric);
-            netns::ip(
-                Some(inet),
-                &[
-                    "route",
-                    "replace",
-                    &format!("{p}/32"),
-                    "via",
-                    &fab.to_string(),
-                    "dev",
-                    &up,
-                ],
-            )?;
-        }
+        // The task's side, and (at the same time) the internet's route
+        // to the task's public IPv4 through its fabric.
+        std::thread::scope(|s| {
+            let public = s.spawn(|| match t.public_ip {
+                Some(p) => {
+                    let (fab, _, up) = uplink(&t.fabric);
+                    netns::ip(
+                        Some(inet),
+                        &[
+                            "route",
+                            "replace",
+                            &format!("{p}/32"),
+                            "via",
+                            &fab.to_string(),
+                            "dev",
+                            &up,
+                        ],
+                    )
+                    .map(|_| ())
+                }
+                None => Ok(()),
+            });
+            let own = netns::ip_batch(Some(&t.netns), &task_lines(t));
+            let public = public
+                .join()
+                .unwrap_or_else(|_| Err("the route thread panicked".into()));
+            own.and(public)
+        })?;
         Ok(())
     })();
     if r.is_err() {

@@ -159,6 +159,56 @@ impl State {
     }
 }
 
+impl State {
+    /// Tear down the tasks no longer wanted (or wanted differently) and
+    /// plumb the ones wanted and not there yet; returns the ids plumbed.
+    fn sync_tasks(&mut self, d: &Desired, inet: &str, out: &mut Applied) -> Vec<String> {
+        let gone: Vec<TaskSpec> = self
+            .tasks
+            .values()
+            .filter(|t| !d.tasks.get(&t.key.id).is_some_and(|w| same_plumbing(t, w)))
+            .cloned()
+            .collect();
+        for t in gone {
+            match link::unplumb_task(&t, inet) {
+                Ok(()) => {
+                    self.tasks.remove(&t.key.id);
+                }
+                Err(e) => out.errors.push(format!("task {}: teardown: {e}", t.key.id)),
+            }
+        }
+        let mut plumbed = Vec::new();
+        for (id, t) in &d.tasks {
+            if let Some(have) = self.tasks.get_mut(id) {
+                *have = t.clone();
+                continue;
+            }
+            if !self.fabrics.contains_key(&t.fabric) {
+                out.failed
+                    .push((id.clone(), format!("the VPC fabric {} is not up", t.fabric)));
+                continue;
+            }
+            let t0 = Instant::now();
+            let r = match &d.inject_failure {
+                Some(f) => Err(f.clone()),
+                None => link::plumb_task(t, inet),
+            };
+            match r {
+                Ok(()) => {
+                    tracing::debug!(task = %id, micros = t0.elapsed().as_micros() as u64, "task network up");
+                    self.tasks.insert(id.clone(), t.clone());
+                    plumbed.push(id.clone());
+                }
+                Err(e) => {
+                    tracing::warn!(task = %id, error = %e, "cannot plumb the task's network");
+                    out.failed.push((id.clone(), e));
+                }
+            }
+        }
+        plumbed
+    }
+}
+
 impl DataPlane for Linux {
     fn mode(&self) -> &'static str {
         "linux"
@@ -258,65 +308,61 @@ impl DataPlane for Linux {
                 },
             }
         }
-        // Firewalls before any new task is plumbed: a task's packets never
-        // pass its fabric unfiltered.
-        let mut unguarded = std::collections::BTreeSet::new();
-        for (name, rules) in &d.firewalls {
-            if !st.fabrics.contains_key(name) || st.firewalls.get(name) == Some(rules) {
-                continue;
-            }
-            let t0 = Instant::now();
-            match nft::load(name, rules) {
-                Ok(()) => {
-                    tracing::debug!(fabric = %name, micros = t0.elapsed().as_micros() as u64, "firewall loaded");
-                    st.firewalls.insert(name.clone(), rules.clone());
-                }
-                Err(e) => {
-                    st.firewalls.remove(name);
-                    unguarded.insert(name.clone());
-                    out.errors.push(format!("firewall of {name}: {e}"));
-                }
-            }
-        }
-        // Tasks no longer wanted, or wanted differently.
-        let gone: Vec<TaskSpec> = st
-            .tasks
-            .values()
-            .filter(|t| !d.tasks.get(&t.key.id).is_some_and(|w| same_plumbing(t, w)))
-            .cloned()
+        // Firewalls, while the tasks are plumbed: a task whose link the
+        // loaded table does not name yet sends and receives nothing
+        // (`firewall.rs`, set `links`), so the two need not wait for each
+        // other, and a task is reported up only once its rules are loaded.
+        let loads: Vec<(String, Option<String>, String)> = d
+            .firewalls
+            .iter()
+            .filter(|(name, rules)| {
+                st.fabrics.contains_key(*name) && st.firewalls.get(*name) != Some(*rules)
+            })
+            .map(|(name, rules)| (name.clone(), st.firewalls.get(name).cloned(), rules.clone()))
             .collect();
-        for t in gone {
-            match link::unplumb_task(&t, &inet) {
-                Ok(()) => {
-                    st.tasks.remove(&t.key.id);
-                }
-                Err(e) => out.errors.push(format!("task {}: teardown: {e}", t.key.id)),
-            }
-        }
-        // Tasks wanted and not there yet.
-        for (id, t) in &d.tasks {
-            if let Some(have) = st.tasks.get_mut(id) {
-                *have = t.clone();
-                continue;
-            }
-            if !st.fabrics.contains_key(&t.fabric) || unguarded.contains(&t.fabric) {
-                out.failed
-                    .push((id.clone(), format!("the VPC fabric {} is not up", t.fabric)));
-                continue;
-            }
-            let t0 = Instant::now();
-            let r = match &d.inject_failure {
-                Some(f) => Err(f.clone()),
-                None => link::plumb_task(t, &inet),
-            };
+        let (results, plumbed) = std::thread::scope(|s| {
+            let loader = s.spawn(|| {
+                loads
+                    .iter()
+                    .map(|(name, old, rules)| {
+                        let t0 = Instant::now();
+                        (nft::load(name, old.as_deref(), rules), t0.elapsed())
+                    })
+                    .collect::<Vec<_>>()
+            });
+            let plumbed = st.sync_tasks(d, &inet, &mut out);
+            let results = loader.join().unwrap_or_else(|_| {
+                loads
+                    .iter()
+                    .map(|_| (Err("the nft loader panicked".to_string()), Duration::ZERO))
+                    .collect()
+            });
+            (results, plumbed)
+        });
+        for ((name, _, rules), (r, took)) in loads.into_iter().zip(results) {
             match r {
                 Ok(()) => {
-                    tracing::debug!(task = %id, micros = t0.elapsed().as_micros() as u64, "task network up");
-                    st.tasks.insert(id.clone(), t.clone());
+                    tracing::debug!(fabric = %name, micros = took.as_micros() as u64, "firewall loaded");
+                    st.firewalls.insert(name, rules);
                 }
                 Err(e) => {
-                    tracing::warn!(task = %id, error = %e, "cannot plumb the task's network");
-                    out.failed.push((id.clone(), e));
+                    st.firewalls.remove(&name);
+                    out.errors.push(format!("firewall of {name}: {e}"));
+                    // Its new tasks are plumbed but have no rules: not up.
+                    let bare: Vec<String> = plumbed
+                        .iter()
+                        .filter(|id| st.tasks.get(*id).is_some_and(|t| t.fabric == name))
+                        .cloned()
+                        .collect();
+                    for id in &bare {
+                        if let Some(t) = st.tasks.remove(id) {
+                            let _ = link::unplumb_task(&t, &inet);
+                        }
+                        out.failed.push((
+                            id.clone(),
+                            format!("the firewall of the VPC fabric {name} could not be loaded"),
+                        ));
+                    }
                 }
             }
         }
