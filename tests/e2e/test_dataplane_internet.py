@@ -6,6 +6,8 @@ answers, a route taken away is a timeout, and `explain --to` agrees."""
 from __future__ import annotations
 
 import json
+import os
+import signal
 import subprocess
 import time
 
@@ -13,7 +15,7 @@ import pytest
 
 from dataplane_support import (
     cluster_and_taskdef, details, host_netns, public_vpc, run_task, skip_unless_runnable,
-    start_server, texec, wait_status,
+    start_server, texec, texec_bg, wait_status,
 )
 from harness import AwsClients, tasknet_binary
 
@@ -114,5 +116,82 @@ def test_private_task_reaches_the_internet_through_a_nat_gateway(tmp_path):
         e = explain_to(srv, t, "93.184.215.14", 80)
         assert e["status"] == "unreachable" and e["blocked"]["hop"]["step"] == "route", e["blocked"]
     finally:
+        srv.stop(check=True)
+    assert host_netns() == []
+
+
+def test_ipv6_only_task_reaches_the_internet_over_ipv6(tmp_path):
+    """N14, N72 for IPv6: an IPv6-only task asks the resolver at
+    fd00:ec2::253, which answers AAAA for dual-stack names (and DNS64 for
+    the rest); through an internet gateway it reaches the internet with its
+    own address and the internet reaches it back (as its security group
+    allows); through an egress-only gateway only outbound connections
+    pass; with no route nothing does, as explain says."""
+    from ecs_support import ipv6_only_subnet, make_vpc
+
+    assert host_netns() == []
+    srv = start_server(tmp_path / "data")
+    server = None
+    try:
+        aws = AwsClients(srv.url)
+        ec2 = aws.ec2()
+        vid, _ = make_vpc(ec2, cidr="10.78.0.0/16", subnets=(), ipv6=True, egress="igw")
+        subnet = ipv6_only_subnet(ec2, vid, index=7)["SubnetId"]
+        sg = ec2.create_security_group(VpcId=vid, GroupName="web", Description="web")["GroupId"]
+        ec2.authorize_security_group_ingress(GroupId=sg, IpPermissions=[{
+            "IpProtocol": "tcp", "FromPort": 8080, "ToPort": 8080, "Ipv6Ranges": [{"CidrIpv6": "::/0"}]}])
+        cluster_and_taskdef(aws)
+        t = run_task(aws, subnet, [sg], public=False)
+        [t] = wait_status(aws, [t["taskArn"]], {"RUNNING"})
+        v6 = t["containers"][0]["networkInterfaces"][0]["ipv6Address"]
+        r = texec(srv, t["taskArn"], "cat", "/etc/resolv.conf")
+        assert "nameserver fd00:ec2::253" in r.stdout, r.stdout
+        # A dual-stack name resolves to its IPv6 address; the internet sees
+        # the task's own address (no translation over IPv6).
+        r = texec(srv, t["taskArn"], "getent", "ahostsv6", "ecr.us-east-1.api.aws")
+        addr = r.stdout.split()[0]
+        assert ":" in addr and not addr.startswith("64:ff9b:"), r.stdout
+        r = texec(srv, t["taskArn"], "curl", "-s", "-m", "3", "http://ecr.us-east-1.api.aws/")
+        assert r.returncode == 0 and f"seen from {v6}" in r.stdout, r.stdout + r.stderr
+        assert explain_to(srv, t, addr, 443)["status"] == "reachable"
+        # DNS64 in this subnet: an IPv4-only name gets 64:ff9b::/96 + its IPv4.
+        r = texec(srv, t["taskArn"], "getent", "ahostsv6", "ssm.us-east-1.amazonaws.com")
+        assert r.stdout.split()[0].startswith("64:ff9b::"), r.stdout
+        # The internet opens a connection to the task (internet gateway, SG
+        # admits ::/0 on 8080).
+        inet = [n for n in host_netns() if n.startswith("tasknet-internet-")][0]
+        server = texec_bg(srv, t["taskArn"], "python3", "-m", "http.server", "8080", "--bind", "::")
+        deadline = time.monotonic() + 10
+        while True:
+            r = subprocess.run(["ip", "netns", "exec", inet, "curl", "-s", "-m", "1", "-o", "/dev/null",
+                                "-w", "%{http_code}", f"http://[{v6}]:8080/"], capture_output=True, text=True)
+            if r.stdout == "200":
+                break
+            assert time.monotonic() < deadline, r.stdout + r.stderr
+            time.sleep(0.2)
+        # An egress-only internet gateway instead: out yes, in no.
+        eigw = ec2.create_egress_only_internet_gateway(VpcId=vid)["EgressOnlyInternetGateway"][
+            "EgressOnlyInternetGatewayId"]
+        rt = ec2.create_route_table(VpcId=vid)["RouteTable"]["RouteTableId"]
+        ec2.create_route(RouteTableId=rt, DestinationIpv6CidrBlock="::/0", EgressOnlyInternetGatewayId=eigw)
+        ec2.associate_route_table(RouteTableId=rt, SubnetId=subnet)
+        time.sleep(0.5)
+        r = texec(srv, t["taskArn"], "curl", "-s", "-m", "3", "http://ecr.us-east-1.api.aws/")
+        assert r.returncode == 0 and f"seen from {v6}" in r.stdout, r.stdout + r.stderr
+        r = subprocess.run(["ip", "netns", "exec", inet, "curl", "-s", "-m", "1", f"http://[{v6}]:8080/"],
+                           capture_output=True, text=True)
+        assert r.returncode != 0, r.stdout
+        assert explain_to(srv, t, addr, 443)["status"] == "reachable"
+        # No route at all: nothing out, and explain names the route.
+        ec2.delete_route(RouteTableId=rt, DestinationIpv6CidrBlock="::/0")
+        time.sleep(0.5)
+        r = texec(srv, t["taskArn"], "curl", "-s", "-m", "2", "http://ecr.us-east-1.api.aws/")
+        assert r.returncode != 0
+        e = explain_to(srv, t, addr, 443)
+        assert e["status"] == "unreachable" and e["blocked"]["hop"]["step"] == "route", e["blocked"]
+    finally:
+        if server is not None:
+            os.killpg(server.pid, signal.SIGKILL)
+            server.wait()
         srv.stop(check=True)
     assert host_netns() == []

@@ -9,6 +9,9 @@ use model::world::Region;
 use std::collections::BTreeMap;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
+/// The Route 53 Resolver's IPv6 address (Nitro), for IPv6-only tasks.
+pub const RESOLVER6: &str = "fd00:ec2::253";
+
 /// Names every tasknet namespace starts with; anything else is not ours.
 pub const PREFIX: &str = "tasknet-";
 /// Fabric (per-VPC router) namespaces: `tasknet-vpc-…`.
@@ -68,6 +71,9 @@ pub enum Via {
     /// source translated to the fabric's uplink address (the internet has
     /// no route back to private addresses).
     Gateway,
+    /// IPv6 out of an egress-only internet gateway: out, and replies back,
+    /// but nothing from the internet opens a connection.
+    EgressOnly,
     /// Dropped: a blackhole route, or a target tasknet does not plumb yet.
     Blackhole,
 }
@@ -82,6 +88,9 @@ pub struct SubnetSpec {
     pub table: u32,
     /// IPv4 routes: (destination CIDR, where to).
     pub routes: Vec<(String, Via)>,
+    /// IPv6 routes: `Local`, `Internet`, `EgressOnly` or `Blackhole`
+    /// (NAT64 through a NAT gateway is not on packets).
+    pub routes6: Vec<(String, Via)>,
 }
 
 /// The policy-routing table of a subnet in its fabric (stable per subnet).
@@ -101,18 +110,25 @@ pub struct VpcSpec {
     pub subnets: BTreeMap<String, SubnetSpec>,
     /// The VPC's CIDR blocks (routes to them stay in the VPC).
     pub cidrs: Vec<String>,
+    /// Its IPv6 blocks (the internet routes them back to the fabric).
+    pub cidrs6: Vec<String>,
     /// `enableDnsSupport`: without it the resolver answers nothing.
     pub dns_support: bool,
     /// Interface endpoints with private DNS: (name, `*.` for a wildcard,
     /// the addresses of its network interfaces by Availability Zone).
-    pub endpoint_names: Vec<(String, Vec<(String, Ipv4Addr)>)>,
-    /// The VPC's subnets' IPv4 CIDRs and zones: the resolver answers an
-    /// endpoint name with the interface in the asker's zone.
-    pub zones: Vec<(String, String)>,
+    pub endpoint_names: Vec<(String, Vec<EndpointAddress>)>,
+    /// The VPC's subnets' CIDRs (IPv4 and IPv6), zones and whether DNS64
+    /// is on: the resolver answers an endpoint name with the interface in
+    /// the asker's zone, and synthesizes AAAA records for DNS64 subnets.
+    pub zones: Vec<(String, String, bool)>,
     /// The network interfaces of its available interface endpoints: the
     /// fabric holds their addresses and answers on 443 (N70).
     pub endpoint_enis: Vec<EndpointEni>,
 }
+
+/// Where an interface endpoint's network interface answers: (zone, IPv4,
+/// IPv6 of a dual-stack endpoint).
+pub type EndpointAddress = (String, Option<Ipv4Addr>, Option<Ipv6Addr>);
 
 /// An interface endpoint's network interface, answered by the fabric.
 #[derive(Debug, Clone, PartialEq)]
@@ -178,7 +194,7 @@ fn has_network(t: &Task) -> bool {
 /// The private DNS names of a VPC's interface endpoints and the addresses
 /// each answers with (its network interfaces', in order, by zone), as the
 /// reachability engine picks them (`reach::path`).
-fn endpoint_names(r: &Region, vpc: &str) -> Vec<(String, Vec<(String, Ipv4Addr)>)> {
+fn endpoint_names(r: &Region, vpc: &str) -> Vec<(String, Vec<EndpointAddress>)> {
     let mut out = Vec::new();
     for e in r.vpc_endpoints.iter() {
         if e.vpc_id != vpc
@@ -194,11 +210,17 @@ fn endpoint_names(r: &Region, vpc: &str) -> Vec<(String, Vec<(String, Ipv4Addr)>
         let Some(name) = svc.private_dns_name(r.name()) else {
             continue;
         };
-        let ips: Vec<(String, Ipv4Addr)> = e
+        let ips: Vec<EndpointAddress> = e
             .network_interface_ids
             .iter()
             .filter_map(|id| r.enis.get(id))
-            .filter_map(|eni| Some((eni.availability_zone.clone(), eni.primary_ip()?)))
+            .map(|eni| {
+                (
+                    eni.availability_zone.clone(),
+                    eni.primary_ip(),
+                    eni.ipv6_addresses.first().copied(),
+                )
+            })
             .collect();
         if !ips.is_empty() {
             out.push((name, ips));
@@ -234,27 +256,25 @@ fn endpoint_enis(r: &Region, vpc: &str) -> Vec<EndpointEni> {
     out
 }
 
-/// A subnet's IPv4 routes as the fabric routes them (a prefix-list route
-/// becomes one route per IPv4 entry of the list).
-fn subnet_routes(r: &Region, subnet: &str) -> Vec<(String, Via)> {
+/// A subnet's IPv4 (or, with `v6`, IPv6) routes as the fabric routes
+/// them (a prefix-list route becomes one route per entry of the family).
+fn subnet_routes(r: &Region, subnet: &str, v6: bool) -> Vec<(String, Via)> {
     use model::ec2::types::{RouteDest, RouteTarget};
-    use model::net::{Cidr, Ipv4Cidr};
+    use model::net::Cidr;
     let Some(rt) = r.route_table_for_subnet(subnet) else {
         return Vec::new();
     };
     let mut out = Vec::new();
     for route in &rt.routes {
-        let dests: Vec<Ipv4Cidr> = match &route.dest {
-            RouteDest::V4(c) => vec![*c],
-            RouteDest::V6(_) => continue,
+        let dests: Vec<Cidr> = match &route.dest {
+            RouteDest::V4(c) if !v6 => vec![Cidr::V4(*c)],
+            RouteDest::V6(c) if v6 => vec![Cidr::V6(*c)],
+            RouteDest::V4(_) | RouteDest::V6(_) => continue,
             RouteDest::PrefixList(p) => r
                 .prefix_list_cidrs(p)
                 .unwrap_or_default()
                 .into_iter()
-                .filter_map(|c| match c {
-                    Cidr::V4(c) => Some(c),
-                    Cidr::V6(_) => None,
-                })
+                .filter(|c| matches!(c, Cidr::V6(_)) == v6)
                 .collect(),
         };
         for c in dests {
@@ -262,7 +282,11 @@ fn subnet_routes(r: &Region, subnet: &str) -> Vec<(String, Via)> {
                 (_, "blackhole") => Via::Blackhole,
                 (RouteTarget::Local, _) => Via::Local,
                 (RouteTarget::InternetGateway(_), _) => Via::Internet,
-                (RouteTarget::NatGateway(id), _) => nat_via(r, id, &c).unwrap_or(Via::Blackhole),
+                (RouteTarget::EgressOnlyInternetGateway(_), _) if v6 => Via::EgressOnly,
+                (RouteTarget::NatGateway(id), _) => match c {
+                    Cidr::V4(c) => nat_via(r, id, &c).unwrap_or(Via::Blackhole),
+                    Cidr::V6(_) => Via::Blackhole,
+                },
                 (RouteTarget::VpcEndpoint(id), _)
                     if r.vpc_endpoints
                         .get(id)
@@ -398,6 +422,7 @@ impl Desired {
                         nat: &nat_sources(v),
                         gateway: &gateway_sources(v),
                         uplink: fab,
+                        internet6: &internet6_sources(v),
                     },
                 ),
             ));
@@ -419,13 +444,20 @@ impl Desired {
             dns: vpc.dns_server(),
             subnets: BTreeMap::new(),
             cidrs: vpc.cidr_blocks.iter().map(|c| c.cidr.to_string()).collect(),
+            cidrs6: vpc.ipv6_blocks.iter().map(|c| c.cidr.to_string()).collect(),
             dns_support: vpc.enable_dns_support,
             endpoint_names: endpoint_names(r, &vpc.id),
             zones: r
                 .subnets
                 .iter()
                 .filter(|s| s.vpc_id == vpc.id)
-                .filter_map(|s| Some((s.cidr?.to_string(), s.availability_zone.clone())))
+                .flat_map(|s| {
+                    s.cidr
+                        .map(|c| c.to_string())
+                        .into_iter()
+                        .chain(s.ipv6_cidr().map(|c| c.to_string()))
+                        .map(|c| (c, s.availability_zone.clone(), s.enable_dns64))
+                })
                 .collect(),
             endpoint_enis: endpoint_enis(r, &vpc.id),
         });
@@ -440,7 +472,8 @@ impl Desired {
                 cidr4,
                 cidr6,
                 table: subnet_table(&subnet.id),
-                routes: subnet_routes(r, &subnet.id),
+                routes: subnet_routes(r, &subnet.id, false),
+                routes6: subnet_routes(r, &subnet.id, true),
             });
         let ipv4 = match (eni.primary_ip(), subnet.cidr) {
             (Some(ip), Some(c)) => c.nth(1).map(|gw| (ip, c.prefix_len(), gw)),
@@ -450,21 +483,30 @@ impl Desired {
             (Some(ip), Some(c)) => Some((*ip, c.prefix_len())),
             _ => None,
         };
+        // An IPv6-only task asks the Route 53 Resolver at its IPv6 address.
+        let amazon_dns = match ipv4 {
+            Some(_) => vpc.dns_server().map(|a| a.to_string()).unwrap_or_default(),
+            None if ipv6.is_some() => RESOLVER6.to_string(),
+            None => String::new(),
+        };
         let mut nameservers: Vec<String> = t
             .network
             .dns_servers
             .iter()
             .map(|s| {
-                if s == "AmazonProvidedDNS" {
-                    vpc.dns_server().map(|a| a.to_string()).unwrap_or_default()
+                // The Amazon DNS server as the task saw it at launch (N17:
+                // base+2), at the address the task can reach.
+                let vpc_dns = vpc.dns_server().map(|a| a.to_string());
+                if s == "AmazonProvidedDNS" || Some(s) == vpc_dns.as_ref() {
+                    amazon_dns.clone()
                 } else {
                     s.clone()
                 }
             })
             .filter(|s| !s.is_empty())
             .collect();
-        if nameservers.is_empty() {
-            nameservers.extend(vpc.dns_server().map(|a| a.to_string()));
+        if nameservers.is_empty() && !amazon_dns.is_empty() {
+            nameservers.push(amazon_dns);
         }
         Some(TaskSpec {
             status: t.last_status,
@@ -567,4 +609,31 @@ pub fn uplink(fabric: &str) -> (Ipv4Addr, Ipv4Addr, String) {
         Ipv4Addr::from(base + 2),
         format!("up-{:011x}", h >> 20 & 0xfff_ffff_ffff),
     )
+}
+
+/// The IPv6 blocks of the subnets that route some IPv6 destination to an
+/// internet gateway (`true`: the internet may open connections to them) or
+/// only to an egress-only one (`false`).
+pub fn internet6_sources(v: &VpcSpec) -> Vec<(String, bool)> {
+    let mut out = Vec::new();
+    for s in v.subnets.values() {
+        let Some((net, len)) = s.cidr6 else {
+            continue;
+        };
+        let igw = s.routes6.iter().any(|(_, via)| *via == Via::Internet);
+        let eigw = s.routes6.iter().any(|(_, via)| *via == Via::EgressOnly);
+        if igw || eigw {
+            out.push((format!("{net}/{len}"), igw));
+        }
+    }
+    out
+}
+
+/// A fabric's IPv6 on its link to the internet namespace: (fabric
+/// address, internet address), in a unique-local /64 picked by the
+/// fabric's name.
+pub fn uplink6(fabric: &str) -> (Ipv6Addr, Ipv6Addr) {
+    let h = fnv(fabric) as u128 & 0xff_ffff_ffff;
+    let base = (0xfd7au128 << 112) | (h << 64);
+    (Ipv6Addr::from(base | 1), Ipv6Addr::from(base | 2))
 }

@@ -55,6 +55,9 @@ pub struct Exits<'a> {
     /// The fabric's own address on that link (gateway-endpoint traffic
     /// leaves with it).
     pub uplink: std::net::Ipv4Addr,
+    /// Subnets' IPv6 blocks routed to an internet gateway (`true`: open to
+    /// connections from the internet) or only an egress-only one.
+    pub internet6: &'a [(String, bool)],
 }
 
 /// The fabric's link to tasknet's own internet (the internet gateway).
@@ -337,8 +340,35 @@ pub fn ruleset(
         let _ = writeln!(out, " }}");
     }
     out.push_str(
-        "  chain forward {\n    type filter hook forward priority filter; policy drop;\n    iifname != @links drop\n    oifname != @links drop\n    jump nacl\n    ct state established,related accept\n    ct state invalid drop\n    iifname vmap @eni_out\n    oifname vmap @eni_in\n",
+        "  chain forward {\n    type filter hook forward priority filter; policy drop;\n    iifname != @links drop\n    oifname != @links drop\n    jump nacl\n    ct state established,related accept\n    ct state invalid drop\n",
     );
+    // IPv6 from the internet opens connections only to subnets with an
+    // internet gateway route (an egress-only gateway lets replies in only).
+    let open6: Vec<&str> = exits
+        .internet6
+        .iter()
+        .filter(|(_, open)| *open)
+        .map(|(c, _)| c.as_str())
+        .collect();
+    if open6.is_empty() {
+        let _ = writeln!(out, "    iifname \"{IGW}\" meta nfproto ipv6 drop");
+    } else {
+        let _ = writeln!(
+            out,
+            "    iifname \"{IGW}\" ip6 daddr != {{ {} }} drop",
+            open6.join(", ")
+        );
+    }
+    out.push_str("    iifname vmap @eni_out\n    oifname vmap @eni_in\n");
+    // IPv6 out of the gateways (no translation: the addresses are global).
+    if !exits.internet6.is_empty() {
+        let all6: Vec<&str> = exits.internet6.iter().map(|(c, _)| c.as_str()).collect();
+        let _ = writeln!(
+            out,
+            "    oifname \"{IGW}\" ip6 saddr {{ {} }} accept",
+            all6.join(", ")
+        );
+    }
     // What a gateway endpoint carries may leave (to its prefix list).
     for (cidr, dests) in exits.gateway {
         let _ = writeln!(

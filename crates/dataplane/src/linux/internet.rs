@@ -1,8 +1,8 @@
 //! tasknet's own sealed "internet" (N72): one namespace, reached only from
 //! the fabrics' internet-gateway links, that takes every emulated public
-//! address as its own (the AWS endpoint pools of every Region, the public
-//! registries, 203.0.113.0/24 for any other name the VPC resolver answers)
-//! and answers HTTP on 80 and 443 there. It has no link to the host: no
+//! address as its own (the AWS endpoint pools of every Region, IPv4 and
+//! IPv6, the public registries, 203.0.113.0/24 for any other name the VPC
+//! resolver answers) and answers HTTP on 80 and 443 there. It has no link to the host: no
 //! packet of a task ever reaches the host's real network.
 
 use super::netns;
@@ -45,12 +45,26 @@ pub fn ensure(name: &str) -> Result<(), String> {
     }
     lines.push("route replace local 203.0.113.0/24 dev lo table local".into());
     for h in KNOWN_HOSTS {
-        let ip = model::reach::endpoints::public_registry(h).ipv4;
-        lines.push(format!("route replace local {ip}/32 dev lo table local"));
+        let d = model::reach::endpoints::public_registry(h);
+        lines.push(format!(
+            "route replace local {}/32 dev lo table local",
+            d.ipv4
+        ));
+        if let Some(v6) = d.ipv6 {
+            lines.push(format!("route replace local {v6}/128 dev lo table local"));
+        }
+    }
+    // Dual-stack AWS endpoints: the /64 of each Region's pool that
+    // `reach::endpoints::v6_for` takes them from.
+    for r in model::regions::REGIONS {
+        let a = u128::from(model::reach::endpoints::v6_for(r, "any"));
+        let net = std::net::Ipv6Addr::from(a & !((1u128 << 64) - 1));
+        lines.push(format!("route replace local {net}/64 dev lo table local"));
     }
     netns::ip_batch(Some(name), &lines)?;
     for port in [80u16, 443] {
-        let l = netns::run_in(name, move || TcpListener::bind(("0.0.0.0", port)))?
+        // IPv4 and IPv6 (a v6 socket that takes v4-mapped connections too).
+        let l = netns::run_in(name, move || TcpListener::bind(("::", port)))?
             .map_err(|e| format!("internet: cannot listen on {port}: {e}"))?;
         std::thread::Builder::new()
             .name(format!("internet:{port}"))
@@ -86,10 +100,13 @@ pub fn respond(mut c: TcpStream, who: &str) {
         })
         .unwrap_or("")
         .to_string();
-    let local = c.local_addr().map(|a| a.to_string()).unwrap_or_default();
+    let local = c
+        .local_addr()
+        .map(|a| std::net::SocketAddr::new(a.ip().to_canonical(), a.port()).to_string())
+        .unwrap_or_default();
     let peer = c
         .peer_addr()
-        .map(|a| a.ip().to_string())
+        .map(|a| a.ip().to_canonical().to_string())
         .unwrap_or_default();
     let body = format!("tasknet {who}: {host} at {local}, seen from {peer}\n");
     let _ = write!(

@@ -8,7 +8,7 @@
 //! task's traffic crosses the fabric, where the VPC's rules apply.
 
 use super::netns;
-use crate::desired::{uplink, TaskSpec, Via, VpcSpec};
+use crate::desired::{uplink, uplink6, TaskSpec, Via, VpcSpec, RESOLVER6};
 use crate::firewall::IGW;
 
 /// The VPC router's documented IPv6 link-local address.
@@ -46,6 +46,7 @@ pub fn ensure_fabric(v: &VpcSpec, old: Option<&VpcSpec>, inet: &str) -> Result<(
         lines.push(format!("addr replace {dns}/32 dev lo"));
     }
     lines.push(format!("addr replace {RESOLVER_LL}/32 dev lo"));
+    lines.push(format!("addr replace {RESOLVER6}/128 dev lo"));
     // The task metadata endpoint (N61, linux/tmds.rs).
     lines.push(format!(
         "addr replace {}/32 dev lo",
@@ -80,20 +81,26 @@ pub fn ensure_fabric(v: &VpcSpec, old: Option<&VpcSpec>, inet: &str) -> Result<(
             ],
         )?;
     }
+    let (fab6, net6) = uplink6(&v.netns);
     netns::ip_batch(
         Some(&v.netns),
         &[
             format!("addr replace {fab}/30 dev {IGW}"),
+            format!("addr replace {fab6}/64 dev {IGW} nodad"),
             format!("link set {IGW} up"),
         ],
     )?;
-    netns::ip_batch(
-        Some(inet),
-        &[
-            format!("addr replace {net}/30 dev {up}"),
-            format!("link set {up} up"),
-        ],
-    )?;
+    let mut lines = vec![
+        format!("addr replace {net}/30 dev {up}"),
+        format!("addr replace {net6}/64 dev {up} nodad"),
+        format!("link set {up} up"),
+    ];
+    // The internet reaches the VPC's IPv6 blocks (global addresses, no
+    // translation) through this fabric.
+    for c in &v.cidrs6 {
+        lines.push(format!("route replace {c} via {fab6} dev {up}"));
+    }
+    netns::ip_batch(Some(inet), &lines)?;
     // Each subnet's route table, as a policy-routing table: its local
     // routes fall through (`throw`) to the host routes of the VPC's ENIs.
     let mut lines = Vec::new();
@@ -105,11 +112,39 @@ pub fn ensure_fabric(v: &VpcSpec, old: Option<&VpcSpec>, inet: &str) -> Result<(
                 Via::Internet | Via::Nat(_) | Via::Gateway => {
                     format!("route add {dest} via {net} dev {IGW} table {}", s.table)
                 }
-                Via::Blackhole => format!("route add blackhole {dest} table {}", s.table),
+                Via::Blackhole | Via::EgressOnly => {
+                    format!("route add blackhole {dest} table {}", s.table)
+                }
             });
         }
     }
     netns::ip_batch(Some(&v.netns), &lines)?;
+    // The same for IPv6, selected by source: a subnet's IPv6 block.
+    let mut lines = Vec::new();
+    let rules =
+        netns::ip(Some(&v.netns), &["-6", "rule", "show", "pref", "1000"]).unwrap_or_default();
+    for s in v.subnets.values() {
+        let Some((net, len)) = s.cidr6 else {
+            continue;
+        };
+        lines.push(format!("route flush table {}", s.table));
+        if !rules.contains(&format!("from {net}/{len} lookup {}", s.table)) {
+            lines.push(format!(
+                "rule add pref 1000 from {net}/{len} lookup {}",
+                s.table
+            ));
+        }
+        for (dest, via) in &s.routes6 {
+            lines.push(match via {
+                Via::Local => format!("route add throw {dest} table {}", s.table),
+                Via::Internet | Via::EgressOnly => {
+                    format!("route add {dest} via {net6} dev {IGW} table {}", s.table)
+                }
+                _ => format!("route add blackhole {dest} table {}", s.table),
+            });
+        }
+    }
+    netns::ip6_batch(Some(&v.netns), &lines)?;
     // The internet answers a NAT gateway's Elastic IP through this fabric.
     let mut lines = Vec::new();
     for (_, eip) in crate::desired::nat_sources(v) {

@@ -258,10 +258,13 @@ impl DataPlane for Linux {
                     name,
                     zone,
                     v.dns
+                        .map(std::net::IpAddr::V4)
                         .into_iter()
-                        .chain([link::RESOLVER_LL
-                            .parse()
-                            .unwrap_or(std::net::Ipv4Addr::new(169, 254, 169, 253))])
+                        .chain(
+                            [link::RESOLVER_LL, crate::desired::RESOLVER6]
+                                .iter()
+                                .filter_map(|a| a.parse().ok()),
+                        )
                         .collect(),
                 ) {
                     Ok(r) => {

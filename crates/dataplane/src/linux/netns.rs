@@ -95,6 +95,15 @@ pub fn ip(ns: Option<&str>, args: &[&str]) -> Result<String, String> {
 
 /// Run many `ip` commands in one process (`ip -batch -`), in namespace `ns`.
 pub fn ip_batch(ns: Option<&str>, lines: &[String]) -> Result<(), String> {
+    batch(ns, &[], lines)
+}
+
+/// `ip_batch` with `ip -6` (the family of `route flush` and `rule`).
+pub fn ip6_batch(ns: Option<&str>, lines: &[String]) -> Result<(), String> {
+    batch(ns, &["-6"], lines)
+}
+
+fn batch(ns: Option<&str>, opts: &[&str], lines: &[String]) -> Result<(), String> {
     if lines.is_empty() {
         return Ok(());
     }
@@ -102,6 +111,7 @@ pub fn ip_batch(ns: Option<&str>, lines: &[String]) -> Result<(), String> {
     if let Some(n) = ns {
         c.args(["-n", n]);
     }
+    c.args(opts);
     let mut child = c
         .args(["-batch", "-"])
         .stdin(Stdio::piped())

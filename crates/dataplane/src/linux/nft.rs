@@ -234,6 +234,7 @@ mod tests {
                 nat: &[],
                 gateway: &[],
                 uplink: std::net::Ipv4Addr::new(100, 64, 0, 1),
+                internet6: &[],
             };
             let ports = Ports {
                 forwarded: &ports,

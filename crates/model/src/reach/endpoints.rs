@@ -26,7 +26,9 @@ pub struct Destination {
     pub dual_stack_uri: Option<String>,
 }
 
-fn v6_for(info: &RegionInfo, host: &str) -> Ipv6Addr {
+/// The emulated IPv6 address of a dual-stack AWS endpoint host (the VPC
+/// resolver answers AAAA queries with it).
+pub fn v6_for(info: &RegionInfo, host: &str) -> Ipv6Addr {
     let pool: crate::net::Ipv6Cidr = info
         .vpc_v6_pool
         .parse()
