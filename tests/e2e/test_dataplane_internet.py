@@ -157,6 +157,30 @@ def test_ipv6_only_task_reaches_the_internet_over_ipv6(tmp_path):
         # DNS64 in this subnet: an IPv4-only name gets 64:ff9b::/96 + its IPv4.
         r = texec(srv, t["taskArn"], "getent", "ahostsv6", "ssm.us-east-1.amazonaws.com")
         assert r.stdout.split()[0].startswith("64:ff9b::"), r.stdout
+        # An IPv6 interface endpoint for CloudWatch Logs in the subnet: its
+        # private DNS name gives the endpoint's IPv6 address, which answers
+        # on 443 as the endpoint's security group allows.
+        epsg = ec2.create_security_group(VpcId=vid, GroupName="ep", Description="ep")["GroupId"]
+        https6 = [{"IpProtocol": "tcp", "FromPort": 443, "ToPort": 443, "Ipv6Ranges": [{"CidrIpv6": "::/0"}]}]
+        ec2.authorize_security_group_ingress(GroupId=epsg, IpPermissions=https6)
+        ep = ec2.create_vpc_endpoint(
+            VpcId=vid, VpcEndpointType="Interface", ServiceName="com.amazonaws.us-east-1.logs",
+            SubnetIds=[subnet], SecurityGroupIds=[epsg], PrivateDnsEnabled=True, IpAddressType="ipv6",
+            DnsOptions={"DnsRecordIpType": "ipv6"})["VpcEndpoint"]
+        ep6 = ec2.describe_network_interfaces(NetworkInterfaceIds=ep["NetworkInterfaceIds"])[
+            "NetworkInterfaces"][0]["Ipv6Addresses"][0]["Ipv6Address"]
+        time.sleep(0.5)
+        r = texec(srv, t["taskArn"], "getent", "ahostsv6", "logs.us-east-1.amazonaws.com")
+        assert r.stdout.split()[0] == ep6, r.stdout
+        r = texec(srv, t["taskArn"], "curl", "-s", "-m", "3", "http://logs.us-east-1.amazonaws.com:443/")
+        assert "tasknet endpoint com.amazonaws.us-east-1.logs" in r.stdout and f"seen from {v6}" in r.stdout, \
+            r.stdout + r.stderr
+        assert explain_to(srv, t, ep6, 443)["status"] == "reachable"
+        ec2.revoke_security_group_ingress(GroupId=epsg, IpPermissions=https6)
+        time.sleep(0.5)
+        r = texec(srv, t["taskArn"], "curl", "-s", "-m", "2", "http://logs.us-east-1.amazonaws.com:443/")
+        assert r.returncode != 0, r.stdout
+        assert explain_to(srv, t, ep6, 443)["status"] == "unreachable"
         # The internet opens a connection to the task (internet gateway, SG
         # admits ::/0 on 8080).
         inet = [n for n in host_netns() if n.startswith("tasknet-internet-")][0]

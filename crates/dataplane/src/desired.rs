@@ -134,7 +134,9 @@ pub type EndpointAddress = (String, Option<Ipv4Addr>, Option<Ipv6Addr>);
 #[derive(Debug, Clone, PartialEq)]
 pub struct EndpointEni {
     pub eni_id: String,
-    pub ip: Ipv4Addr,
+    pub ip: Option<Ipv4Addr>,
+    /// A dual-stack or IPv6 endpoint's interface's IPv6 address.
+    pub ip6: Option<Ipv6Addr>,
     pub subnet_id: String,
     /// `com.amazonaws.<region>.<service>`.
     pub service: String,
@@ -242,10 +244,12 @@ fn endpoint_enis(r: &Region, vpc: &str) -> Vec<EndpointEni> {
             .iter()
             .filter_map(|id| r.enis.get(id))
         {
-            if let Some(ip) = eni.primary_ip() {
+            let (ip, ip6) = (eni.primary_ip(), eni.ipv6_addresses.first().copied());
+            if ip.is_some() || ip6.is_some() {
                 out.push(EndpointEni {
                     eni_id: eni.id.clone(),
                     ip,
+                    ip6,
                     subnet_id: eni.subnet_id.clone(),
                     service: e.service_name.clone(),
                 });

@@ -241,8 +241,16 @@ pub fn ruleset(
             if local {
                 // An endpoint sends nothing of its own: only its ingress
                 // chain is used, by address.
-                if let (false, Some(ip)) = (egress, p.eni.primary_ip()) {
-                    local_ins.push(format!("{ip} : jump {chain}"));
+                if !egress {
+                    let v4 = p.eni.primary_ip().map(std::net::IpAddr::V4);
+                    let v6 = p
+                        .eni
+                        .ipv6_addresses
+                        .first()
+                        .map(|a| std::net::IpAddr::V6(*a));
+                    for ip in v4.into_iter().chain(v6) {
+                        local_ins.push((ip, chain.clone()));
+                    }
                 }
             } else if egress {
                 outs.push(format!("\"{}\" : jump {chain}", p.link));
@@ -424,24 +432,44 @@ pub fn ruleset(
         // traffic is the fabric's input and output, checked as forwarded
         // traffic is (ACLs both ways, the sender's egress rules, the
         // endpoint's ingress rules; replies by conntrack).
-        let addrs: Vec<&str> = local_ins
-            .iter()
-            .filter_map(|l| l.split(' ').next())
-            .collect();
+        let (mut input, mut verdicts, mut output) = (Vec::new(), Vec::new(), Vec::new());
+        for (fam, v6) in [("ip", false), ("ip6", true)] {
+            let of: Vec<&(std::net::IpAddr, String)> = local_ins
+                .iter()
+                .filter(|(ip, _)| ip.is_ipv6() == v6)
+                .collect();
+            if of.is_empty() {
+                continue;
+            }
+            let addrs: Vec<String> = of.iter().map(|(ip, _)| ip.to_string()).collect();
+            let map: Vec<String> = of
+                .iter()
+                .map(|(ip, c)| format!("{ip} : jump {c}"))
+                .collect();
+            input.push(format!(
+                "    {fam} daddr {{ {} }} jump to_endpoint\n",
+                addrs.join(", ")
+            ));
+            verdicts.push(format!("    {fam} daddr vmap {{ {} }}\n", map.join(", ")));
+            output.push(format!(
+                "    {fam} saddr {{ {} }} jump nacl\n",
+                addrs.join(", ")
+            ));
+        }
         let _ = writeln!(
             out,
-            "  chain input {{\n    type filter hook input priority filter; policy accept;\n    ip daddr {{ {} }} jump to_endpoint\n  }}",
-            addrs.join(", ")
+            "  chain input {{\n    type filter hook input priority filter; policy accept;\n{}  }}",
+            input.concat()
         );
         let _ = writeln!(
             out,
-            "  chain to_endpoint {{\n    iifname != @links drop\n    jump nacl\n    ct state established,related accept\n    ct state invalid drop\n    iifname vmap @eni_out\n    ip daddr vmap {{ {} }}\n    drop\n  }}",
-            local_ins.join(", ")
+            "  chain to_endpoint {{\n    iifname != @links drop\n    jump nacl\n    ct state established,related accept\n    ct state invalid drop\n    iifname vmap @eni_out\n{}    drop\n  }}",
+            verdicts.concat()
         );
         let _ = writeln!(
             out,
-            "  chain output {{\n    type filter hook output priority filter; policy accept;\n    ip saddr {{ {} }} jump nacl\n  }}",
-            addrs.join(", ")
+            "  chain output {{\n    type filter hook output priority filter; policy accept;\n{}  }}",
+            output.concat()
         );
     }
     out.push_str(&nacl);

@@ -54,7 +54,11 @@ pub fn ensure_fabric(v: &VpcSpec, old: Option<&VpcSpec>, inet: &str) -> Result<(
     ));
     // Interface endpoints' network interfaces (linux/vpce.rs answers there).
     for e in &v.endpoint_enis {
-        lines.push(format!("addr replace {}/32 dev lo", e.ip));
+        lines.extend(e.ip.map(|ip| format!("addr replace {ip}/32 dev lo")));
+        lines.extend(
+            e.ip6
+                .map(|ip| format!("addr replace {ip}/128 dev lo nodad")),
+        );
     }
     netns::ip_batch(Some(&v.netns), &lines)?;
     // Those of endpoints gone (already gone is fine).
@@ -62,8 +66,16 @@ pub fn ensure_fabric(v: &VpcSpec, old: Option<&VpcSpec>, inet: &str) -> Result<(
         .map(|o| o.endpoint_enis.as_slice())
         .unwrap_or_default()
         .iter()
-        .filter(|e| !v.endpoint_enis.iter().any(|n| n.ip == e.ip))
-        .map(|e| format!("addr del {}/32 dev lo", e.ip))
+        .flat_map(|e| {
+            let v4 =
+                e.ip.filter(|ip| !v.endpoint_enis.iter().any(|n| n.ip == Some(*ip)))
+                    .map(|ip| format!("addr del {ip}/32 dev lo"));
+            let v6 = e
+                .ip6
+                .filter(|ip| !v.endpoint_enis.iter().any(|n| n.ip6 == Some(*ip)))
+                .map(|ip| format!("addr del {ip}/128 dev lo"));
+            v4.into_iter().chain(v6)
+        })
         .collect();
     for l in gone {
         let _ = netns::ip_batch(Some(&v.netns), &[l]);

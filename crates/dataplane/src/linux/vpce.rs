@@ -7,7 +7,7 @@
 
 use super::{internet, netns};
 use crate::desired::EndpointEni;
-use std::net::{Ipv4Addr, TcpListener};
+use std::net::{IpAddr, TcpListener};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -15,7 +15,7 @@ use std::time::Duration;
 /// The ports an endpoint answers on.
 const PORTS: [u16; 2] = [443, 80];
 
-type Listeners = Vec<(Ipv4Addr, TcpListener, String)>;
+type Listeners = Vec<(IpAddr, TcpListener, String)>;
 
 /// A fabric's endpoint listeners, polled by one thread; dropping it stops
 /// the thread and closes them (a socket left open would keep a removed
@@ -72,14 +72,22 @@ impl Server {
             .listeners
             .lock()
             .map_err(|_| "endpoint listeners poisoned")?;
-        ls.retain(|(ip, _, service)| enis.iter().any(|e| e.ip == *ip && e.service == *service));
-        for e in enis {
-            if ls.iter().any(|(ip, _, _)| *ip == e.ip) {
+        let wanted: Vec<(IpAddr, &EndpointEni)> = enis
+            .iter()
+            .flat_map(|e| {
+                e.ip.map(IpAddr::V4)
+                    .into_iter()
+                    .chain(e.ip6.map(IpAddr::V6))
+                    .map(move |ip| (ip, e))
+            })
+            .collect();
+        ls.retain(|(ip, _, service)| wanted.iter().any(|(w, e)| w == ip && e.service == *service));
+        for (ip, e) in wanted {
+            if ls.iter().any(|(have, _, _)| *have == ip) {
                 continue;
             }
             let mut bound = Vec::new();
             for port in PORTS {
-                let ip = e.ip;
                 let l = netns::run_in(fabric, move || TcpListener::bind((ip, port)))?.map_err(
                     |err| format!("endpoint {}: cannot listen on {ip}:{port}: {err}", e.eni_id),
                 )?;
