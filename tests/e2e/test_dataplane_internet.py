@@ -45,6 +45,19 @@ def test_public_task_reaches_tasknets_internet_through_the_gateway(tmp_path):
         r = texec(srv, pub["taskArn"], "curl", "-s", "-m", "3", "http://example.com/")
         assert r.returncode == 0, r.stderr
         assert "tasknet internet: example.com" in r.stdout and f"seen from {public_ip}" in r.stdout, r.stdout
+        # HTTPS, verified against the task's trust store (tasknet's CA).
+        r = texec(srv, pub["taskArn"], "curl", "-s", "-m", "3", "https://example.com/")
+        assert r.returncode == 0, r.stderr
+        assert "tasknet internet: example.com at" in r.stdout and ":443, seen from" in r.stdout, r.stdout
+        r = texec(srv, pub["taskArn"], "python3", "-c",
+                  "import os, urllib.request; print(os.environ['AWS_CA_BUNDLE']); "
+                  "print(urllib.request.urlopen('https://api.ecr.us-east-1.amazonaws.com/', timeout=3).read().decode())")
+        assert r.returncode == 0, r.stderr
+        assert "tasknet internet: api.ecr.us-east-1.amazonaws.com" in r.stdout, r.stdout
+        # The certificate is for the name asked, issued by tasknet's CA.
+        r = texec(srv, pub["taskArn"], "curl", "-sv", "-m", "3", "-o", "/dev/null", "https://example.com/")
+        assert "subject: CN=example.com" in r.stderr and "issuer: CN=tasknet emulated internet CA" in r.stderr, \
+            r.stderr
         # AWS endpoint names resolve to their emulated public addresses.
         r = texec(srv, pub["taskArn"], "getent", "hosts", "api.ecr.us-east-1.amazonaws.com")
         addr = r.stdout.split()[0]

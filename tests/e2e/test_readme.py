@@ -113,7 +113,7 @@ def test_readme_dataplane_example_runs_as_written(tmp_path):
         assert "\n200\n" in out
         assert "timed out, as on AWS" in out
         assert "missing:" in out and "sg-" in out, out
-        assert re.search(r"tasknet internet: example\.com at [\d.:]+, seen from [\d.]+", out), out
+        assert re.search(r"tasknet internet: example\.com at [\d.]+:443, seen from [\d.]+", out), out
         assert out.rstrip().endswith("RUNNING"), out
     finally:
         srv.stop(check=True)

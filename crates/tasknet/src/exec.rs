@@ -163,6 +163,11 @@ fn task_env(r: &model::world::Region, t: &model::ecs::types::Task) -> Value {
         "ECS_CONTAINER_METADATA_URI_V4": format!("http://169.254.170.2/v4/{endpoint}"),
         "ECS_CONTAINER_METADATA_URI": format!("http://169.254.170.2/v3/{endpoint}"),
         "ECS_AGENT_URI": format!("http://169.254.170.2/api/{endpoint}"),
+        // tasknet's own: the SDKs and requests bring their own CA bundles;
+        // these point them at the task's trust store, which holds the CA
+        // of tasknet's emulated internet (dataplane/src/linux/tls.rs).
+        "AWS_CA_BUNDLE": "/etc/ssl/certs/ca-certificates.crt",
+        "REQUESTS_CA_BUNDLE": "/etc/ssl/certs/ca-certificates.crt",
     });
     if let Some(h) = t
         .attachment

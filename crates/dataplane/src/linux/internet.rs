@@ -2,12 +2,11 @@
 //! the fabrics' internet-gateway links, that takes every emulated public
 //! address as its own (the AWS endpoint pools of every Region, IPv4 and
 //! IPv6, the public registries, 203.0.113.0/24 for any other name the VPC
-//! resolver answers) and answers HTTP on 80 and 443 there. It has no link to the host: no
+//! resolver answers) and answers HTTP on 80 and HTTPS (and plain HTTP) on 443 there. It has no link to the host: no
 //! packet of a task ever reaches the host's real network.
 
 use super::netns;
-use std::io::{Read, Write};
-use std::net::{TcpListener, TcpStream};
+use std::net::TcpListener;
 
 /// Public hosts with fixed emulated addresses (`reach::endpoints`).
 const KNOWN_HOSTS: &[&str] = &[
@@ -74,44 +73,11 @@ pub fn ensure(name: &str) -> Result<(), String> {
     Ok(())
 }
 
-/// Answer every connection with a small HTTP response naming the host and
-/// address asked for (443 answers plain HTTP: a TCP connect succeeds, as
-/// the reachability verdicts are about; no TLS is emulated).
+/// Answer every connection (HTTPS or HTTP, `tls::serve`) with a small
+/// response naming the host and address asked for.
 fn serve(l: TcpListener) {
     for conn in l.incoming() {
         let Ok(c) = conn else { continue };
-        std::thread::spawn(move || respond(c, "internet"));
+        std::thread::spawn(move || super::tls::serve(c, "internet"));
     }
-}
-
-/// One request: `tasknet <who>: <Host> at <local address>, seen from
-/// <peer>`, then close.
-pub fn respond(mut c: TcpStream, who: &str) {
-    let _ = c.set_nonblocking(false);
-    let _ = c.set_read_timeout(Some(std::time::Duration::from_secs(5)));
-    let mut buf = [0u8; 4096];
-    let n = c.read(&mut buf).unwrap_or(0);
-    let req = String::from_utf8_lossy(&buf[..n]);
-    let host = req
-        .lines()
-        .find_map(|l| {
-            l.strip_prefix("Host: ")
-                .or_else(|| l.strip_prefix("host: "))
-        })
-        .unwrap_or("")
-        .to_string();
-    let local = c
-        .local_addr()
-        .map(|a| std::net::SocketAddr::new(a.ip().to_canonical(), a.port()).to_string())
-        .unwrap_or_default();
-    let peer = c
-        .peer_addr()
-        .map(|a| a.ip().to_canonical().to_string())
-        .unwrap_or_default();
-    let body = format!("tasknet {who}: {host} at {local}, seen from {peer}\n");
-    let _ = write!(
-        c,
-        "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-        body.len()
-    );
 }

@@ -196,11 +196,21 @@ fn etc_files(t: &TaskSpec) -> Vec<(&'static str, String)> {
     } else if let Some((ip, _)) = t.ipv6 {
         hosts.push_str(&format!("{ip} {}\n", t.hostname));
     }
-    vec![
+    let mut files = vec![
         ("resolv.conf", resolv),
         ("hosts", hosts),
         ("hostname", format!("{}\n", t.hostname)),
-    ]
+    ];
+    // The trust store: tasknet's CA, which signs what its internet and
+    // endpoints present on 443 (`tls.rs`); OpenSSL's own configuration
+    // stays the host's.
+    if let Some(ca) = super::tls::ca_pem() {
+        files.push((super::tls::TRUST_STORE, ca));
+        if let Ok(cnf) = std::fs::read_to_string("/etc/ssl/openssl.cnf") {
+            files.push(("ssl/openssl.cnf", cnf));
+        }
+    }
+    files
 }
 
 /// The fabric side: the veth pair (its peer created straight in the task's

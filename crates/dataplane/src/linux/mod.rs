@@ -2,7 +2,9 @@
 //! namespace per task (`tasknet-<task-id>`) whose `eth0` is its ENI, one
 //! concern per file: `netns` (namespaces and entering them), `link`
 //! (links, addresses, routes), `exec` (`tasknet exec`), `dns` (the VPC
-//! resolver), `tmds` (the task metadata endpoint), `internet`, `nft`.
+//! resolver), `tmds` (the task metadata endpoint), `internet`, `tls`
+//! (HTTPS for the internet and endpoints), `vpce` (interface endpoints),
+//! `nft`.
 //!
 //! The backend remembers what it made (`State`); `apply` compares that with
 //! the desired state and changes only the difference. At the first apply
@@ -18,6 +20,7 @@ pub mod internet;
 pub mod link;
 pub mod netns;
 pub mod nft;
+pub mod tls;
 pub mod tmds;
 pub mod vpce;
 

@@ -240,6 +240,9 @@ pub fn write_etc(name: &str, files: &[(&str, String)]) -> Result<(), String> {
     std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
     for (f, text) in files {
         let p = dir.join(f);
+        if let Some(parent) = p.parent() {
+            std::fs::create_dir_all(parent).map_err(|e| format!("{}: {e}", parent.display()))?;
+        }
         std::fs::write(&p, text).map_err(|e| format!("{}: {e}", p.display()))?;
     }
     Ok(())

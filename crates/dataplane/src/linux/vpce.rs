@@ -1,11 +1,11 @@
 //! Interface endpoints on the wire (N70): the fabric holds the address of
 //! each network interface of the VPC's available interface endpoints and
-//! answers HTTP on 443 and 80 there (plain HTTP, like tasknet's internet:
-//! a connection succeeds exactly when the reachability engine says the
-//! endpoint is reached). The fabric's `input`/`output` chains apply the
+//! answers HTTPS (or plain HTTP) on 443 and HTTP on 80 there, like
+//! tasknet's internet: a connection succeeds exactly when the reachability
+//! engine says the endpoint is reached. The fabric's `input`/`output` chains apply the
 //! ACLs and the endpoint's security groups (`firewall.rs`).
 
-use super::{internet, netns};
+use super::{netns, tls};
 use crate::desired::EndpointEni;
 use std::net::{IpAddr, TcpListener};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -57,7 +57,7 @@ impl Server {
                     for (conn, who) in accepted {
                         let _ = std::thread::Builder::new()
                             .name("endpoint conn".into())
-                            .spawn(move || internet::respond(conn, &who));
+                            .spawn(move || tls::serve(conn, &who));
                     }
                 }
             })
