@@ -159,6 +159,14 @@ def test_ipv6_only_task_reaches_the_internet_over_ipv6(tmp_path):
         v6 = t["containers"][0]["networkInterfaces"][0]["ipv6Address"]
         r = texec(srv, t["taskArn"], "cat", "/etc/resolv.conf")
         assert "nameserver fd00:ec2::253" in r.stdout, r.stdout
+        # The task metadata endpoint, over IPv4 from a link-local address
+        # (an IPv6-only task has no other IPv4), answers this task's document.
+        r = texec(srv, t["taskArn"], "sh", "-c", "curl -s -m 3 $ECS_CONTAINER_METADATA_URI_V4/task")
+        assert r.returncode == 0, r.stderr
+        doc = json.loads(r.stdout)
+        assert doc["TaskARN"] == t["taskArn"] and doc["KnownStatus"] == "RUNNING", doc
+        r = texec(srv, t["taskArn"], "ip", "-4", "-o", "addr", "show", "dev", "eth0")
+        assert " inet 169.254." in r.stdout and "scope link" in r.stdout, r.stdout
         # A dual-stack name resolves to its IPv6 address; the internet sees
         # the task's own address (no translation over IPv6).
         r = texec(srv, t["taskArn"], "getent", "ahostsv6", "ecr.us-east-1.api.aws")

@@ -54,6 +54,9 @@ pub struct TaskSpec {
     pub nameservers: Vec<String>,
     pub search: Vec<String>,
     pub hostname: String,
+    /// An IPv6-only task's link-local IPv4 address for the metadata
+    /// endpoint (N61), which is reached over IPv4 as on Fargate.
+    pub metadata_link: Option<Ipv4Addr>,
 }
 
 /// Where a subnet's route table sends an IPv4 destination (N72).
@@ -327,6 +330,7 @@ impl Desired {
     }
 
     fn add_region(&mut self, account: &str, r: &Region) {
+        let mut specs = Vec::new();
         for t in r.ecs.tasks.iter() {
             let key = TaskKey {
                 account: account.to_string(),
@@ -341,18 +345,23 @@ impl Desired {
                 continue;
             }
             if let Some(spec) = self.task_spec(r, t, key) {
-                let sources = spec
-                    .ipv4
-                    .map(|(a, _, _)| IpAddr::V4(a))
-                    .into_iter()
-                    .chain(spec.ipv6.map(|(a, _)| IpAddr::V6(a)))
-                    .collect();
-                self.metadata
-                    .entry(spec.fabric.clone())
-                    .or_default()
-                    .push(crate::metadata::TaskMetadata::of(r, t, sources));
-                self.tasks.insert(spec.key.id.clone(), spec);
+                specs.push((spec, t));
             }
+        }
+        metadata_links(&mut specs);
+        for (spec, t) in specs {
+            let sources = spec
+                .ipv4
+                .map(|(a, _, _)| IpAddr::V4(a))
+                .into_iter()
+                .chain(spec.ipv6.map(|(a, _)| IpAddr::V6(a)))
+                .chain(spec.metadata_link.map(IpAddr::V4))
+                .collect();
+            self.metadata
+                .entry(spec.fabric.clone())
+                .or_default()
+                .push(crate::metadata::TaskMetadata::of(r, t, sources));
+            self.tasks.insert(spec.key.id.clone(), spec);
         }
         // The firewall of each of this Region's fabrics, from its ENIs.
         let fabrics: Vec<&VpcSpec> = self
@@ -536,6 +545,7 @@ impl Desired {
                 .clone()
                 .or_else(|| t.attachment.private_dns_name.clone())
                 .unwrap_or_else(|| format!("task-{}", &t.id[..t.id.len().min(8)])),
+            metadata_link: None,
             key,
         })
     }
@@ -640,4 +650,34 @@ pub fn uplink6(fabric: &str) -> (Ipv6Addr, Ipv6Addr) {
     let h = fnv(fabric) as u128 & 0xff_ffff_ffff;
     let base = (0xfd7au128 << 112) | (h << 64);
     (Ipv6Addr::from(base | 1), Ipv6Addr::from(base | 2))
+}
+
+/// Where IPv6-only tasks' link-local IPv4 addresses come from.
+const METADATA_LINKS: (u32, u32) = (0xa9fe_8000, 1 << 15); // 169.254.128.0/17
+
+/// Give each IPv6-only task a link-local IPv4 address, unique in its
+/// fabric: one picked by its ENI, the next free one on a clash, the
+/// earlier-launched task keeping its own (so a task that comes never moves
+/// one that runs).
+fn metadata_links(specs: &mut [(TaskSpec, &Task)]) {
+    let mut order: Vec<usize> = (0..specs.len())
+        .filter(|&i| specs[i].0.ipv4.is_none() && specs[i].0.ipv6.is_some())
+        .collect();
+    order.sort_by(|&a, &b| {
+        (specs[a].1.created_at, &specs[a].0.key.id)
+            .cmp(&(specs[b].1.created_at, &specs[b].0.key.id))
+    });
+    let mut taken: std::collections::BTreeSet<(String, u32)> = Default::default();
+    for i in order {
+        let (base, size) = METADATA_LINKS;
+        let fabric = specs[i].0.fabric.clone();
+        let start = (fnv(&specs[i].0.eni_id) % u64::from(size - 2)) as u32 + 1;
+        let free = (0..size - 2)
+            .map(|k| (start - 1 + k) % (size - 2) + 1)
+            .find(|off| !taken.contains(&(fabric.clone(), *off)));
+        if let Some(off) = free {
+            taken.insert((fabric, off));
+            specs[i].0.metadata_link = Some(Ipv4Addr::from(base + off));
+        }
+    }
 }

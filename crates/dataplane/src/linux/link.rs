@@ -237,6 +237,9 @@ fn fabric_lines(t: &TaskSpec) -> Vec<String> {
         "rule add pref 1000 iif {} lookup {}",
         t.link, t.table
     ));
+    if let Some(ll) = t.metadata_link {
+        l.push(format!("route replace {ll}/32 dev {}", t.link));
+    }
     if let Some((ip, _)) = t.ipv6 {
         l.push(format!("addr replace {ROUTER6}/64 dev {} nodad", t.link));
         l.push(format!("route replace {ip}/128 dev {}", t.link));
@@ -264,6 +267,15 @@ fn task_lines(t: &TaskSpec) -> Vec<String> {
         let net = ipv6_network(ip, len);
         l.push(format!("route add {net}/{len} via {ROUTER6} dev eth0"));
         l.push(format!("route add default via {ROUTER6} dev eth0"));
+    }
+    // An IPv6-only task reaches the metadata endpoint over IPv4 from its
+    // link-local address, as on Fargate.
+    if let Some(ll) = t.metadata_link {
+        l.push(format!("addr add {ll}/32 dev eth0 scope link"));
+        l.push(format!(
+            "route add {}/32 dev eth0 src {ll}",
+            crate::metadata::ADDRESS
+        ));
     }
     l.push("route add blackhole 169.254.169.254/32".into());
     l.push("route add blackhole fd00:ec2::254/128".into());

@@ -111,6 +111,7 @@ fn same_plumbing(a: &TaskSpec, b: &TaskSpec) -> bool {
         && a.table == b.table
         && a.nameservers == b.nameservers
         && a.search == b.search
+        && a.metadata_link == b.metadata_link
 }
 
 impl State {
