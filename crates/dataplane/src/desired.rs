@@ -6,7 +6,7 @@
 use model::cloud::Cloud;
 use model::ecs::types::{Task, TaskStatus};
 use model::world::Region;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 /// The Route 53 Resolver's IPv6 address (Nitro), for IPv6-only tasks.
@@ -398,29 +398,23 @@ impl Desired {
                 .collect();
             // The ACLs of every subnet a flow may cross: the tasks' and
             // the endpoints'.
-            let mut subnets: Vec<(String, Option<String>, Option<String>)> = v
+            let ids: BTreeSet<&str> = v
                 .subnets
-                .values()
+                .keys()
+                .map(String::as_str)
+                .chain(v.endpoint_enis.iter().map(|e| e.subnet_id.as_str()))
+                .collect();
+            let subnets: Vec<(String, Option<String>, Option<String>)> = ids
+                .into_iter()
+                .filter_map(|id| r.subnets.get(id))
                 .map(|s| {
                     (
                         s.id.clone(),
-                        s.cidr4.map(|(a, l)| format!("{a}/{l}")),
-                        s.cidr6.map(|(a, l)| format!("{a}/{l}")),
+                        s.cidr.map(|c| c.to_string()),
+                        s.ipv6_cidr().map(|c| c.to_string()),
                     )
                 })
                 .collect();
-            for e in &v.endpoint_enis {
-                if subnets.iter().any(|s| s.0 == e.subnet_id) {
-                    continue;
-                }
-                if let Some(s) = r.subnets.get(&e.subnet_id) {
-                    subnets.push((
-                        s.id.clone(),
-                        s.cidr.map(|c| c.to_string()),
-                        s.ipv6_cidr().map(|c| c.to_string()),
-                    ));
-                }
-            }
             let (fab, _, _) = uplink(&v.netns);
             firewalls.push((
                 v.netns.clone(),
@@ -496,9 +490,12 @@ impl Desired {
             (Some(ip), Some(c)) => Some((*ip, c.prefix_len())),
             _ => None,
         };
-        // An IPv6-only task asks the Route 53 Resolver at its IPv6 address.
+        // The Amazon DNS server as the task saw it at launch (N17: base+2),
+        // at the address the task can reach: an IPv6-only task asks the
+        // Route 53 Resolver at its IPv6 address.
+        let vpc_dns = vpc.dns_server().map(|a| a.to_string());
         let amazon_dns = match ipv4 {
-            Some(_) => vpc.dns_server().map(|a| a.to_string()).unwrap_or_default(),
+            Some(_) => vpc_dns.clone().unwrap_or_default(),
             None if ipv6.is_some() => RESOLVER6.to_string(),
             None => String::new(),
         };
@@ -507,9 +504,6 @@ impl Desired {
             .dns_servers
             .iter()
             .map(|s| {
-                // The Amazon DNS server as the task saw it at launch (N17:
-                // base+2), at the address the task can reach.
-                let vpc_dns = vpc.dns_server().map(|a| a.to_string());
                 if s == "AmazonProvidedDNS" || Some(s) == vpc_dns.as_ref() {
                     amazon_dns.clone()
                 } else {
@@ -667,16 +661,16 @@ fn metadata_links(specs: &mut [(TaskSpec, &Task)]) {
         (specs[a].1.created_at, &specs[a].0.key.id)
             .cmp(&(specs[b].1.created_at, &specs[b].0.key.id))
     });
-    let mut taken: std::collections::BTreeSet<(String, u32)> = Default::default();
+    let mut taken: BTreeMap<String, BTreeSet<u32>> = BTreeMap::new();
+    let (base, size) = METADATA_LINKS;
     for i in order {
-        let (base, size) = METADATA_LINKS;
-        let fabric = specs[i].0.fabric.clone();
+        let used = taken.entry(specs[i].0.fabric.clone()).or_default();
         let start = (fnv(&specs[i].0.eni_id) % u64::from(size - 2)) as u32 + 1;
         let free = (0..size - 2)
             .map(|k| (start - 1 + k) % (size - 2) + 1)
-            .find(|off| !taken.contains(&(fabric.clone(), *off)));
+            .find(|off| !used.contains(off));
         if let Some(off) = free {
-            taken.insert((fabric, off));
+            used.insert(off);
             specs[i].0.metadata_link = Some(Ipv4Addr::from(base + off));
         }
     }

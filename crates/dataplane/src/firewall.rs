@@ -190,6 +190,17 @@ fn nacl_chain(out: &mut String, name: &str, acl: Option<&NetworkAcl>, egress: bo
     let _ = writeln!(out, "  }}");
 }
 
+/// One set or map (`what`: `set NAME` / `map NAME`) on one line, its
+/// elements inline: the shape `linux/nft.rs` reads back to find what a
+/// new table only adds.
+fn declare(out: &mut String, what: &str, ty: &str, elems: &[String]) {
+    let _ = write!(out, "  {what} {{ type {ty};");
+    if !elems.is_empty() {
+        let _ = write!(out, " elements = {{ {} }};", elems.join(", "));
+    }
+    let _ = writeln!(out, " }}");
+}
+
 /// The `inet vpc` table of a fabric whose ENIs are `ports`; `subnets` are
 /// the subnets that have them (id, IPv4 CIDR, IPv6 CIDR); `exits` the
 /// subnets that leave by a NAT gateway or a gateway endpoint.
@@ -289,29 +300,21 @@ pub fn ruleset(
         }
         let s = format!("sg_{}", ident(g.trim_start_matches("sg-")));
         for (suffix, ty, elems) in [("v4", "ipv4_addr", v4), ("v6", "ipv6_addr", v6)] {
-            let _ = write!(out, "  set {s}_{suffix} {{ type {ty}; flags interval;");
-            if !elems.is_empty() {
-                let _ = write!(out, " elements = {{ {} }};", elems.join(", "));
-            }
-            let _ = writeln!(out, " }}");
+            declare(
+                &mut out,
+                &format!("set {s}_{suffix}"),
+                &format!("{ty}; flags interval"),
+                &elems,
+            );
         }
     }
     // The links whose rules this table knows: a task plumbed before the
     // table that has its rules is loaded sends and receives nothing.
     let mut links: Vec<String> = vec![format!("\"{IGW}\"")];
     links.extend(ports.forwarded.iter().map(|p| format!("\"{}\"", p.link)));
-    let _ = writeln!(
-        out,
-        "  set links {{ type ifname; elements = {{ {} }}; }}",
-        links.join(", ")
-    );
-    for (name, elems) in [("eni_out", &outs), ("eni_in", &ins)] {
-        let _ = write!(out, "  map {name} {{ type ifname : verdict;");
-        if !elems.is_empty() {
-            let _ = write!(out, " elements = {{ {} }};", elems.join(", "));
-        }
-        let _ = writeln!(out, " }}");
-    }
+    declare(&mut out, "set links", "ifname", &links);
+    declare(&mut out, "map eni_out", "ifname : verdict", &outs);
+    declare(&mut out, "map eni_in", "ifname : verdict", &ins);
     // The internet gateway (N72): 1:1 NAT between each ENI's private and
     // public IPv4; an address without a public one goes nowhere. Named
     // maps and sets, so that a task that comes only adds elements.
@@ -323,30 +326,22 @@ pub fn ruleset(
             Some((p.eni.primary_ip()?.to_string(), pub_ip.to_string()))
         })
         .collect();
-    let privs: Vec<&str> = pairs.iter().map(|p| p.0.as_str()).collect();
+    let privs: Vec<String> = pairs.iter().map(|p| p.0.clone()).collect();
     let dnat: Vec<String> = pairs.iter().map(|(a, b)| format!("{b} : {a}")).collect();
     let snat: Vec<String> = pairs.iter().map(|(a, b)| format!("{a} : {b}")).collect();
-    for (kind, name, ty, elems) in [
-        ("set", "public_sources", "ipv4_addr", privs.join(", ")),
-        (
-            "map",
-            "public_to_private",
-            "ipv4_addr : ipv4_addr",
-            dnat.join(", "),
-        ),
-        (
-            "map",
-            "private_to_public",
-            "ipv4_addr : ipv4_addr",
-            snat.join(", "),
-        ),
-    ] {
-        let _ = write!(out, "  {kind} {name} {{ type {ty};");
-        if !elems.is_empty() {
-            let _ = write!(out, " elements = {{ {elems} }};");
-        }
-        let _ = writeln!(out, " }}");
-    }
+    declare(&mut out, "set public_sources", "ipv4_addr", &privs);
+    declare(
+        &mut out,
+        "map public_to_private",
+        "ipv4_addr : ipv4_addr",
+        &dnat,
+    );
+    declare(
+        &mut out,
+        "map private_to_public",
+        "ipv4_addr : ipv4_addr",
+        &snat,
+    );
     out.push_str(
         "  chain forward {\n    type filter hook forward priority filter; policy drop;\n    iifname != @links drop\n    oifname != @links drop\n    jump nacl\n    ct state established,related accept\n    ct state invalid drop\n",
     );

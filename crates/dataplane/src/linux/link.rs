@@ -133,8 +133,11 @@ pub fn ensure_fabric(v: &VpcSpec, old: Option<&VpcSpec>, inet: &str) -> Result<(
     netns::ip_batch(Some(&v.netns), &lines)?;
     // The same for IPv6, selected by source: a subnet's IPv6 block.
     let mut lines = Vec::new();
-    let rules =
-        netns::ip(Some(&v.netns), &["-6", "rule", "show", "pref", "1000"]).unwrap_or_default();
+    let rules = if v.subnets.values().any(|s| s.cidr6.is_some()) {
+        netns::ip(Some(&v.netns), &["-6", "rule", "show", "pref", "1000"]).unwrap_or_default()
+    } else {
+        String::new()
+    };
     for s in v.subnets.values() {
         let Some((net, len)) = s.cidr6 else {
             continue;
@@ -204,12 +207,7 @@ fn etc_files(t: &TaskSpec) -> Vec<(&'static str, String)> {
     // The trust store: tasknet's CA, which signs what its internet and
     // endpoints present on 443 (`tls.rs`); OpenSSL's own configuration
     // stays the host's.
-    if let Some(ca) = super::tls::ca_pem() {
-        files.push((super::tls::TRUST_STORE, ca));
-        if let Ok(cnf) = std::fs::read_to_string("/etc/ssl/openssl.cnf") {
-            files.push(("ssl/openssl.cnf", cnf));
-        }
-    }
+    files.extend(super::tls::trust_files());
     files
 }
 

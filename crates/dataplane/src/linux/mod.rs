@@ -161,9 +161,7 @@ impl State {
             }
         }
     }
-}
 
-impl State {
     /// Tear down the tasks no longer wanted (or wanted differently) and
     /// plumb the ones wanted and not there yet; returns the ids plumbed.
     fn sync_tasks(&mut self, d: &Desired, inet: &str, out: &mut Applied) -> Vec<String> {

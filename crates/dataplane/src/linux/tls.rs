@@ -25,6 +25,8 @@ pub const TRUST_STORE: &str = "ssl/certs/ca-certificates.crt";
 struct Authority {
     cert: Certificate,
     key: KeyPair,
+    /// The files of a task's /etc view that make it trust `cert`.
+    trust: Vec<(&'static str, String)>,
     /// Issued leaf certificates by name.
     leaves: Mutex<HashMap<String, Arc<CertifiedKey>>>,
 }
@@ -39,18 +41,26 @@ fn authority() -> Option<&'static Authority> {
             .distinguished_name
             .push(DnType::CommonName, "tasknet emulated internet CA");
         let cert = params.self_signed(&key).ok()?;
+        // The CA as the trust store; OpenSSL's own configuration stays
+        // the host's (the view replaces all of /etc/ssl).
+        let mut trust = vec![(TRUST_STORE, cert.pem())];
+        if let Ok(cnf) = std::fs::read_to_string("/etc/ssl/openssl.cnf") {
+            trust.push(("ssl/openssl.cnf", cnf));
+        }
         Some(Authority {
             cert,
             key,
+            trust,
             leaves: Mutex::default(),
         })
     })
     .as_ref()
 }
 
-/// The CA certificate in PEM, for the tasks' trust store.
-pub fn ca_pem() -> Option<String> {
-    authority().map(|a| a.cert.pem())
+/// The files a task's /etc view gets so that it trusts tasknet's CA
+/// (made once, written at every plumbing).
+pub fn trust_files() -> Vec<(&'static str, String)> {
+    authority().map(|a| a.trust.clone()).unwrap_or_default()
 }
 
 /// A certificate for `name` (a DNS name or an address), signed by the CA.
@@ -165,7 +175,9 @@ mod tests {
 
     #[test]
     fn leaves_are_issued_per_name_and_cached() {
-        assert!(ca_pem().is_some_and(|p| p.starts_with("-----BEGIN CERTIFICATE-----")));
+        let trust = trust_files();
+        assert_eq!(trust[0].0, TRUST_STORE);
+        assert!(trust[0].1.starts_with("-----BEGIN CERTIFICATE-----"));
         let a = leaf("example.com").expect("a leaf");
         let b = leaf("example.com").expect("the same leaf");
         assert!(Arc::ptr_eq(&a, &b));
