@@ -240,3 +240,71 @@ def test_ipv6_only_task_reaches_the_internet_over_ipv6(tmp_path):
             server.wait()
         srv.stop(check=True)
     assert host_netns() == []
+
+
+def test_ipv6_only_task_reaches_ipv4_only_services_through_nat64(tmp_path):
+    """N14, N72: in an IPv6-only subnet with DNS64, a name with only IPv4
+    resolves to 64:ff9b::/96 + its address, and the subnet's route of that
+    prefix to a public NAT gateway translates the task's TCP to IPv4 from
+    the NAT gateway's Elastic IP. Without the route, or with the task's
+    security group letting nothing out, nothing passes, as explain says."""
+    from ecs_support import ipv6_only_subnet, main_route_table, make_vpc
+
+    assert host_netns() == []
+    srv = start_server(tmp_path / "data")
+    try:
+        aws = AwsClients(srv.url)
+        ec2 = aws.ec2()
+        # The main route table: 64:ff9b::/96 → a NAT gateway in a public /28.
+        vid, _ = make_vpc(ec2, cidr="10.79.0.0/16", subnets=(), ipv6=True)
+        subnet = ipv6_only_subnet(ec2, vid, index=7)["SubnetId"]
+        [nat] = ec2.describe_nat_gateways(Filters=[{"Name": "vpc-id", "Values": [vid]}])["NatGateways"]
+        ec2.get_waiter("nat_gateway_available").wait(NatGatewayIds=[nat["NatGatewayId"]],
+                                                     WaiterConfig={"Delay": 1, "MaxAttempts": 60})
+        [nat] = ec2.describe_nat_gateways(NatGatewayIds=[nat["NatGatewayId"]])["NatGateways"]
+        eip = nat["NatGatewayAddresses"][0]["PublicIp"]
+        sg = ec2.create_security_group(VpcId=vid, GroupName="app", Description="app")["GroupId"]
+        cluster_and_taskdef(aws)
+        t = run_task(aws, subnet, [sg], public=False)
+        [t] = wait_status(aws, [t["taskArn"]], {"RUNNING"})
+        # Secrets Manager has only IPv4: DNS64 gives its NAT64 address.
+        host = "secretsmanager.us-east-1.amazonaws.com"
+        r = texec(srv, t["taskArn"], "getent", "ahostsv6", host)
+        addr = r.stdout.split()[0]
+        assert addr.startswith("64:ff9b::"), r.stdout
+        r = texec(srv, t["taskArn"], "curl", "-s", "-m", "3", f"https://{host}/")
+        assert r.returncode == 0, r.stderr
+        assert f"tasknet internet: {host}" in r.stdout and f"seen from {eip}" in r.stdout, r.stdout
+        e = explain_to(srv, t, addr, 443)
+        assert e["status"] == "reachable", e
+        assert any("NAT64" in h["note"] for h in e["path"]), e["path"]
+        # Any port is translated: nothing listens on 8080 in the internet,
+        # so the connection ends at once (reset by the proxy, which has
+        # accepted it before it can know: curl's 56, not a 28 timeout).
+        r = texec(srv, t["taskArn"], "curl", "-s", "-m", "3", f"http://[{addr}]:8080/")
+        assert r.returncode in (7, 56), (r.returncode, r.stderr)
+        # The task's security group lets nothing out: no NAT64 either.
+        perms = ec2.describe_security_groups(GroupIds=[sg])["SecurityGroups"][0]["IpPermissionsEgress"]
+        assert perms, "a new group lets everything out"
+        ec2.revoke_security_group_egress(GroupId=sg, IpPermissions=perms)
+        time.sleep(0.5)
+        r = texec(srv, t["taskArn"], "curl", "-s", "-m", "2", f"https://{host}/")
+        assert r.returncode != 0, r.stdout
+        e = explain_to(srv, t, addr, 443)
+        assert e["status"] == "unreachable" and e["blocked"]["hop"]["step"] == "security-group-egress", e["blocked"]
+        ec2.authorize_security_group_egress(GroupId=sg, IpPermissions=[{
+            "IpProtocol": "tcp", "FromPort": 443, "ToPort": 443, "Ipv6Ranges": [{"CidrIpv6": "64:ff9b::/96"}]}])
+        time.sleep(0.5)
+        r = texec(srv, t["taskArn"], "curl", "-s", "-m", "3", f"https://{host}/")
+        assert r.returncode == 0 and f"seen from {eip}" in r.stdout, r.stdout + r.stderr
+        assert explain_to(srv, t, addr, 443)["status"] == "reachable"
+        # No NAT64 route: a timeout, and explain names the route.
+        ec2.delete_route(RouteTableId=main_route_table(ec2, vid), DestinationIpv6CidrBlock="64:ff9b::/96")
+        time.sleep(0.5)
+        r = texec(srv, t["taskArn"], "curl", "-s", "-m", "2", f"https://{host}/")
+        assert r.returncode != 0, r.stdout
+        e = explain_to(srv, t, addr, 443)
+        assert e["status"] == "unreachable" and e["blocked"]["hop"]["step"] == "route", e["blocked"]
+    finally:
+        srv.stop(check=True)
+    assert host_netns() == []

@@ -77,6 +77,11 @@ pub enum Via {
     /// IPv6 out of an egress-only internet gateway: out, and replies back,
     /// but nothing from the internet opens a connection.
     EgressOnly,
+    /// IPv6 to a public NAT gateway: what falls in 64:ff9b::/96 is
+    /// translated to IPv4 from the NAT gateway's Elastic IP (NAT64, N14);
+    /// the rest of the destination is dropped, as NAT gateways translate
+    /// no other IPv6.
+    Nat64(Ipv4Addr),
     /// Dropped: a blackhole route, or a target tasknet does not plumb yet.
     Blackhole,
 }
@@ -91,8 +96,8 @@ pub struct SubnetSpec {
     pub table: u32,
     /// IPv4 routes: (destination CIDR, where to).
     pub routes: Vec<(String, Via)>,
-    /// IPv6 routes: `Local`, `Internet`, `EgressOnly` or `Blackhole`
-    /// (NAT64 through a NAT gateway is not on packets).
+    /// IPv6 routes: `Local`, `Internet`, `EgressOnly`, `Nat64` or
+    /// `Blackhole`.
     pub routes6: Vec<(String, Via)>,
 }
 
@@ -292,7 +297,7 @@ fn subnet_routes(r: &Region, subnet: &str, v6: bool) -> Vec<(String, Via)> {
                 (RouteTarget::EgressOnlyInternetGateway(_), _) if v6 => Via::EgressOnly,
                 (RouteTarget::NatGateway(id), _) => match c {
                     Cidr::V4(c) => nat_via(r, id, &c).unwrap_or(Via::Blackhole),
-                    Cidr::V6(_) => Via::Blackhole,
+                    Cidr::V6(_) => nat64_via(r, id).unwrap_or(Via::Blackhole),
                 },
                 (RouteTarget::VpcEndpoint(id), _)
                     if r.vpc_endpoints
@@ -430,6 +435,7 @@ impl Desired {
                         gateway: &gateway_sources(v),
                         uplink: fab,
                         internet6: &internet6_sources(v),
+                        nat64: &nat64_sources(v),
                     },
                 ),
             ));
@@ -565,6 +571,61 @@ fn nat_via(r: &Region, id: &str, dest: &model::net::Ipv4Cidr) -> Option<Via> {
     onward.then_some(Via::Nat(eip))
 }
 
+/// Where an IPv6 route to NAT gateway `id` leads: NAT64 from its Elastic
+/// IP when it is a public NAT gateway that is available and whose own
+/// subnet routes IPv4 to an internet gateway (as `reach::path` checks).
+fn nat64_via(r: &Region, id: &str) -> Option<Via> {
+    let any = "0.0.0.0/0".parse().ok()?;
+    match nat_via(r, id, &any)? {
+        Via::Nat(eip) => Some(Via::Nat64(eip)),
+        _ => None,
+    }
+}
+
+/// The NAT64 prefix (RFC 6052's well-known prefix), which DNS64 answers in.
+pub const NAT64_PREFIX: (Ipv6Addr, u8) = (Ipv6Addr::new(0x64, 0xff9b, 0, 0, 0, 0, 0, 0), 96);
+
+/// Where the fabric's NAT64 proxy listens (`tproxy` sends it the tasks'
+/// connections to 64:ff9b::/96 whatever their port).
+pub const NAT64_PORT: u16 = 6464;
+
+/// The part of IPv6 destination `dest` that NAT64 translates: the NAT64
+/// prefix if `dest` holds it, `dest` itself if it lies inside it.
+pub fn nat64_part(dest: &str) -> Option<String> {
+    let (net, len) = dest.split_once('/')?;
+    let (net, len): (Ipv6Addr, u8) = (net.parse().ok()?, len.parse().ok()?);
+    let (p, plen) = NAT64_PREFIX;
+    let within = |a: Ipv6Addr, b: Ipv6Addr, l: u8| {
+        l == 0 || (u128::from(a) ^ u128::from(b)) >> (128 - u32::from(l)) == 0
+    };
+    if len <= plen && within(p, net, len) {
+        Some(format!("{p}/{plen}"))
+    } else if len > plen && within(net, p, plen) {
+        Some(dest.to_string())
+    } else {
+        None
+    }
+}
+
+/// The subnets whose IPv6 routes go through NAT64: (subnet IPv6 CIDR, the
+/// NAT gateway's Elastic IP), for the fabric's NAT64 proxy (`linux/nat64.rs`).
+pub fn nat64_sources(v: &VpcSpec) -> Vec<(String, Ipv4Addr)> {
+    let mut out = Vec::new();
+    for s in v.subnets.values() {
+        let Some((net, len)) = s.cidr6 else {
+            continue;
+        };
+        let eip = s.routes6.iter().find_map(|(d, via)| match via {
+            Via::Nat64(eip) if nat64_part(d).is_some() => Some(*eip),
+            _ => None,
+        });
+        if let Some(eip) = eip {
+            out.push((format!("{net}/{len}"), eip));
+        }
+    }
+    out
+}
+
 /// The subnets whose routes go through a NAT gateway: (subnet CIDR, the
 /// NAT gateway's Elastic IP), for the fabric's source translation.
 pub fn nat_sources(v: &VpcSpec) -> Vec<(String, Ipv4Addr)> {
@@ -648,6 +709,19 @@ pub fn uplink6(fabric: &str) -> (Ipv6Addr, Ipv6Addr) {
 
 /// Where IPv6-only tasks' link-local IPv4 addresses come from.
 const METADATA_LINKS: (u32, u32) = (0xa9fe_8000, 1 << 15); // 169.254.128.0/17
+/// Offsets in it that are never given: 169.254.169.0/24 and
+/// 169.254.170.0/24 hold the resolver, instance metadata and the task
+/// metadata endpoint.
+const RESERVED_LINKS: std::ops::Range<u32> = (41 << 8)..(43 << 8);
+
+/// The first offset from `start` on (wrapping; never the block's first
+/// or last address) that is neither `used` nor reserved.
+fn free_link(start: u32, used: &BTreeSet<u32>) -> Option<u32> {
+    let size = METADATA_LINKS.1;
+    (0..size - 2)
+        .map(|k| (start - 1 + k) % (size - 2) + 1)
+        .find(|off| !used.contains(off) && !RESERVED_LINKS.contains(off))
+}
 
 /// Give each IPv6-only task a link-local IPv4 address, unique in its
 /// fabric: one picked by its ENI, the next free one on a clash, the
@@ -666,12 +740,45 @@ fn metadata_links(specs: &mut [(TaskSpec, &Task)]) {
     for i in order {
         let used = taken.entry(specs[i].0.fabric.clone()).or_default();
         let start = (fnv(&specs[i].0.eni_id) % u64::from(size - 2)) as u32 + 1;
-        let free = (0..size - 2)
-            .map(|k| (start - 1 + k) % (size - 2) + 1)
-            .find(|off| !used.contains(off));
-        if let Some(off) = free {
+        if let Some(off) = free_link(start, used) {
             used.insert(off);
             specs[i].0.metadata_link = Some(Ipv4Addr::from(base + off));
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn link_addresses_skip_the_metadata_and_resolver_blocks() {
+        let base = METADATA_LINKS.0;
+        let at = |off: u32| Ipv4Addr::from(base + off);
+        let none = BTreeSet::new();
+        // Picked inside 169.254.169.0/24 or .170.0/24: moved past them.
+        for start in [RESERVED_LINKS.start, (42 << 8) + 2] {
+            let off = free_link(start, &none).unwrap();
+            assert_eq!(at(off), Ipv4Addr::new(169, 254, 171, 0));
+        }
+        let used: BTreeSet<u32> = [5, 6].into();
+        assert_eq!(free_link(5, &used), Some(7));
+        // The last address of the block wraps to the first usable one.
+        assert_eq!(
+            free_link(METADATA_LINKS.1 - 2, &[METADATA_LINKS.1 - 2].into()),
+            Some(1)
+        );
+    }
+
+    #[test]
+    fn nat64_takes_the_well_known_prefix_out_of_a_route() {
+        assert_eq!(nat64_part("64:ff9b::/96").as_deref(), Some("64:ff9b::/96"));
+        assert_eq!(nat64_part("::/0").as_deref(), Some("64:ff9b::/96"));
+        assert_eq!(
+            nat64_part("64:ff9b::cb00:7100/120").as_deref(),
+            Some("64:ff9b::cb00:7100/120")
+        );
+        assert_eq!(nat64_part("2600::/16"), None);
+        assert_eq!(nat64_part("64:ff9b:1::/48"), None);
     }
 }

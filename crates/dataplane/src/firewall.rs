@@ -17,8 +17,11 @@
 //!   chain in_g<hash>     their ingress rules: accept on a match, else drop
 //!   chain nacl_out_/in_<subnet>  the subnet's ACL entries by rule number: first match wins
 //!   chain input/output   traffic to and from interface endpoints' addresses
-//!                        (the fabric answers for them): ACLs both ways, the
-//!                        sender's egress chain, the endpoint's ingress chain
+//!                        (the fabric answers for them) and NAT64: ACLs both
+//!                        ways, the sender's egress chain, the endpoint's
+//!                        ingress chain
+//!   chain nat64          TCP from NAT64 subnets to 64:ff9b::/96: to the
+//!                        fabric's NAT64 proxy (tproxy)
 //! }
 //! ```
 //!
@@ -58,6 +61,10 @@ pub struct Exits<'a> {
     /// Subnets' IPv6 blocks routed to an internet gateway (`true`: open to
     /// connections from the internet) or only an egress-only one.
     pub internet6: &'a [(String, bool)],
+    /// Subnets' IPv6 blocks routed to NAT64 (with the NAT gateway's
+    /// Elastic IP): their TCP to 64:ff9b::/96 goes to the fabric's NAT64
+    /// proxy (`linux/nat64.rs`).
+    pub nat64: &'a [(String, std::net::Ipv4Addr)],
 }
 
 /// The fabric's link to tasknet's own internet (the internet gateway).
@@ -422,45 +429,64 @@ pub fn ruleset(
         out,
         "    oifname \"{IGW}\" snat ip to ip saddr map @private_to_public\n  }}"
     );
-    if !local_ins.is_empty() {
-        // Interface endpoints: the fabric holds their addresses, so their
-        // traffic is the fabric's input and output, checked as forwarded
-        // traffic is (ACLs both ways, the sender's egress rules, the
-        // endpoint's ingress rules; replies by conntrack).
-        let (mut input, mut verdicts, mut output) = (Vec::new(), Vec::new(), Vec::new());
-        for (fam, v6) in [("ip", false), ("ip6", true)] {
-            let of: Vec<&(std::net::IpAddr, String)> = local_ins
-                .iter()
-                .filter(|(ip, _)| ip.is_ipv6() == v6)
-                .collect();
-            if of.is_empty() {
-                continue;
-            }
-            let addrs: Vec<String> = of.iter().map(|(ip, _)| ip.to_string()).collect();
-            let map: Vec<String> = of
-                .iter()
-                .map(|(ip, c)| format!("{ip} : jump {c}"))
-                .collect();
-            input.push(format!(
-                "    {fam} daddr {{ {} }} jump to_endpoint\n",
-                addrs.join(", ")
-            ));
-            verdicts.push(format!("    {fam} daddr vmap {{ {} }}\n", map.join(", ")));
-            output.push(format!(
-                "    {fam} saddr {{ {} }} jump nacl\n",
-                addrs.join(", ")
-            ));
+    // Traffic the fabric itself answers: interface endpoints (it holds
+    // their addresses) and NAT64 (its proxy takes the task's connection).
+    // It is the fabric's input and output, checked as forwarded traffic
+    // is (ACLs both ways, the sender's egress rules, an endpoint's ingress
+    // rules; replies by conntrack).
+    let (mut input, mut verdicts, mut output) = (Vec::new(), Vec::new(), Vec::new());
+    for (fam, v6) in [("ip", false), ("ip6", true)] {
+        let of: Vec<&(std::net::IpAddr, String)> = local_ins
+            .iter()
+            .filter(|(ip, _)| ip.is_ipv6() == v6)
+            .collect();
+        if of.is_empty() {
+            continue;
         }
+        let addrs: Vec<String> = of.iter().map(|(ip, _)| ip.to_string()).collect();
+        let map: Vec<String> = of
+            .iter()
+            .map(|(ip, c)| format!("{ip} : jump {c}"))
+            .collect();
+        input.push(format!(
+            "    {fam} daddr {{ {} }} jump to_endpoint\n",
+            addrs.join(", ")
+        ));
+        verdicts.push(format!("    {fam} daddr vmap {{ {} }}\n", map.join(", ")));
+        output.push(format!(
+            "    {fam} saddr {{ {} }} jump nacl\n",
+            addrs.join(", ")
+        ));
+    }
+    let mut locals: Vec<(&str, String)> = Vec::new();
+    if !local_ins.is_empty() {
+        locals.push(("to_endpoint", verdicts.concat() + "    drop\n"));
+    }
+    if !exits.nat64.is_empty() {
+        let (p, len) = crate::desired::NAT64_PREFIX;
+        let cidrs: Vec<&str> = exits.nat64.iter().map(|(c, _)| c.as_str()).collect();
+        let _ = writeln!(
+            out,
+            "  chain nat64 {{\n    type filter hook prerouting priority mangle; policy accept;\n    ip6 saddr {{ {} }} ip6 daddr {p}/{len} meta l4proto tcp tproxy ip6 to :{}\n  }}",
+            cidrs.join(", "),
+            crate::desired::NAT64_PORT
+        );
+        input.push(format!("    ip6 daddr {p}/{len} jump to_nat64\n"));
+        output.push(format!("    ip6 saddr {p}/{len} jump nacl\n"));
+        locals.push(("to_nat64", "    accept\n".into()));
+    }
+    if !locals.is_empty() {
         let _ = writeln!(
             out,
             "  chain input {{\n    type filter hook input priority filter; policy accept;\n{}  }}",
             input.concat()
         );
-        let _ = writeln!(
-            out,
-            "  chain to_endpoint {{\n    iifname != @links drop\n    jump nacl\n    ct state established,related accept\n    ct state invalid drop\n    iifname vmap @eni_out\n{}    drop\n  }}",
-            verdicts.concat()
-        );
+        for (chain, verdict) in locals {
+            let _ = writeln!(
+                out,
+                "  chain {chain} {{\n    iifname != @links drop\n    jump nacl\n    ct state established,related accept\n    ct state invalid drop\n    iifname vmap @eni_out\n{verdict}  }}"
+            );
+        }
         let _ = writeln!(
             out,
             "  chain output {{\n    type filter hook output priority filter; policy accept;\n{}  }}",

@@ -8,7 +8,9 @@
 //! task's traffic crosses the fabric, where the VPC's rules apply.
 
 use super::netns;
-use crate::desired::{uplink, uplink6, TaskSpec, Via, VpcSpec, RESOLVER6};
+use crate::desired::{
+    nat64_part, nat64_sources, nat_sources, uplink, uplink6, TaskSpec, Via, VpcSpec, RESOLVER6,
+};
 use crate::firewall::IGW;
 
 /// The VPC router's documented IPv6 link-local address.
@@ -52,6 +54,12 @@ pub fn ensure_fabric(v: &VpcSpec, old: Option<&VpcSpec>, inet: &str) -> Result<(
         "addr replace {}/32 dev lo",
         crate::metadata::ADDRESS
     ));
+    // The Elastic IPs NAT64 leaves from (`nat64.rs`), and the way out for
+    // what its proxy sends (marked), which nothing else in the fabric takes.
+    let eips: Vec<std::net::Ipv4Addr> = nat64_sources(v).into_iter().map(|(_, e)| e).collect();
+    for eip in &eips {
+        lines.push(format!("addr replace {eip}/32 dev lo"));
+    }
     // Interface endpoints' network interfaces (linux/vpce.rs answers there).
     for e in &v.endpoint_enis {
         lines.extend(e.ip.map(|ip| format!("addr replace {ip}/32 dev lo")));
@@ -77,7 +85,13 @@ pub fn ensure_fabric(v: &VpcSpec, old: Option<&VpcSpec>, inet: &str) -> Result<(
             v4.into_iter().chain(v6)
         })
         .collect();
-    for l in gone {
+    let gone_eips = old
+        .map(nat64_sources)
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|(_, e)| !eips.contains(e))
+        .map(|(_, e)| format!("addr del {e}/32 dev lo"));
+    for l in gone.into_iter().chain(gone_eips) {
         let _ = netns::ip_batch(Some(&v.netns), &[l]);
     }
     // The internet gateway's link (MTU 1500: N18).
@@ -94,14 +108,22 @@ pub fn ensure_fabric(v: &VpcSpec, old: Option<&VpcSpec>, inet: &str) -> Result<(
         )?;
     }
     let (fab6, net6) = uplink6(&v.netns);
-    netns::ip_batch(
-        Some(&v.netns),
-        &[
-            format!("addr replace {fab}/30 dev {IGW}"),
-            format!("addr replace {fab6}/64 dev {IGW} nodad"),
-            format!("link set {IGW} up"),
-        ],
-    )?;
+    let mut lines = vec![
+        format!("addr replace {fab}/30 dev {IGW}"),
+        format!("addr replace {fab6}/64 dev {IGW} nodad"),
+        format!("link set {IGW} up"),
+    ];
+    if !eips.is_empty() {
+        let (mark, table) = (super::nat64::MARK, super::nat64::TABLE);
+        lines.push(format!(
+            "route replace default via {net} dev {IGW} table {table}"
+        ));
+        let rules = netns::ip(Some(&v.netns), &["rule", "show", "pref", "900"]).unwrap_or_default();
+        if !rules.contains(&format!("lookup {table}")) {
+            lines.push(format!("rule add pref 900 fwmark {mark:#x} lookup {table}"));
+        }
+    }
+    netns::ip_batch(Some(&v.netns), &lines)?;
     let mut lines = vec![
         format!("addr replace {net}/30 dev {up}"),
         format!("addr replace {net6}/64 dev {up} nodad"),
@@ -124,7 +146,7 @@ pub fn ensure_fabric(v: &VpcSpec, old: Option<&VpcSpec>, inet: &str) -> Result<(
                 Via::Internet | Via::Nat(_) | Via::Gateway => {
                     format!("route add {dest} via {net} dev {IGW} table {}", s.table)
                 }
-                Via::Blackhole | Via::EgressOnly => {
+                Via::Blackhole | Via::EgressOnly | Via::Nat64(_) => {
                     format!("route add blackhole {dest} table {}", s.table)
                 }
             });
@@ -150,19 +172,32 @@ pub fn ensure_fabric(v: &VpcSpec, old: Option<&VpcSpec>, inet: &str) -> Result<(
             ));
         }
         for (dest, via) in &s.routes6 {
-            lines.push(match via {
-                Via::Local => format!("route add throw {dest} table {}", s.table),
-                Via::Internet | Via::EgressOnly => {
-                    format!("route add {dest} via {net6} dev {IGW} table {}", s.table)
+            let nat64 = match via {
+                Via::Nat64(_) => nat64_part(dest),
+                _ => None,
+            };
+            match (via, nat64) {
+                (Via::Local, _) => lines.push(format!("route add throw {dest} table {}", s.table)),
+                (Via::Internet | Via::EgressOnly, _) => lines.push(format!(
+                    "route add {dest} via {net6} dev {IGW} table {}",
+                    s.table
+                )),
+                // NAT64: its prefix is delivered to the fabric's proxy;
+                // any other IPv6 to the NAT gateway goes nowhere.
+                (Via::Nat64(_), Some(part)) => {
+                    if part != *dest {
+                        lines.push(format!("route add blackhole {dest} table {}", s.table));
+                    }
+                    lines.push(format!("route add local {part} dev lo table {}", s.table));
                 }
-                _ => format!("route add blackhole {dest} table {}", s.table),
-            });
+                _ => lines.push(format!("route add blackhole {dest} table {}", s.table)),
+            }
         }
     }
     netns::ip6_batch(Some(&v.netns), &lines)?;
     // The internet answers a NAT gateway's Elastic IP through this fabric.
     let mut lines = Vec::new();
-    for (_, eip) in crate::desired::nat_sources(v) {
+    for (_, eip) in nat_sources(v).into_iter().chain(nat64_sources(v)) {
         let line = format!("route replace {eip}/32 via {fab} dev {up}");
         if !lines.contains(&line) {
             lines.push(line);

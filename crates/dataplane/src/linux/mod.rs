@@ -18,6 +18,7 @@ pub mod dns;
 pub mod exec;
 pub mod internet;
 pub mod link;
+pub mod nat64;
 pub mod netns;
 pub mod nft;
 pub mod tls;
@@ -68,6 +69,8 @@ struct State {
     endpoints: BTreeMap<String, tmds::Endpoint>,
     /// Each fabric's interface-endpoint listeners.
     vpce: BTreeMap<String, vpce::Server>,
+    /// Each fabric's NAT64 proxy, while a subnet routes NAT64.
+    nat64: BTreeMap<String, nat64::Proxy>,
     started: bool,
     verified: Option<Instant>,
     fabrics: BTreeMap<String, VpcSpec>,
@@ -293,6 +296,25 @@ impl DataPlane for Linux {
                 out.errors.push(format!("endpoints of {}: {e}", v.vpc_id));
             }
         }
+        // Each fabric's NAT64 proxy, while a subnet of it routes NAT64.
+        for (name, v) in &d.vpcs {
+            let sources = crate::desired::nat64_sources(v);
+            if !st.fabrics.contains_key(name) || sources.is_empty() {
+                st.nat64.remove(name);
+                continue;
+            }
+            if !st.nat64.contains_key(name) {
+                match nat64::Proxy::start(name) {
+                    Ok(p) => {
+                        st.nat64.insert(name.clone(), p);
+                    }
+                    Err(e) => out.errors.push(format!("NAT64 of {}: {e}", v.vpc_id)),
+                }
+            }
+            if let Some(p) = st.nat64.get(name) {
+                p.sync(&sources);
+            }
+        }
         // Each fabric's metadata endpoint, with its tasks' documents now.
         for name in d.vpcs.keys() {
             if !st.fabrics.contains_key(name) {
@@ -382,6 +404,7 @@ impl DataPlane for Linux {
             st.resolvers.remove(&n);
             st.endpoints.remove(&n);
             st.vpce.remove(&n);
+            st.nat64.remove(&n);
             match link::remove_fabric(&n, &inet) {
                 Ok(()) => {
                     st.fabrics.remove(&n);
@@ -404,6 +427,7 @@ impl DataPlane for Linux {
         st.resolvers.clear();
         st.endpoints.clear();
         st.vpce.clear();
+        st.nat64.clear();
         st.tasks.clear();
         // Whatever else is ours, fabrics last.
         let mut host: Vec<String> = netns::list(PREFIX)

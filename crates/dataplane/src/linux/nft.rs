@@ -235,6 +235,7 @@ mod tests {
                 gateway: &[],
                 uplink: std::net::Ipv4Addr::new(100, 64, 0, 1),
                 internet6: &[],
+                nat64: &[],
             };
             let ports = Ports {
                 forwarded: &ports,
