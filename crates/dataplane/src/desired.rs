@@ -82,6 +82,10 @@ pub enum Via {
     /// the rest of the destination is dropped, as NAT gateways translate
     /// no other IPv6.
     Nat64(Ipv4Addr),
+    /// Over a VPC peering connection (by id) to the peer VPC's fabric, when
+    /// that fabric exists (the peer VPC has tasks); else dropped, as nobody
+    /// there answers.
+    Peering(String),
     /// Dropped: a blackhole route, or a target tasknet does not plumb yet.
     Blackhole,
 }
@@ -132,6 +136,48 @@ pub struct VpcSpec {
     /// The network interfaces of its available interface endpoints: the
     /// fabric holds their addresses and answers on 443 (N70).
     pub endpoint_enis: Vec<EndpointEni>,
+    /// Its links to the fabrics of the VPCs it is peered with.
+    pub peers: Vec<PeerLink>,
+}
+
+/// A VPC peering connection on the wire: a veth pair between the two
+/// fabrics, named alike at both ends, with a link-local /30 (and fe80::1,
+/// fe80::2) that the subnets' peering routes go through.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PeerLink {
+    pub pcx: String,
+    pub peer_fabric: String,
+    /// `pcx-` + 11 hex of the connection id, in both fabrics.
+    pub link: String,
+    /// This end (1 or 2: the fabric whose name sorts first is 1).
+    pub side: u8,
+    /// The /30's base (169.254.0.0/17, picked by the connection id).
+    pub base: Ipv4Addr,
+}
+
+impl PeerLink {
+    fn of(pcx: &str, fabric: &str, peer_fabric: &str) -> PeerLink {
+        let hex = pcx.strip_prefix("pcx-").unwrap_or(pcx);
+        let base = u32::from(Ipv4Addr::new(169, 254, 0, 0)) + (fnv(pcx) % (1 << 13)) as u32 * 4;
+        PeerLink {
+            pcx: pcx.to_string(),
+            peer_fabric: peer_fabric.to_string(),
+            link: format!("pcx-{}", &hex[..hex.len().min(11)]),
+            side: if fabric < peer_fabric { 1 } else { 2 },
+            base: Ipv4Addr::from(base),
+        }
+    }
+    /// (this end's, the peer end's) IPv4 address on the link.
+    pub fn v4(&self) -> (Ipv4Addr, Ipv4Addr) {
+        let b = u32::from(self.base);
+        let (me, peer) = (u32::from(self.side), u32::from(3 - self.side));
+        (Ipv4Addr::from(b + me), Ipv4Addr::from(b + peer))
+    }
+    /// (this end's, the peer end's) IPv6 link-local address on the link.
+    pub fn v6(&self) -> (Ipv6Addr, Ipv6Addr) {
+        let ll = |n: u8| Ipv6Addr::new(0xfe80, 0, 0, 0, 0, 0, 0, u16::from(n));
+        (ll(self.side), ll(3 - self.side))
+    }
 }
 
 /// Where an interface endpoint's network interface answers: (zone, IPv4,
@@ -299,6 +345,7 @@ fn subnet_routes(r: &Region, subnet: &str, v6: bool) -> Vec<(String, Via)> {
                     Cidr::V4(c) => nat_via(r, id, &c).unwrap_or(Via::Blackhole),
                     Cidr::V6(_) => nat64_via(r, id).unwrap_or(Via::Blackhole),
                 },
+                (RouteTarget::VpcPeeringConnection(id), _) => Via::Peering(id.clone()),
                 (RouteTarget::VpcEndpoint(id), _)
                     if r.vpc_endpoints
                         .get(id)
@@ -368,6 +415,7 @@ impl Desired {
                 .push(crate::metadata::TaskMetadata::of(r, t, sources));
             self.tasks.insert(spec.key.id.clone(), spec);
         }
+        self.link_peers(account, r);
         // The firewall of each of this Region's fabrics, from its ENIs.
         let fabrics: Vec<&VpcSpec> = self
             .vpcs
@@ -436,11 +484,40 @@ impl Desired {
                         uplink: fab,
                         internet6: &internet6_sources(v),
                         nat64: &nat64_sources(v),
+                        peerings: &v.peers.iter().map(|p| p.link.clone()).collect::<Vec<_>>(),
                     },
                 ),
             ));
         }
         self.firewalls.extend(firewalls);
+    }
+
+    /// Link the fabrics of this Region's peered VPCs (both must have
+    /// tasks); a peering route whose link is not there drops.
+    fn link_peers(&mut self, account: &str, r: &Region) {
+        let names: BTreeMap<String, String> = self
+            .vpcs
+            .values()
+            .filter(|v| v.account == account && v.region == r.name())
+            .map(|v| (v.vpc_id.clone(), v.netns.clone()))
+            .collect();
+        for (vpc, fabric) in &names {
+            let peers: Vec<PeerLink> = r
+                .active_peerings(vpc)
+                .filter_map(|(p, peer)| Some(PeerLink::of(&p.id, fabric, names.get(peer)?)))
+                .collect();
+            let Some(v) = self.vpcs.get_mut(fabric) else {
+                continue;
+            };
+            for s in v.subnets.values_mut() {
+                for (_, via) in s.routes.iter_mut().chain(s.routes6.iter_mut()) {
+                    if matches!(via, Via::Peering(p) if !peers.iter().any(|l| l.pcx == *p)) {
+                        *via = Via::Blackhole;
+                    }
+                }
+            }
+            v.peers = peers;
+        }
     }
 
     fn task_spec(&mut self, r: &Region, t: &Task, key: TaskKey) -> Option<TaskSpec> {
@@ -473,6 +550,7 @@ impl Desired {
                 })
                 .collect(),
             endpoint_enis: endpoint_enis(r, &vpc.id),
+            peers: Vec::new(),
         });
         let cidr4 = subnet.cidr.map(|c| (c.network(), c.prefix_len()));
         let cidr6 = subnet

@@ -65,6 +65,9 @@ pub struct Exits<'a> {
     /// Elastic IP): their TCP to 64:ff9b::/96 goes to the fabric's NAT64
     /// proxy (`linux/nat64.rs`).
     pub nat64: &'a [(String, std::net::Ipv4Addr)],
+    /// The links to peered VPCs' fabrics: what crosses them is checked at
+    /// each end's own ENIs.
+    pub peerings: &'a [String],
 }
 
 /// The fabric's link to tasknet's own internet (the internet gateway).
@@ -319,6 +322,7 @@ pub fn ruleset(
     // table that has its rules is loaded sends and receives nothing.
     let mut links: Vec<String> = vec![format!("\"{IGW}\"")];
     links.extend(ports.forwarded.iter().map(|p| format!("\"{}\"", p.link)));
+    links.extend(exits.peerings.iter().map(|l| format!("\"{l}\"")));
     declare(&mut out, "set links", "ifname", &links);
     declare(&mut out, "map eni_out", "ifname : verdict", &outs);
     declare(&mut out, "map eni_in", "ifname : verdict", &ins);

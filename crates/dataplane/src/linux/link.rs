@@ -9,7 +9,8 @@
 
 use super::netns;
 use crate::desired::{
-    nat64_part, nat64_sources, nat_sources, uplink, uplink6, TaskSpec, Via, VpcSpec, RESOLVER6,
+    nat64_part, nat64_sources, nat_sources, uplink, uplink6, PeerLink, TaskSpec, Via, VpcSpec,
+    RESOLVER6,
 };
 use crate::firewall::IGW;
 
@@ -135,20 +136,38 @@ pub fn ensure_fabric(v: &VpcSpec, old: Option<&VpcSpec>, inet: &str) -> Result<(
         lines.push(format!("route replace {c} via {fab6} dev {up}"));
     }
     netns::ip_batch(Some(inet), &lines)?;
+    // Links to peered VPCs' fabrics (before the routes that use them).
+    for p in &v.peers {
+        ensure_peer_link(&v.netns, p)?;
+    }
+    for p in old.map(|o| o.peers.as_slice()).unwrap_or_default() {
+        if !v.peers.iter().any(|n| n.link == p.link) {
+            let _ = netns::ip(Some(&v.netns), &["link", "del", &p.link]);
+        }
+    }
+    let peer = |pcx: &str| v.peers.iter().find(|p| p.pcx == pcx);
     // Each subnet's route table, as a policy-routing table: its local
     // routes fall through (`throw`) to the host routes of the VPC's ENIs.
     let mut lines = Vec::new();
     for s in v.subnets.values() {
         lines.push(format!("route flush table {}", s.table));
         for (dest, via) in &s.routes {
-            lines.push(match via {
-                Via::Local => format!("route add throw {dest} table {}", s.table),
-                Via::Internet | Via::Nat(_) | Via::Gateway => {
+            let over = match via {
+                Via::Peering(pcx) => peer(pcx),
+                _ => None,
+            };
+            lines.push(match (via, over) {
+                (Via::Local, _) => format!("route add throw {dest} table {}", s.table),
+                (Via::Internet | Via::Nat(_) | Via::Gateway, _) => {
                     format!("route add {dest} via {net} dev {IGW} table {}", s.table)
                 }
-                Via::Blackhole | Via::EgressOnly | Via::Nat64(_) => {
-                    format!("route add blackhole {dest} table {}", s.table)
-                }
+                (Via::Peering(_), Some(p)) => format!(
+                    "route add {dest} via {} dev {} table {}",
+                    p.v4().1,
+                    p.link,
+                    s.table
+                ),
+                _ => format!("route add blackhole {dest} table {}", s.table),
             });
         }
     }
@@ -184,6 +203,16 @@ pub fn ensure_fabric(v: &VpcSpec, old: Option<&VpcSpec>, inet: &str) -> Result<(
                 )),
                 // NAT64: its prefix is delivered to the fabric's proxy;
                 // any other IPv6 to the NAT gateway goes nowhere.
+                (Via::Peering(pcx), _) if peer(pcx).is_some() => {
+                    lines.extend(peer(pcx).map(|p| {
+                        format!(
+                            "route add {dest} via {} dev {} table {}",
+                            p.v6().1,
+                            p.link,
+                            s.table
+                        )
+                    }));
+                }
                 (Via::Nat64(_), Some(part)) => {
                     if part != *dest {
                         lines.push(format!("route add blackhole {dest} table {}", s.table));
@@ -207,6 +236,51 @@ pub fn ensure_fabric(v: &VpcSpec, old: Option<&VpcSpec>, inet: &str) -> Result<(
         return Ok(());
     }
     netns::ip_batch(Some(inet), &lines)
+}
+
+/// The veth pair of a peering connection between fabric `fabric` and its
+/// peer's (made by whichever of the two comes first, the peer's namespace
+/// with it if need be), this end's addresses on it.
+fn ensure_peer_link(fabric: &str, p: &PeerLink) -> Result<(), String> {
+    let own = |side: &PeerLink| {
+        let ((a4, _), (a6, _)) = (side.v4(), side.v6());
+        vec![
+            format!("addr replace {a4}/30 dev {}", side.link),
+            format!("addr replace {a6}/64 dev {} nodad", side.link),
+            format!("link set {} up", side.link),
+        ]
+    };
+    if netns::ip(Some(fabric), &["-o", "link", "show", &p.link]).is_err() {
+        netns::add(&p.peer_fabric)?;
+        // A link left from the peer's earlier life would clash.
+        let _ = netns::ip(Some(&p.peer_fabric), &["link", "del", &p.link]);
+        // Peering carries jumbo frames within a Region (N18).
+        netns::ip(
+            Some(fabric),
+            &[
+                "link",
+                "add",
+                &p.link,
+                "mtu",
+                "9001",
+                "type",
+                "veth",
+                "peer",
+                "name",
+                &p.link,
+                "mtu",
+                "9001",
+                "netns",
+                &p.peer_fabric,
+            ],
+        )?;
+        let far = PeerLink {
+            side: 3 - p.side,
+            ..p.clone()
+        };
+        netns::ip_batch(Some(&p.peer_fabric), &own(&far))?;
+    }
+    netns::ip_batch(Some(fabric), &own(p))
 }
 
 /// Remove a fabric and its internet-gateway link (at once: the kernel

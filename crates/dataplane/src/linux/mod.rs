@@ -151,6 +151,7 @@ impl State {
         self.resolvers.retain(|n, _| fabrics.contains_key(n));
         self.endpoints.retain(|n, _| fabrics.contains_key(n));
         self.vpce.retain(|n, _| fabrics.contains_key(n));
+        self.nat64.retain(|n, _| fabrics.contains_key(n));
         for n in &host {
             let ours = *n == self.inet
                 || self.fabrics.contains_key(n)

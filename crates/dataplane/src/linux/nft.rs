@@ -236,6 +236,7 @@ mod tests {
                 uplink: std::net::Ipv4Addr::new(100, 64, 0, 1),
                 internet6: &[],
                 nat64: &[],
+                peerings: &[],
             };
             let ports = Ports {
                 forwarded: &ports,

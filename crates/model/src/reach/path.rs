@@ -765,6 +765,31 @@ fn onward(
             ),
         });
     }
+    // The internet routes only public addresses: a private one sent to a
+    // gateway (after NAT64, for an address that embeds one) goes nowhere.
+    let beyond = match addr {
+        IpAddr::V6(v) if nat64_prefix => IpAddr::V4(Ipv4Addr::from(u128::from(v) as u32)),
+        a => a,
+    };
+    let gateway = matches!(
+        route.target,
+        RouteTarget::InternetGateway(_)
+            | RouteTarget::EgressOnlyInternetGateway(_)
+            | RouteTarget::NatGateway(_)
+    );
+    if gateway && !internet_routable(beyond) {
+        return trail.blocked(addr, || Blocked {
+            hop: hop(
+                "route",
+                &rt.id,
+                format!("{beyond} is a private address; the internet does not route it"),
+            ),
+            fix: format!(
+                "Reach {beyond} over a VPC peering connection (a route to it in {}), or use its public address.",
+                rt.id
+            ),
+        });
+    }
     let subnet_label = format!("{who} subnet");
     match &route.target {
         RouteTarget::Local => return local(src, addr, source_ip, to, flow, trail),
@@ -1193,6 +1218,29 @@ fn peered(
         who: to.who,
     };
     local(src, addr, source_ip, &into, flow, trail)
+}
+
+/// Does the internet route this address (not private, shared, loopback,
+/// link-local or unique-local)?
+fn internet_routable(a: IpAddr) -> bool {
+    match a {
+        IpAddr::V4(v) => {
+            let shared = u32::from(v) >> 22 == u32::from(Ipv4Addr::new(100, 64, 0, 0)) >> 22;
+            !(v.is_private()
+                || shared
+                || v.is_loopback()
+                || v.is_link_local()
+                || v.is_unspecified()
+                || v.is_broadcast())
+        }
+        IpAddr::V6(v) => {
+            let seg = v.segments()[0];
+            !(v.is_loopback()
+                || v.is_unspecified()
+                || seg & 0xfe00 == 0xfc00
+                || seg & 0xffc0 == 0xfe80)
+        }
+    }
 }
 
 /// Is this address in the NAT64 well-known prefix 64:ff9b::/96?

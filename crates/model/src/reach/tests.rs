@@ -1400,9 +1400,19 @@ fn flows_follow_an_active_peering_connection_into_the_peer_vpc() {
     let b = eni(r, &peer_subnet, vec![db.clone()]);
     let to_b = ip_of(r, &b);
     let tcp = path::Flow::tcp(5432);
-    // No route to the other VPC.
+    // No route to the other VPC: its private address sent to the NAT
+    // gateway, or from a public subnet to the internet gateway, goes
+    // nowhere (the internet routes no private address).
     let blk = flow(r, &a, to_b, tcp).blocked.unwrap();
     assert_eq!(blk.hop.step, "route");
+    let p = eni(r, &n.public, vec![app.clone()]);
+    let blk = flow(r, &p, to_b, tcp).blocked.unwrap();
+    assert_eq!(blk.hop.step, "route");
+    assert!(
+        blk.hop.note.contains("is a private address"),
+        "{}",
+        blk.hop.note
+    );
     // A pending connection: the route may name it, but it is a blackhole.
     let pcx = r
         .create_peering(&n.vpc, &peer_vpc, Vec::new(), NOW)
