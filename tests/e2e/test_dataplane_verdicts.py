@@ -24,27 +24,29 @@ from reach_support import (
 
 pytestmark = [pytest.mark.dataplane, skip_unless_runnable]
 
-# From inside the task: resolve each name through the VPC resolver and
-# connect to 443, all at once; print {name: [address or null, connected]}.
+# From inside the task: resolve each name through the VPC resolver (IPv4,
+# or IPv6 with `-6`) and connect to 443, all at once; print
+# {name: [address or null, connected]}.
 PROBE = """
 import json, socket, sys, threading
 out = {}
+family = socket.AF_INET6 if sys.argv[1] == "-6" else socket.AF_INET
 def probe(h):
     try:
-        a = socket.getaddrinfo(h, 443, socket.AF_INET, socket.SOCK_STREAM)[0][4][0]
+        a = socket.getaddrinfo(h, 443, family, socket.SOCK_STREAM)[0][4][0]
     except OSError:
         out[h] = [None, False]; return
     try:
         socket.create_connection((a, 443), timeout=1.5).close(); out[h] = [a, True]
     except OSError:
         out[h] = [a, False]
-ts = [threading.Thread(target=probe, args=(h,)) for h in sys.argv[1:]]
+ts = [threading.Thread(target=probe, args=(h,)) for h in sys.argv[2:]]
 [t.start() for t in ts]; [t.join() for t in ts]
 print(json.dumps(out))
 """
 
 
-def compare(srv, task_arn: str) -> set[str]:
+def compare(srv, task_arn: str, family: str = "-4") -> set[str]:
     """Explain the task, probe every destination its launch needs, assert
     they agree; return the traffic that is reachable."""
     wait_in_sync(srv)
@@ -52,7 +54,7 @@ def compare(srv, task_arn: str) -> set[str]:
     verdicts = [v for v in e["verdicts"] if v["traffic"] in LAUNCH_TRAFFIC]
     assert {v["traffic"] for v in verdicts} == LAUNCH_TRAFFIC, [v["traffic"] for v in e["verdicts"]]
     hosts = sorted({v["destination"] for v in verdicts})
-    r = texec(srv, task_arn, "env", "RES_OPTIONS=timeout:1 attempts:1", "python3", "-c", PROBE, *hosts)
+    r = texec(srv, task_arn, "env", "RES_OPTIONS=timeout:1 attempts:1", "python3", "-c", PROBE, family, *hosts)
     assert r.returncode == 0, r.stderr
     got = json.loads(r.stdout)
     reachable = set()
@@ -141,6 +143,63 @@ def test_explain_verdicts_equal_tcp_connects_from_the_task(tmp_path):
         t0 = time.monotonic()
         assert compare(srv, arn) == set()
         assert time.monotonic() - t0 < 20
+    finally:
+        srv.stop(check=True)
+    assert host_netns() == []
+
+
+def test_an_ipv6_only_tasks_verdicts_equal_tcp_connects_through_dns64_and_nat64(tmp_path):
+    """N14: an IPv6-only task in a DNS64 subnet reaches the IPv4-only names
+    its launch needs (the classic ECR URI, S3, logs, Secrets Manager, SSM)
+    through NAT64 at a public NAT gateway; without the NAT64 route, without
+    DNS64, or with the task's egress gone, it reaches none, and explain
+    says so each time, at the address it resolved."""
+    from ecs_support import ipv6_only_subnet, main_route_table, make_vpc
+
+    assert host_netns() == []
+    srv = start_server(tmp_path / "data")
+    try:
+        aws = AwsClients(srv.url)
+        ec2, ecs = aws.ec2(), aws.ecs()
+        vid, _ = make_vpc(ec2, cidr="10.83.0.0/16", subnets=(), ipv6=True)
+        subnet = ipv6_only_subnet(ec2, vid, index=5)["SubnetId"]
+        [nat] = ec2.describe_nat_gateways(Filters=[{"Name": "vpc-id", "Values": [vid]}])["NatGateways"]
+        ec2.get_waiter("nat_gateway_available").wait(NatGatewayIds=[nat["NatGatewayId"]],
+                                                     WaiterConfig={"Delay": 1, "MaxAttempts": 60})
+        sg = ec2.create_security_group(VpcId=vid, GroupName="app", Description="app")["GroupId"]
+        ecs.create_cluster(clusterName="dp")
+        td = register(ecs, family="app", executionRoleArn=EXEC_ROLE, containers=[container(
+            name="app", image=ECR_IMAGE,
+            logConfiguration={"logDriver": "awslogs", "options": {
+                "awslogs-group": "/ecs/app", "awslogs-region": "us-east-1", "awslogs-stream-prefix": "app"}},
+            secrets=[{"name": "A", "valueFrom": SECRET_ARN}, {"name": "B", "valueFrom": PARAM_ARN}])],
+        )["taskDefinitionArn"]
+        arn = run_one(ecs, "dp", td, [subnet], sgs=[sg], public="DISABLED")["taskArn"]
+        wait_status(aws, [arn], {"RUNNING"})
+        everything = set(LAUNCH_TRAFFIC)
+        main = main_route_table(ec2, vid)
+
+        # 1. DNS64 and a NAT64 route: every IPv4-only name through NAT64.
+        assert compare(srv, arn, "-6") == everything
+        # 2. No NAT64 route: the DNS64 addresses go nowhere.
+        ec2.delete_route(RouteTableId=main, DestinationIpv6CidrBlock="64:ff9b::/96")
+        assert compare(srv, arn, "-6") == set()
+        ec2.create_route(RouteTableId=main, DestinationIpv6CidrBlock="64:ff9b::/96",
+                         NatGatewayId=nat["NatGatewayId"])
+        assert compare(srv, arn, "-6") == everything
+        # 3. DNS64 off: the names have no IPv6 address.
+        ec2.modify_subnet_attribute(SubnetId=subnet, EnableDns64={"Value": False})
+        assert compare(srv, arn, "-6") == set()
+        ec2.modify_subnet_attribute(SubnetId=subnet, EnableDns64={"Value": True})
+        assert compare(srv, arn, "-6") == everything
+        # 4. The task's group lets nothing out, then only 443 to the
+        # NAT64 prefix: nothing, then everything.
+        perms = ec2.describe_security_groups(GroupIds=[sg])["SecurityGroups"][0]["IpPermissionsEgress"]
+        ec2.revoke_security_group_egress(GroupId=sg, IpPermissions=perms)
+        assert compare(srv, arn, "-6") == set()
+        ec2.authorize_security_group_egress(GroupId=sg, IpPermissions=[{
+            "IpProtocol": "tcp", "FromPort": 443, "ToPort": 443, "Ipv6Ranges": [{"CidrIpv6": "64:ff9b::/96"}]}])
+        assert compare(srv, arn, "-6") == everything
     finally:
         srv.stop(check=True)
     assert host_netns() == []
