@@ -54,8 +54,14 @@ impl Proxy {
         netns::spawn_in(fabric, "nat64", move || {
             // `accept` wakes at least every SO_RCVTIMEO to see the flag.
             while !s.load(Ordering::SeqCst) {
-                let Ok((conn, peer)) = listener.accept() else {
-                    continue;
+                let (conn, peer) = match listener.accept() {
+                    Ok(c) => c,
+                    Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => continue,
+                    Err(_) => {
+                        // Out of descriptors, say: do not spin.
+                        std::thread::sleep(Duration::from_millis(50));
+                        continue;
+                    }
                 };
                 let eip = match peer.ip() {
                     IpAddr::V6(p) => r.read().ok().and_then(|routes| {
@@ -116,6 +122,22 @@ fn relay(task: TcpStream, eip: Option<Ipv4Addr>) {
         reset(&task);
         return;
     };
+    // A peer that vanished (its namespace removed) is noticed by keepalive,
+    // so that a relay never keeps a removed fabric's namespace alive for
+    // good; a live idle connection is left alone.
+    for s in [&task, &out] {
+        let fd = s.as_raw_fd();
+        let one: libc::c_int = 1;
+        let _ = setsockopt(fd, libc::SOL_SOCKET, libc::SO_KEEPALIVE, &one);
+        for (opt, v) in [
+            (libc::TCP_KEEPIDLE, 60),
+            (libc::TCP_KEEPINTVL, 10),
+            (libc::TCP_KEEPCNT, 3),
+        ] {
+            let v: libc::c_int = v;
+            let _ = setsockopt(fd, libc::IPPROTO_TCP, opt, &v);
+        }
+    }
     let (Ok(task2), Ok(out2)) = (task.try_clone(), out.try_clone()) else {
         return;
     };
