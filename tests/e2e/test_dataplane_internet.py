@@ -111,6 +111,28 @@ def test_private_task_reaches_the_internet_through_a_nat_gateway(tmp_path):
         assert r.returncode == 0, r.stderr
         assert f"seen from {alloc['PublicIp']}" in r.stdout, r.stdout
         assert explain_to(srv, t, "93.184.215.14", 80)["status"] == "reachable"
+        # The NAT gateway's subnet's network ACL lets nothing in from the
+        # task's subnet (stateless, checked where the traffic crosses it).
+        acl = ec2.create_network_acl(VpcId=v.vpc)["NetworkAcl"]["NetworkAclId"]
+        for egress in (False, True):
+            ec2.create_network_acl_entry(NetworkAclId=acl, RuleNumber=100, Protocol="-1", RuleAction="deny",
+                                         Egress=egress, CidrBlock=v.cidrs[1])
+            ec2.create_network_acl_entry(NetworkAclId=acl, RuleNumber=200, Protocol="-1", RuleAction="allow",
+                                         Egress=egress, CidrBlock="0.0.0.0/0")
+        [old] = [a for a in ec2.describe_network_acls(Filters=[{"Name": "association.subnet-id",
+                                                               "Values": [v.subnets[0]]}])["NetworkAcls"][0]
+                 ["Associations"] if a["SubnetId"] == v.subnets[0]]
+        assoc = ec2.replace_network_acl_association(AssociationId=old["NetworkAclAssociationId"],
+                                                    NetworkAclId=acl)["NewAssociationId"]
+        time.sleep(0.3)
+        r = texec(srv, t["taskArn"], "curl", "-s", "-m", "2", "http://example.com/")
+        assert r.returncode != 0, r.stdout
+        e = explain_to(srv, t, "93.184.215.14", 80)
+        assert e["status"] == "unreachable" and e["blocked"]["hop"]["step"] == "network-acl-in", e["blocked"]
+        ec2.replace_network_acl_association(AssociationId=assoc, NetworkAclId=old["NetworkAclId"])
+        time.sleep(0.3)
+        r = texec(srv, t["taskArn"], "curl", "-s", "-m", "3", "http://example.com/")
+        assert r.returncode == 0 and f"seen from {alloc['PublicIp']}" in r.stdout, r.stdout + r.stderr
         # The NAT gateway's own subnet loses its way out: so does the task.
         ec2.delete_route(RouteTableId=v.rtb, DestinationCidrBlock="0.0.0.0/0")
         time.sleep(0.3)

@@ -138,6 +138,29 @@ pub struct VpcSpec {
     pub endpoint_enis: Vec<EndpointEni>,
     /// Its links to the fabrics of the VPCs it is peered with.
     pub peers: Vec<PeerLink>,
+    /// Its available public NAT gateways: (Elastic IP, the NAT gateway's
+    /// subnet), whose network ACL what they carry crosses.
+    pub nat_gateways: Vec<(Ipv4Addr, String)>,
+}
+
+/// Traffic of a subnet that leaves by a NAT gateway in another subnet
+/// crosses that subnet's network ACL (in from the task, out to the
+/// internet, and back), as the reachability engine checks.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NatCrossing {
+    /// The NAT gateway's subnet.
+    pub nat_subnet: String,
+    pub eip: Ipv4Addr,
+    /// Whether it is the source's own subnet (then only the internet leg
+    /// crosses its ACL, which the source's ACL chains already check).
+    pub same_subnet: bool,
+    /// The source subnet's IPv4 CIDR, when it leaves by this NAT gateway
+    /// over IPv4, and the destinations it sends to a gateway endpoint
+    /// instead.
+    pub cidr4: Option<String>,
+    pub gateway_dests: Vec<String>,
+    /// The source subnet's IPv6 CIDR, when it leaves by it over NAT64.
+    pub cidr6: Option<String>,
 }
 
 /// A VPC peering connection on the wire: a veth pair between the two
@@ -451,11 +474,13 @@ impl Desired {
                 .collect();
             // The ACLs of every subnet a flow may cross: the tasks' and
             // the endpoints'.
+            let crossings = nat_crossings(v);
             let ids: BTreeSet<&str> = v
                 .subnets
                 .keys()
                 .map(String::as_str)
                 .chain(v.endpoint_enis.iter().map(|e| e.subnet_id.as_str()))
+                .chain(crossings.iter().map(|c| c.nat_subnet.as_str()))
                 .collect();
             let subnets: Vec<(String, Option<String>, Option<String>)> = ids
                 .into_iter()
@@ -485,6 +510,7 @@ impl Desired {
                         internet6: &internet6_sources(v),
                         nat64: &nat64_sources(v),
                         peerings: &v.peers.iter().map(|p| p.link.clone()).collect::<Vec<_>>(),
+                        nat_crossings: &crossings,
                     },
                 ),
             ));
@@ -551,6 +577,12 @@ impl Desired {
                 .collect(),
             endpoint_enis: endpoint_enis(r, &vpc.id),
             peers: Vec::new(),
+            nat_gateways: r
+                .nat_gateways
+                .iter()
+                .filter(|n| n.vpc_id == vpc.id && n.state == "available")
+                .filter_map(|n| Some((n.public_ip?, n.subnet_id.clone())))
+                .collect(),
         });
         let cidr4 = subnet.cidr.map(|c| (c.network(), c.prefix_len()));
         let cidr6 = subnet
@@ -699,6 +731,48 @@ pub fn nat64_sources(v: &VpcSpec) -> Vec<(String, Ipv4Addr)> {
         });
         if let Some(eip) = eip {
             out.push((format!("{net}/{len}"), eip));
+        }
+    }
+    out
+}
+
+/// What each subnet's NAT-gateway traffic crosses (`NatCrossing`).
+pub fn nat_crossings(v: &VpcSpec) -> Vec<NatCrossing> {
+    let mut out = Vec::new();
+    for s in v.subnets.values() {
+        let nat4 = s.routes.iter().find_map(|(_, via)| match via {
+            Via::Nat(eip) => Some(*eip),
+            _ => None,
+        });
+        let nat64 = s.routes6.iter().find_map(|(d, via)| match via {
+            Via::Nat64(eip) if nat64_part(d).is_some() => Some(*eip),
+            _ => None,
+        });
+        // One crossing per NAT gateway the subnet uses (IPv4, NAT64 or both).
+        let eips = nat4.into_iter().chain(nat64.filter(|e| Some(*e) != nat4));
+        for eip in eips {
+            let Some((_, nat_subnet)) = v.nat_gateways.iter().find(|(e, _)| *e == eip) else {
+                continue;
+            };
+            out.push(NatCrossing {
+                nat_subnet: nat_subnet.clone(),
+                eip,
+                same_subnet: s.id == *nat_subnet,
+                cidr4: s
+                    .cidr4
+                    .filter(|_| nat4 == Some(eip))
+                    .map(|(n, l)| format!("{n}/{l}")),
+                gateway_dests: s
+                    .routes
+                    .iter()
+                    .filter(|(_, via)| *via == Via::Gateway)
+                    .map(|(d, _)| d.clone())
+                    .collect(),
+                cidr6: s
+                    .cidr6
+                    .filter(|_| nat64 == Some(eip))
+                    .map(|(n, l)| format!("{n}/{l}")),
+            });
         }
     }
     out

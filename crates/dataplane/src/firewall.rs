@@ -22,6 +22,8 @@
 //!                        ingress chain
 //!   chain nat64          TCP from NAT64 subnets to 64:ff9b::/96: to the
 //!                        fabric's NAT64 proxy (tproxy)
+//!   chain nat_acl        NAT traffic crossing a NAT gateway's subnet: its
+//!                        ACL both ways, every packet
 //! }
 //! ```
 //!
@@ -68,6 +70,8 @@ pub struct Exits<'a> {
     /// The links to peered VPCs' fabrics: what crosses them is checked at
     /// each end's own ENIs.
     pub peerings: &'a [String],
+    /// The NAT gateways' subnets that subnets' NAT traffic crosses.
+    pub nat_crossings: &'a [crate::desired::NatCrossing],
 }
 
 /// The fabric's link to tasknet's own internet (the internet gateway).
@@ -353,9 +357,39 @@ pub fn ruleset(
         "ipv4_addr : ipv4_addr",
         &snat,
     );
-    out.push_str(
-        "  chain forward {\n    type filter hook forward priority filter; policy drop;\n    iifname != @links drop\n    oifname != @links drop\n    jump nacl\n    ct state established,related accept\n    ct state invalid drop\n",
+    // NAT traffic of a subnet whose NAT gateway sits in another: that
+    // subnet's ACL in from the source and out to the internet, and for the
+    // replies in from the internet and out to the source (stateless).
+    let mut nat_acl = String::new();
+    for c in exits.nat_crossings.iter().filter(|c| !c.same_subnet) {
+        let Some(src) = &c.cidr4 else { continue };
+        let n = ident(c.nat_subnet.trim_start_matches("subnet-"));
+        let (to, from) = if c.gateway_dests.is_empty() {
+            (String::new(), String::new())
+        } else {
+            let d = c.gateway_dests.join(", ");
+            (
+                format!(" ip daddr != {{ {d} }}"),
+                format!(" ip saddr != {{ {d} }}"),
+            )
+        };
+        for (dir, chain) in [("in", "in"), ("in", "out"), ("out", "in"), ("out", "out")] {
+            let m = if dir == "in" {
+                format!("oifname \"{IGW}\" ip saddr {src}{to}")
+            } else {
+                format!("iifname \"{IGW}\" ip daddr {src}{from}")
+            };
+            let _ = writeln!(nat_acl, "    {m} jump nacl_{chain}_{n}");
+        }
+    }
+    let _ = write!(
+        out,
+        "  chain forward {{\n    type filter hook forward priority filter; policy drop;\n    iifname != @links drop\n    oifname != @links drop\n    jump nacl\n{}    ct state established,related accept\n    ct state invalid drop\n",
+        if nat_acl.is_empty() { "" } else { "    jump nat_acl\n" }
     );
+    if !nat_acl.is_empty() {
+        let _ = writeln!(chains, "  chain nat_acl {{\n{nat_acl}  }}");
+    }
     // IPv6 from the internet opens connections only to subnets with an
     // internet gateway route (an egress-only gateway lets replies in only).
     let open6: Vec<&str> = exits
@@ -462,9 +496,15 @@ pub fn ruleset(
             addrs.join(", ")
         ));
     }
-    let mut locals: Vec<(&str, String)> = Vec::new();
+    // (chain, stateless checks before conntrack, verdict after the
+    // sender's egress rules).
+    let mut locals: Vec<(&str, String, String)> = Vec::new();
     if !local_ins.is_empty() {
-        locals.push(("to_endpoint", verdicts.concat() + "    drop\n"));
+        locals.push((
+            "to_endpoint",
+            String::new(),
+            verdicts.concat() + "    drop\n",
+        ));
     }
     if !exits.nat64.is_empty() {
         let (p, len) = crate::desired::NAT64_PREFIX;
@@ -477,7 +517,22 @@ pub fn ruleset(
         );
         input.push(format!("    ip6 daddr {p}/{len} jump to_nat64\n"));
         output.push(format!("    ip6 saddr {p}/{len} jump nacl\n"));
-        locals.push(("to_nat64", "    accept\n".into()));
+        // The NAT gateway's subnet's ACL: the IPv4 leg to the internet
+        // and back, and, from another subnet, the task's leg to it.
+        let mut crossing = String::new();
+        for c in exits.nat_crossings {
+            let Some(src6) = &c.cidr6 else { continue };
+            let n = ident(c.nat_subnet.trim_start_matches("subnet-"));
+            output.push(format!("    ip saddr {} jump nacl_out_{n}\n", c.eip));
+            input.push(format!("    ip daddr {} jump nacl_in_{n}\n", c.eip));
+            if !c.same_subnet {
+                let _ = writeln!(crossing, "    ip6 saddr {src6} jump nacl_in_{n}");
+                output.push(format!(
+                    "    ip6 saddr {p}/{len} ip6 daddr {src6} jump nacl_out_{n}\n"
+                ));
+            }
+        }
+        locals.push(("to_nat64", crossing, "    accept\n".into()));
     }
     if !locals.is_empty() {
         let _ = writeln!(
@@ -485,10 +540,10 @@ pub fn ruleset(
             "  chain input {{\n    type filter hook input priority filter; policy accept;\n{}  }}",
             input.concat()
         );
-        for (chain, verdict) in locals {
+        for (chain, stateless, verdict) in locals {
             let _ = writeln!(
                 out,
-                "  chain {chain} {{\n    iifname != @links drop\n    jump nacl\n    ct state established,related accept\n    ct state invalid drop\n    iifname vmap @eni_out\n{verdict}  }}"
+                "  chain {chain} {{\n    iifname != @links drop\n    jump nacl\n{stateless}    ct state established,related accept\n    ct state invalid drop\n    iifname vmap @eni_out\n{verdict}  }}"
             );
         }
         let _ = writeln!(

@@ -237,6 +237,7 @@ mod tests {
                 internet6: &[],
                 nat64: &[],
                 peerings: &[],
+                nat_crossings: &[],
             };
             let ports = Ports {
                 forwarded: &ports,
