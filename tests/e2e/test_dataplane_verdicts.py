@@ -200,6 +200,30 @@ def test_an_ipv6_only_tasks_verdicts_equal_tcp_connects_through_dns64_and_nat64(
         ec2.authorize_security_group_egress(GroupId=sg, IpPermissions=[{
             "IpProtocol": "tcp", "FromPort": 443, "ToPort": 443, "Ipv6Ranges": [{"CidrIpv6": "64:ff9b::/96"}]}])
         assert compare(srv, arn, "-6") == everything
+        # 5. The NAT gateway's subnet's ACL: 443 out to the internet denied,
+        # then the task's subnet denied in instead (IPv6, stateless).
+        acl = ec2.create_network_acl(VpcId=vid)["NetworkAcl"]["NetworkAclId"]
+        entries = [(True, 100, "deny", {"CidrBlock": "0.0.0.0/0", "Protocol": "6",
+                                        "PortRange": {"From": 443, "To": 443}})]
+        for egress in (False, True):
+            entries += [(egress, 200, "allow", {"CidrBlock": "0.0.0.0/0", "Protocol": "-1"}),
+                        (egress, 201, "allow", {"Ipv6CidrBlock": "::/0", "Protocol": "-1"})]
+        for egress, rule, action, kw in entries:
+            ec2.create_network_acl_entry(NetworkAclId=acl, RuleNumber=rule, RuleAction=action, Egress=egress, **kw)
+        nat_subnet = nat["SubnetId"]
+        [old] = [a for a in ec2.describe_network_acls(Filters=[{"Name": "association.subnet-id",
+                                                               "Values": [nat_subnet]}])["NetworkAcls"][0]
+                 ["Associations"] if a["SubnetId"] == nat_subnet]
+        assoc = ec2.replace_network_acl_association(AssociationId=old["NetworkAclAssociationId"],
+                                                    NetworkAclId=acl)["NewAssociationId"]
+        assert compare(srv, arn, "-6") == set()
+        six = ec2.describe_subnets(SubnetIds=[subnet])["Subnets"][0]["Ipv6CidrBlockAssociationSet"][0]["Ipv6CidrBlock"]
+        ec2.delete_network_acl_entry(NetworkAclId=acl, RuleNumber=100, Egress=True)
+        ec2.create_network_acl_entry(NetworkAclId=acl, RuleNumber=100, Protocol="-1", RuleAction="deny",
+                                     Egress=False, Ipv6CidrBlock=six)
+        assert compare(srv, arn, "-6") == set()
+        ec2.replace_network_acl_association(AssociationId=assoc, NetworkAclId=old["NetworkAclId"])
+        assert compare(srv, arn, "-6") == everything
     finally:
         srv.stop(check=True)
     assert host_netns() == []

@@ -57,6 +57,10 @@ pub struct TaskSpec {
     /// An IPv6-only task's link-local IPv4 address for the metadata
     /// endpoint (N61), which is reached over IPv4 as on Fargate.
     pub metadata_link: Option<Ipv4Addr>,
+    /// A task with IPv6: the IPv4 address its NAT64 traffic has between
+    /// the fabric's translator and the NAT gateway's translation
+    /// (`linux/nat64.rs`), unique in its fabric.
+    pub nat64_source: Option<Ipv4Addr>,
 }
 
 /// Where a subnet's route table sends an IPv4 destination (N72).
@@ -423,7 +427,18 @@ impl Desired {
                 specs.push((spec, t));
             }
         }
-        metadata_links(&mut specs);
+        allocate(
+            &mut specs,
+            |t| t.ipv4.is_none() && t.ipv6.is_some(),
+            METADATA_LINKS,
+            |t, a| t.metadata_link = Some(a),
+        );
+        allocate(
+            &mut specs,
+            |t| t.ipv6.is_some(),
+            NAT64_SOURCES,
+            |t, a| t.nat64_source = Some(a),
+        );
         for (spec, t) in specs {
             let sources = spec
                 .ipv4
@@ -508,7 +523,7 @@ impl Desired {
                         gateway: &gateway_sources(v),
                         uplink: fab,
                         internet6: &internet6_sources(v),
-                        nat64: &nat64_sources(v),
+                        nat64: &nat64_snat(v, self.tasks.values()),
                         peerings: &v.peers.iter().map(|p| p.link.clone()).collect::<Vec<_>>(),
                         nat_crossings: &crossings,
                     },
@@ -656,6 +671,7 @@ impl Desired {
                 .or_else(|| t.attachment.private_dns_name.clone())
                 .unwrap_or_else(|| format!("task-{}", &t.id[..t.id.len().min(8)])),
             metadata_link: None,
+            nat64_source: None,
             key,
         })
     }
@@ -695,10 +711,6 @@ fn nat64_via(r: &Region, id: &str) -> Option<Via> {
 /// The NAT64 prefix (RFC 6052's well-known prefix), which DNS64 answers in.
 pub const NAT64_PREFIX: (Ipv6Addr, u8) = (Ipv6Addr::new(0x64, 0xff9b, 0, 0, 0, 0, 0, 0), 96);
 
-/// Where the fabric's NAT64 proxy listens (`tproxy` sends it the tasks'
-/// connections to 64:ff9b::/96 whatever their port).
-pub const NAT64_PORT: u16 = 6464;
-
 /// The part of IPv6 destination `dest` that NAT64 translates: the NAT64
 /// prefix if `dest` holds it, `dest` itself if it lies inside it.
 pub fn nat64_part(dest: &str) -> Option<String> {
@@ -717,8 +729,20 @@ pub fn nat64_part(dest: &str) -> Option<String> {
     }
 }
 
+/// The tasks of fabric `fabric` with a NAT64 source: (IPv6 address, NAT64
+/// source), what the fabric's translator maps (`linux/nat64.rs`).
+pub fn nat64_tasks<'a>(
+    tasks: impl Iterator<Item = &'a TaskSpec>,
+    fabric: &str,
+) -> Vec<(Ipv6Addr, Ipv4Addr)> {
+    tasks
+        .filter(|t| t.fabric == fabric)
+        .filter_map(|t| Some((t.ipv6?.0, t.nat64_source?)))
+        .collect()
+}
+
 /// The subnets whose IPv6 routes go through NAT64: (subnet IPv6 CIDR, the
-/// NAT gateway's Elastic IP), for the fabric's NAT64 proxy (`linux/nat64.rs`).
+/// NAT gateway's Elastic IP).
 pub fn nat64_sources(v: &VpcSpec) -> Vec<(String, Ipv4Addr)> {
     let mut out = Vec::new();
     for s in v.subnets.values() {
@@ -776,6 +800,24 @@ pub fn nat_crossings(v: &VpcSpec) -> Vec<NatCrossing> {
         }
     }
     out
+}
+
+/// Each NAT64 source of a task in a subnet that routes NAT64, with the
+/// Elastic IP the NAT gateway translates it to.
+pub fn nat64_snat<'a>(
+    v: &VpcSpec,
+    tasks: impl Iterator<Item = &'a TaskSpec>,
+) -> Vec<(Ipv4Addr, Ipv4Addr)> {
+    let routes = nat64_sources(v);
+    tasks
+        .filter(|t| t.fabric == v.netns)
+        .filter_map(|t| {
+            let cidr = v.subnets.get(&t.subnet_id)?.cidr6?;
+            let cidr = format!("{}/{}", cidr.0, cidr.1);
+            let (_, eip) = routes.iter().find(|(c, _)| *c == cidr)?;
+            Some((t.nat64_source?, *eip))
+        })
+        .collect()
 }
 
 /// The subnets whose routes go through a NAT gateway: (subnet CIDR, the
@@ -866,35 +908,44 @@ const METADATA_LINKS: (u32, u32) = (0xa9fe_8000, 1 << 15); // 169.254.128.0/17
 /// metadata endpoint.
 const RESERVED_LINKS: std::ops::Range<u32> = (41 << 8)..(43 << 8);
 
+/// Where NAT64 sources come from (`TaskSpec::nat64_source`): 198.18.0.0/15,
+/// which no VPC, internet or AWS address uses.
+const NAT64_SOURCES: (u32, u32) = (0xc612_0000, 1 << 17);
+
 /// The first offset from `start` on (wrapping; never the block's first
-/// or last address) that is neither `used` nor reserved.
-fn free_link(start: u32, used: &BTreeSet<u32>) -> Option<u32> {
-    let size = METADATA_LINKS.1;
+/// or last address) in a block of `size` that is neither `used` nor
+/// reserved (metadata links only).
+fn free_link(start: u32, size: u32, used: &BTreeSet<u32>) -> Option<u32> {
+    let reserved = |off: &u32| size == METADATA_LINKS.1 && RESERVED_LINKS.contains(off);
     (0..size - 2)
         .map(|k| (start - 1 + k) % (size - 2) + 1)
-        .find(|off| !used.contains(off) && !RESERVED_LINKS.contains(off))
+        .find(|off| !used.contains(off) && !reserved(off))
 }
 
-/// Give each IPv6-only task a link-local IPv4 address, unique in its
-/// fabric: one picked by its ENI, the next free one on a clash, the
-/// earlier-launched task keeping its own (so a task that comes never moves
-/// one that runs).
-fn metadata_links(specs: &mut [(TaskSpec, &Task)]) {
-    let mut order: Vec<usize> = (0..specs.len())
-        .filter(|&i| specs[i].0.ipv4.is_none() && specs[i].0.ipv6.is_some())
-        .collect();
+/// Give each task that `wants` one an address from `block` (base, size),
+/// unique in its fabric: one picked by its ENI, the next free one on a
+/// clash, the earlier-launched task keeping its own (so a task that comes
+/// never moves one that runs). IPv6-only tasks' link-local addresses and
+/// NAT64 sources come from here.
+fn allocate(
+    specs: &mut [(TaskSpec, &Task)],
+    wants: impl Fn(&TaskSpec) -> bool,
+    block: (u32, u32),
+    set: impl Fn(&mut TaskSpec, Ipv4Addr),
+) {
+    let mut order: Vec<usize> = (0..specs.len()).filter(|&i| wants(&specs[i].0)).collect();
     order.sort_by(|&a, &b| {
         (specs[a].1.created_at, &specs[a].0.key.id)
             .cmp(&(specs[b].1.created_at, &specs[b].0.key.id))
     });
     let mut taken: BTreeMap<String, BTreeSet<u32>> = BTreeMap::new();
-    let (base, size) = METADATA_LINKS;
+    let (base, size) = block;
     for i in order {
         let used = taken.entry(specs[i].0.fabric.clone()).or_default();
         let start = (fnv(&specs[i].0.eni_id) % u64::from(size - 2)) as u32 + 1;
-        if let Some(off) = free_link(start, used) {
+        if let Some(off) = free_link(start, size, used) {
             used.insert(off);
-            specs[i].0.metadata_link = Some(Ipv4Addr::from(base + off));
+            set(&mut specs[i].0, Ipv4Addr::from(base + off));
         }
     }
 }
@@ -908,18 +959,19 @@ mod tests {
         let base = METADATA_LINKS.0;
         let at = |off: u32| Ipv4Addr::from(base + off);
         let none = BTreeSet::new();
+        let size = METADATA_LINKS.1;
         // Picked inside 169.254.169.0/24 or .170.0/24: moved past them.
         for start in [RESERVED_LINKS.start, (42 << 8) + 2] {
-            let off = free_link(start, &none).unwrap();
+            let off = free_link(start, size, &none).unwrap();
             assert_eq!(at(off), Ipv4Addr::new(169, 254, 171, 0));
         }
         let used: BTreeSet<u32> = [5, 6].into();
-        assert_eq!(free_link(5, &used), Some(7));
+        assert_eq!(free_link(5, size, &used), Some(7));
         // The last address of the block wraps to the first usable one.
-        assert_eq!(
-            free_link(METADATA_LINKS.1 - 2, &[METADATA_LINKS.1 - 2].into()),
-            Some(1)
-        );
+        assert_eq!(free_link(size - 2, size, &[size - 2].into()), Some(1));
+        // Only metadata links skip those blocks.
+        let start = RESERVED_LINKS.start;
+        assert_eq!(free_link(start, NAT64_SOURCES.1, &none), Some(start));
     }
 
     #[test]

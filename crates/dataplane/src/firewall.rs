@@ -17,13 +17,13 @@
 //!   chain in_g<hash>     their ingress rules: accept on a match, else drop
 //!   chain nacl_out_/in_<subnet>  the subnet's ACL entries by rule number: first match wins
 //!   chain input/output   traffic to and from interface endpoints' addresses
-//!                        (the fabric answers for them) and NAT64: ACLs both
-//!                        ways, the sender's egress chain, the endpoint's
+//!                        (the fabric answers for them): ACLs both ways,
+//!                        the sender's egress chain, the endpoint's
 //!                        ingress chain
-//!   chain nat64          TCP from NAT64 subnets to 64:ff9b::/96: to the
-//!                        fabric's NAT64 proxy (tproxy)
-//!   chain nat_acl        NAT traffic crossing a NAT gateway's subnet: its
-//!                        ACL both ways, every packet
+//!   chain nat_acl        NAT and NAT64 traffic crossing into a NAT
+//!                        gateway's subnet: its ACL both ways, every packet
+//!   chain nat_edge_in/_out  the NAT gateway's subnet's ACL at its Elastic
+//!                        IP, to and from the internet
 //! }
 //! ```
 //!
@@ -63,10 +63,9 @@ pub struct Exits<'a> {
     /// Subnets' IPv6 blocks routed to an internet gateway (`true`: open to
     /// connections from the internet) or only an egress-only one.
     pub internet6: &'a [(String, bool)],
-    /// Subnets' IPv6 blocks routed to NAT64 (with the NAT gateway's
-    /// Elastic IP): their TCP to 64:ff9b::/96 goes to the fabric's NAT64
-    /// proxy (`linux/nat64.rs`).
-    pub nat64: &'a [(String, std::net::Ipv4Addr)],
+    /// The NAT64 sources of tasks whose subnets route NAT64, with the
+    /// Elastic IP each is translated to (`linux/nat64.rs`).
+    pub nat64: &'a [(std::net::Ipv4Addr, std::net::Ipv4Addr)],
     /// The links to peered VPCs' fabrics: what crosses them is checked at
     /// each end's own ENIs.
     pub peerings: &'a [String],
@@ -76,6 +75,8 @@ pub struct Exits<'a> {
 
 /// The fabric's link to tasknet's own internet (the internet gateway).
 pub const IGW: &str = "igw0";
+/// The fabric's NAT64 translator's link (`linux/nat64.rs`).
+pub const NAT64: &str = "nat64";
 
 fn ident(id: &str) -> String {
     id.replace('-', "_")
@@ -327,6 +328,10 @@ pub fn ruleset(
     let mut links: Vec<String> = vec![format!("\"{IGW}\"")];
     links.extend(ports.forwarded.iter().map(|p| format!("\"{}\"", p.link)));
     links.extend(exits.peerings.iter().map(|l| format!("\"{l}\"")));
+    let nat64 = !exits.nat64.is_empty();
+    if nat64 {
+        links.push(format!("\"{NAT64}\""));
+    }
     declare(&mut out, "set links", "ifname", &links);
     declare(&mut out, "map eni_out", "ifname : verdict", &outs);
     declare(&mut out, "map eni_in", "ifname : verdict", &ins);
@@ -357,29 +362,51 @@ pub fn ruleset(
         "ipv4_addr : ipv4_addr",
         &snat,
     );
-    // NAT traffic of a subnet whose NAT gateway sits in another: that
-    // subnet's ACL in from the source and out to the internet, and for the
-    // replies in from the internet and out to the source (stateless).
+    let nat64_snat: Vec<String> = exits
+        .nat64
+        .iter()
+        .map(|(src, eip)| format!("{src} : {eip}"))
+        .collect();
+    declare(
+        &mut out,
+        "map nat64_snat",
+        "ipv4_addr : ipv4_addr",
+        &nat64_snat,
+    );
+    // NAT traffic of a subnet whose NAT gateway sits in another crosses
+    // that subnet's ACL: in from the source, and the replies out to it
+    // (IPv4 NAT by `igw0`, NAT64 by the translator's link). Its leg to the
+    // internet is checked at the Elastic IP (`nat_edge_*`).
     let mut nat_acl = String::new();
-    for c in exits.nat_crossings.iter().filter(|c| !c.same_subnet) {
-        let Some(src) = &c.cidr4 else { continue };
+    let mut edges: Vec<(std::net::Ipv4Addr, String)> = Vec::new();
+    for c in exits.nat_crossings {
         let n = ident(c.nat_subnet.trim_start_matches("subnet-"));
-        let (to, from) = if c.gateway_dests.is_empty() {
-            (String::new(), String::new())
-        } else {
-            let d = c.gateway_dests.join(", ");
-            (
-                format!(" ip daddr != {{ {d} }}"),
-                format!(" ip saddr != {{ {d} }}"),
-            )
-        };
-        for (dir, chain) in [("in", "in"), ("in", "out"), ("out", "in"), ("out", "out")] {
-            let m = if dir == "in" {
-                format!("oifname \"{IGW}\" ip saddr {src}{to}")
+        if !edges.iter().any(|(e, _)| *e == c.eip) {
+            edges.push((c.eip, n.clone()));
+        }
+        if c.same_subnet {
+            continue;
+        }
+        if let Some(src) = &c.cidr4 {
+            let (to, from) = if c.gateway_dests.is_empty() {
+                (String::new(), String::new())
             } else {
-                format!("iifname \"{IGW}\" ip daddr {src}{from}")
+                let d = c.gateway_dests.join(", ");
+                (
+                    format!(" ip daddr != {{ {d} }}"),
+                    format!(" ip saddr != {{ {d} }}"),
+                )
             };
-            let _ = writeln!(nat_acl, "    {m} jump nacl_{chain}_{n}");
+            let _ = writeln!(
+                nat_acl,
+                "    oifname \"{IGW}\" ip saddr {src}{to} jump nacl_in_{n}\n    iifname \"{IGW}\" ip daddr {src}{from} jump nacl_out_{n}"
+            );
+        }
+        if let (Some(src6), true) = (&c.cidr6, nat64) {
+            let _ = writeln!(
+                nat_acl,
+                "    oifname \"{NAT64}\" ip6 saddr {src6} jump nacl_in_{n}\n    iifname \"{NAT64}\" ip6 daddr {src6} jump nacl_out_{n}"
+            );
         }
     }
     let _ = write!(
@@ -389,6 +416,30 @@ pub fn ruleset(
     );
     if !nat_acl.is_empty() {
         let _ = writeln!(chains, "  chain nat_acl {{\n{nat_acl}  }}");
+    }
+    if nat64 {
+        // The translator's IPv4 side: out to the internet only (the task's
+        // rules were checked on its IPv6 side), its SYNs' MSS fitted to
+        // the internet gateway's MTU; nothing from the internet opens one.
+        let _ = writeln!(
+            out,
+            "    iifname \"{IGW}\" oifname \"{NAT64}\" drop\n    iifname \"{NAT64}\" tcp flags syn tcp option maxseg size set rt mtu\n    iifname \"{NAT64}\" oifname != \"{IGW}\" drop\n    iifname \"{NAT64}\" meta nfproto ipv4 accept"
+        );
+    }
+    if !edges.is_empty() {
+        let (mut to, mut from) = (String::new(), String::new());
+        for (eip, n) in &edges {
+            let _ = writeln!(to, "    oifname \"{IGW}\" ip saddr {eip} jump nacl_out_{n}");
+            let _ = writeln!(
+                from,
+                "    iifname \"{IGW}\" ip daddr {eip} jump nacl_in_{n}"
+            );
+        }
+        // After the source translation, before it is undone.
+        let _ = writeln!(
+            chains,
+            "  chain nat_edge_out {{\n    type filter hook postrouting priority 150; policy accept;\n{to}  }}\n  chain nat_edge_in {{\n    type filter hook prerouting priority -150; policy accept;\n{from}  }}"
+        );
     }
     // IPv6 from the internet opens connections only to subnets with an
     // internet gateway route (an egress-only gateway lets replies in only).
@@ -463,89 +514,55 @@ pub fn ruleset(
             "    oifname \"{IGW}\" ip saddr {cidr} snat ip to {eip}"
         );
     }
+    if nat64 {
+        let _ = writeln!(
+            out,
+            "    oifname \"{IGW}\" snat ip to ip saddr map @nat64_snat"
+        );
+    }
     let _ = writeln!(
         out,
         "    oifname \"{IGW}\" snat ip to ip saddr map @private_to_public\n  }}"
     );
-    // Traffic the fabric itself answers: interface endpoints (it holds
-    // their addresses) and NAT64 (its proxy takes the task's connection).
-    // It is the fabric's input and output, checked as forwarded traffic
-    // is (ACLs both ways, the sender's egress rules, an endpoint's ingress
-    // rules; replies by conntrack).
-    let (mut input, mut verdicts, mut output) = (Vec::new(), Vec::new(), Vec::new());
-    for (fam, v6) in [("ip", false), ("ip6", true)] {
-        let of: Vec<&(std::net::IpAddr, String)> = local_ins
-            .iter()
-            .filter(|(ip, _)| ip.is_ipv6() == v6)
-            .collect();
-        if of.is_empty() {
-            continue;
-        }
-        let addrs: Vec<String> = of.iter().map(|(ip, _)| ip.to_string()).collect();
-        let map: Vec<String> = of
-            .iter()
-            .map(|(ip, c)| format!("{ip} : jump {c}"))
-            .collect();
-        input.push(format!(
-            "    {fam} daddr {{ {} }} jump to_endpoint\n",
-            addrs.join(", ")
-        ));
-        verdicts.push(format!("    {fam} daddr vmap {{ {} }}\n", map.join(", ")));
-        output.push(format!(
-            "    {fam} saddr {{ {} }} jump nacl\n",
-            addrs.join(", ")
-        ));
-    }
-    // (chain, stateless checks before conntrack, verdict after the
-    // sender's egress rules).
-    let mut locals: Vec<(&str, String, String)> = Vec::new();
     if !local_ins.is_empty() {
-        locals.push((
-            "to_endpoint",
-            String::new(),
-            verdicts.concat() + "    drop\n",
-        ));
-    }
-    if !exits.nat64.is_empty() {
-        let (p, len) = crate::desired::NAT64_PREFIX;
-        let cidrs: Vec<&str> = exits.nat64.iter().map(|(c, _)| c.as_str()).collect();
-        let _ = writeln!(
-            out,
-            "  chain nat64 {{\n    type filter hook prerouting priority mangle; policy accept;\n    ip6 saddr {{ {} }} ip6 daddr {p}/{len} meta l4proto tcp tproxy ip6 to :{}\n  }}",
-            cidrs.join(", "),
-            crate::desired::NAT64_PORT
-        );
-        input.push(format!("    ip6 daddr {p}/{len} jump to_nat64\n"));
-        output.push(format!("    ip6 saddr {p}/{len} jump nacl\n"));
-        // The NAT gateway's subnet's ACL: the IPv4 leg to the internet
-        // and back, and, from another subnet, the task's leg to it.
-        let mut crossing = String::new();
-        for c in exits.nat_crossings {
-            let Some(src6) = &c.cidr6 else { continue };
-            let n = ident(c.nat_subnet.trim_start_matches("subnet-"));
-            output.push(format!("    ip saddr {} jump nacl_out_{n}\n", c.eip));
-            input.push(format!("    ip daddr {} jump nacl_in_{n}\n", c.eip));
-            if !c.same_subnet {
-                let _ = writeln!(crossing, "    ip6 saddr {src6} jump nacl_in_{n}");
-                output.push(format!(
-                    "    ip6 saddr {p}/{len} ip6 daddr {src6} jump nacl_out_{n}\n"
-                ));
+        // Interface endpoints: the fabric holds their addresses, so their
+        // traffic is the fabric's input and output, checked as forwarded
+        // traffic is (ACLs both ways, the sender's egress rules, the
+        // endpoint's ingress rules; replies by conntrack).
+        let (mut input, mut verdicts, mut output) = (Vec::new(), Vec::new(), Vec::new());
+        for (fam, v6) in [("ip", false), ("ip6", true)] {
+            let of: Vec<&(std::net::IpAddr, String)> = local_ins
+                .iter()
+                .filter(|(ip, _)| ip.is_ipv6() == v6)
+                .collect();
+            if of.is_empty() {
+                continue;
             }
+            let addrs: Vec<String> = of.iter().map(|(ip, _)| ip.to_string()).collect();
+            let map: Vec<String> = of
+                .iter()
+                .map(|(ip, c)| format!("{ip} : jump {c}"))
+                .collect();
+            input.push(format!(
+                "    {fam} daddr {{ {} }} jump to_endpoint\n",
+                addrs.join(", ")
+            ));
+            verdicts.push(format!("    {fam} daddr vmap {{ {} }}\n", map.join(", ")));
+            output.push(format!(
+                "    {fam} saddr {{ {} }} jump nacl\n",
+                addrs.join(", ")
+            ));
         }
-        locals.push(("to_nat64", crossing, "    accept\n".into()));
-    }
-    if !locals.is_empty() {
         let _ = writeln!(
             out,
             "  chain input {{\n    type filter hook input priority filter; policy accept;\n{}  }}",
             input.concat()
         );
-        for (chain, stateless, verdict) in locals {
-            let _ = writeln!(
-                out,
-                "  chain {chain} {{\n    iifname != @links drop\n    jump nacl\n{stateless}    ct state established,related accept\n    ct state invalid drop\n    iifname vmap @eni_out\n{verdict}  }}"
-            );
-        }
+        let _ = writeln!(
+            out,
+            "  chain to_endpoint {{\n    iifname != @links drop\n    jump nacl\n    ct state established,related accept\n    ct state invalid drop\n    iifname vmap @eni_out\n{}    drop\n  }}",
+            verdicts.concat()
+        );
         let _ = writeln!(
             out,
             "  chain output {{\n    type filter hook output priority filter; policy accept;\n{}  }}",

@@ -55,12 +55,6 @@ pub fn ensure_fabric(v: &VpcSpec, old: Option<&VpcSpec>, inet: &str) -> Result<(
         "addr replace {}/32 dev lo",
         crate::metadata::ADDRESS
     ));
-    // The Elastic IPs NAT64 leaves from (`nat64.rs`), and the way out for
-    // what its proxy sends (marked), which nothing else in the fabric takes.
-    let eips: Vec<std::net::Ipv4Addr> = nat64_sources(v).into_iter().map(|(_, e)| e).collect();
-    for eip in &eips {
-        lines.push(format!("addr replace {eip}/32 dev lo"));
-    }
     // Interface endpoints' network interfaces (linux/vpce.rs answers there).
     for e in &v.endpoint_enis {
         lines.extend(e.ip.map(|ip| format!("addr replace {ip}/32 dev lo")));
@@ -86,13 +80,7 @@ pub fn ensure_fabric(v: &VpcSpec, old: Option<&VpcSpec>, inet: &str) -> Result<(
             v4.into_iter().chain(v6)
         })
         .collect();
-    let gone_eips = old
-        .map(nat64_sources)
-        .unwrap_or_default()
-        .into_iter()
-        .filter(|(_, e)| !eips.contains(e))
-        .map(|(_, e)| format!("addr del {e}/32 dev lo"));
-    for l in gone.into_iter().chain(gone_eips) {
+    for l in gone {
         let _ = netns::ip_batch(Some(&v.netns), &[l]);
     }
     // The internet gateway's link (MTU 1500: N18).
@@ -114,14 +102,30 @@ pub fn ensure_fabric(v: &VpcSpec, old: Option<&VpcSpec>, inet: &str) -> Result<(
         format!("addr replace {fab6}/64 dev {IGW} nodad"),
         format!("link set {IGW} up"),
     ];
-    if !eips.is_empty() {
-        let (mark, table) = (super::nat64::MARK, super::nat64::TABLE);
+    if !nat64_sources(v).is_empty() {
+        // NAT64's translator link (`nat64.rs`): it takes what the subnets
+        // route to 64:ff9b::/96 and the replies to NAT64 sources, and what
+        // it sends leaves by the internet gateway (by a table of its own:
+        // the main table has no way out).
+        let nat64 = crate::firewall::NAT64;
+        if netns::ip(Some(&v.netns), &["-o", "link", "show", nat64]).is_err() {
+            netns::ip(
+                Some(&v.netns),
+                &["tuntap", "add", "dev", nat64, "mode", "tun"],
+            )?;
+        }
+        let table = super::nat64::TABLE;
+        lines.push(format!("link set {nat64} mtu 9001 up"));
+        lines.push(format!(
+            "route replace {} dev {nat64}",
+            super::nat64::SOURCES
+        ));
         lines.push(format!(
             "route replace default via {net} dev {IGW} table {table}"
         ));
         let rules = netns::ip(Some(&v.netns), &["rule", "show", "pref", "900"]).unwrap_or_default();
         if !rules.contains(&format!("lookup {table}")) {
-            lines.push(format!("rule add pref 900 fwmark {mark:#x} lookup {table}"));
+            lines.push(format!("rule add pref 900 iif {nat64} lookup {table}"));
         }
     }
     netns::ip_batch(Some(&v.netns), &lines)?;
@@ -201,8 +205,6 @@ pub fn ensure_fabric(v: &VpcSpec, old: Option<&VpcSpec>, inet: &str) -> Result<(
                     "route add {dest} via {net6} dev {IGW} table {}",
                     s.table
                 )),
-                // NAT64: its prefix is delivered to the fabric's proxy;
-                // any other IPv6 to the NAT gateway goes nowhere.
                 (Via::Peering(pcx), _) if peer(pcx).is_some() => {
                     lines.extend(peer(pcx).map(|p| {
                         format!(
@@ -213,11 +215,17 @@ pub fn ensure_fabric(v: &VpcSpec, old: Option<&VpcSpec>, inet: &str) -> Result<(
                         )
                     }));
                 }
+                // NAT64: its prefix goes to the fabric's translator; any
+                // other IPv6 to the NAT gateway goes nowhere.
                 (Via::Nat64(_), Some(part)) => {
                     if part != *dest {
                         lines.push(format!("route add blackhole {dest} table {}", s.table));
                     }
-                    lines.push(format!("route add local {part} dev lo table {}", s.table));
+                    lines.push(format!(
+                        "route add {part} dev {} table {}",
+                        crate::firewall::NAT64,
+                        s.table
+                    ));
                 }
                 _ => lines.push(format!("route add blackhole {dest} table {}", s.table)),
             }

@@ -69,8 +69,8 @@ struct State {
     endpoints: BTreeMap<String, tmds::Endpoint>,
     /// Each fabric's interface-endpoint listeners.
     vpce: BTreeMap<String, vpce::Server>,
-    /// Each fabric's NAT64 proxy, while a subnet routes NAT64.
-    nat64: BTreeMap<String, nat64::Proxy>,
+    /// Each fabric's NAT64 translator, while a subnet routes NAT64.
+    nat64: BTreeMap<String, nat64::Translator>,
     started: bool,
     verified: Option<Instant>,
     fabrics: BTreeMap<String, VpcSpec>,
@@ -297,23 +297,22 @@ impl DataPlane for Linux {
                 out.errors.push(format!("endpoints of {}: {e}", v.vpc_id));
             }
         }
-        // Each fabric's NAT64 proxy, while a subnet of it routes NAT64.
+        // Each fabric's NAT64 translator, while a subnet of it routes NAT64.
         for (name, v) in &d.vpcs {
-            let sources = crate::desired::nat64_sources(v);
-            if !st.fabrics.contains_key(name) || sources.is_empty() {
+            if !st.fabrics.contains_key(name) || crate::desired::nat64_sources(v).is_empty() {
                 st.nat64.remove(name);
                 continue;
             }
             if !st.nat64.contains_key(name) {
-                match nat64::Proxy::start(name) {
-                    Ok(p) => {
-                        st.nat64.insert(name.clone(), p);
+                match nat64::Translator::start(name) {
+                    Ok(t) => {
+                        st.nat64.insert(name.clone(), t);
                     }
                     Err(e) => out.errors.push(format!("NAT64 of {}: {e}", v.vpc_id)),
                 }
             }
-            if let Some(p) = st.nat64.get(name) {
-                p.sync(&sources);
+            if let Some(t) = st.nat64.get(name) {
+                t.sync(&crate::desired::nat64_tasks(d.tasks.values(), name));
             }
         }
         // Each fabric's metadata endpoint, with its tasks' documents now.

@@ -3,286 +3,367 @@
 //! its subnet routes 64:ff9b::/96 to a NAT gateway, which reaches
 //! `a.b.c.d` over IPv4 from its Elastic IP.
 //!
-//! Linux has no stateful NAT64 in the kernel, so the fabric proxies TCP:
-//! the subnet's routing table delivers 64:ff9b::/96 locally, the firewall's
-//! `nat64` chain hands the connection to one transparent listener whatever
-//! its port (`tproxy`), after the task's ACL and security-group egress
-//! rules (`firewall.rs`), and the proxy opens the same port of the
-//! embedded IPv4 address from the Elastic IP (held on the fabric's `lo`,
-//! routed out of the internet gateway by `MARK`). Only TCP is translated.
+//! Linux has no NAT64 in the kernel, so each fabric translates packets in
+//! user space, as tayga does: its subnets' tables route 64:ff9b::/96 into
+//! the TUN link `nat64`; this translator turns each IPv6 packet into IPv4
+//! from the task's NAT64 source (`TaskSpec::nat64_source`, 198.18.0.0/15)
+//! to `a.b.c.d` and writes it back, and the kernel routes that out of the
+//! internet gateway, translating the source to the Elastic IP (the
+//! firewall's `nat64_snat` map). Replies come back the same way reversed.
+//! The translation is stateless (RFC 7915, without fragments or ICMP
+//! errors): TCP, UDP and ping pass, a handshake completes exactly when the
+//! far end answers, and every packet meets the firewall on both sides.
 
 use super::netns;
-use crate::desired::{NAT64_PORT, NAT64_PREFIX};
-use std::io::{Error, Result};
-use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, Shutdown, SocketAddr, TcpListener, TcpStream};
+use crate::desired::NAT64_PREFIX;
+use std::collections::HashMap;
+use std::fs::File;
+use std::io::{Read, Write};
+use std::net::{Ipv4Addr, Ipv6Addr};
 use std::os::fd::{AsRawFd, FromRawFd};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, RwLock};
-use std::time::Duration;
 
-/// The firewall mark of the proxy's IPv4 side: the fabric routes it by
-/// its own table to the internet gateway (the fabric's main table has no
-/// way out, so that tasks never leave by it).
-pub const MARK: u32 = 0x64;
-/// That table.
+/// The table that routes what the translator sends out of the internet
+/// gateway (the fabric's main table has no way out, so that tasks never
+/// leave by it).
 pub const TABLE: u32 = 64;
+/// Where NAT64 sources live (they are routed into the translator).
+pub const SOURCES: &str = "198.18.0.0/15";
 
-/// The NAT64 subnets: (IPv6 block, prefix length, the Elastic IP their
-/// translated connections leave from).
-type Routes = Vec<(Ipv6Addr, u8, Ipv4Addr)>;
+#[derive(Default)]
+struct Maps {
+    /// Task IPv6 address → its NAT64 source.
+    to4: HashMap<Ipv6Addr, Ipv4Addr>,
+    to6: HashMap<Ipv4Addr, Ipv6Addr>,
+}
 
-/// A fabric's NAT64 proxy; dropping it stops the listener.
-pub struct Proxy {
-    routes: Arc<RwLock<Routes>>,
+/// A fabric's translator; dropping it stops the thread and detaches it
+/// from the link.
+pub struct Translator {
+    maps: Arc<RwLock<Maps>>,
     stop: Arc<AtomicBool>,
 }
 
-impl Drop for Proxy {
+impl Drop for Translator {
     fn drop(&mut self) {
         self.stop.store(true, Ordering::SeqCst);
     }
 }
 
-impl Proxy {
-    /// Listen in `fabric` (the firewall and routes send it connections).
-    pub fn start(fabric: &str) -> std::result::Result<Proxy, String> {
-        let listener = netns::run_in(fabric, transparent_listener)?
-            .map_err(|e| format!("NAT64: cannot listen on [::]:{NAT64_PORT}: {e}"))?;
-        let routes: Arc<RwLock<Routes>> = Arc::default();
+impl Translator {
+    /// Attach to the fabric's `nat64` link (made by `link::ensure_fabric`).
+    pub fn start(fabric: &str) -> Result<Translator, String> {
+        let tun = netns::run_in(fabric, attach)?
+            .map_err(|e| format!("NAT64: cannot attach to {}: {e}", crate::firewall::NAT64))?;
+        let maps: Arc<RwLock<Maps>> = Arc::default();
         let stop = Arc::new(AtomicBool::new(false));
-        let (r, s) = (routes.clone(), stop.clone());
-        netns::spawn_in(fabric, "nat64", move || {
-            // `accept` wakes at least every SO_RCVTIMEO to see the flag.
-            while !s.load(Ordering::SeqCst) {
-                let (conn, peer) = match listener.accept() {
-                    Ok(c) => c,
-                    Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => continue,
-                    Err(_) => {
-                        // Out of descriptors, say: do not spin.
-                        std::thread::sleep(Duration::from_millis(50));
-                        continue;
-                    }
-                };
-                let eip = match peer.ip() {
-                    IpAddr::V6(p) => r.read().ok().and_then(|routes| {
-                        routes
-                            .iter()
-                            .find(|(net, len, _)| within(p, *net, *len))
-                            .map(|x| x.2)
-                    }),
-                    IpAddr::V4(_) => None,
-                };
-                let _ = std::thread::Builder::new()
-                    .name("nat64 conn".into())
-                    .spawn(move || relay(conn, eip));
-            }
-        })?;
-        Ok(Proxy { routes, stop })
+        let (m, s) = (maps.clone(), stop.clone());
+        std::thread::Builder::new()
+            .name("nat64".into())
+            .spawn(move || run(tun, &m, &s))
+            .map_err(|e| e.to_string())?;
+        Ok(Translator { maps, stop })
     }
 
-    /// The subnets (IPv6 CIDR, Elastic IP) whose connections it translates.
-    pub fn sync(&self, sources: &[(String, Ipv4Addr)]) {
-        let routes: Routes = sources
-            .iter()
-            .filter_map(|(cidr, eip)| {
-                let (net, len) = cidr.split_once('/')?;
-                Some((net.parse().ok()?, len.parse().ok()?, *eip))
-            })
-            .collect();
-        if let Ok(mut r) = self.routes.write() {
-            *r = routes;
+    /// The tasks it translates: (IPv6 address, NAT64 source).
+    pub fn sync(&self, tasks: &[(Ipv6Addr, Ipv4Addr)]) {
+        if let Ok(mut m) = self.maps.write() {
+            m.to4 = tasks.iter().copied().collect();
+            m.to6 = tasks.iter().map(|(a, b)| (*b, *a)).collect();
         }
     }
 }
 
-fn within(a: Ipv6Addr, net: Ipv6Addr, len: u8) -> bool {
-    len == 0 || (u128::from(a) ^ u128::from(net)) >> (128 - u32::from(len.min(128))) == 0
+/// Open the TUN link `nat64` of the calling thread's namespace.
+fn attach() -> std::io::Result<File> {
+    #[repr(C)]
+    struct IfReq {
+        name: [u8; 16],
+        flags: libc::c_short,
+        pad: [u8; 22],
+    }
+    // SAFETY: open(2) of a constant path.
+    let fd = unsafe {
+        libc::open(
+            c"/dev/net/tun".as_ptr(),
+            libc::O_RDWR | libc::O_CLOEXEC | libc::O_NONBLOCK,
+        )
+    };
+    if fd < 0 {
+        return Err(std::io::Error::last_os_error());
+    }
+    // SAFETY: a fresh descriptor we own from here on.
+    let file = unsafe { File::from_raw_fd(fd) };
+    let mut req = IfReq {
+        name: [0; 16],
+        flags: (libc::IFF_TUN | libc::IFF_NO_PI) as libc::c_short,
+        pad: [0; 22],
+    };
+    let name = crate::firewall::NAT64.as_bytes();
+    req.name[..name.len()].copy_from_slice(name);
+    // SAFETY: TUNSETIFF reads and writes an ifreq, which `req` is laid out as.
+    if unsafe { libc::ioctl(fd, libc::TUNSETIFF, &mut req as *mut IfReq) } < 0 {
+        return Err(std::io::Error::last_os_error());
+    }
+    Ok(file)
+}
+
+/// Read packets, translate, write them back, until `stop`.
+fn run(mut tun: File, maps: &RwLock<Maps>, stop: &AtomicBool) {
+    let mut buf = vec![0u8; 65536];
+    let mut pfd = libc::pollfd {
+        fd: tun.as_raw_fd(),
+        events: libc::POLLIN,
+        revents: 0,
+    };
+    while !stop.load(Ordering::SeqCst) {
+        // SAFETY: one valid pollfd.
+        if unsafe { libc::poll(&mut pfd, 1, 250) } <= 0 {
+            continue;
+        }
+        loop {
+            let n = match tun.read(&mut buf) {
+                Ok(n) if n > 0 => n,
+                _ => break,
+            };
+            let out = match maps.read() {
+                Ok(m) => translate(&buf[..n], &m),
+                Err(_) => None,
+            };
+            if let Some(p) = out {
+                let _ = tun.write(&p);
+            }
+        }
+    }
+}
+
+fn translate(p: &[u8], m: &Maps) -> Option<Vec<u8>> {
+    match p.first()? >> 4 {
+        6 => to_v4(p, m),
+        4 => to_v6(p, m),
+        _ => None,
+    }
 }
 
 /// The IPv4 address a NAT64 address embeds (RFC 6052, /96).
 pub fn embedded(a: Ipv6Addr) -> Option<Ipv4Addr> {
     let (p, len) = NAT64_PREFIX;
-    within(a, p, len).then(|| Ipv4Addr::from(u128::from(a) as u32))
+    let same = (u128::from(a) ^ u128::from(p)) >> (128 - u32::from(len)) == 0;
+    same.then(|| Ipv4Addr::from(u128::from(a) as u32))
 }
 
-/// One translated connection: the task asked for `[64:ff9b::a.b.c.d]:P`
-/// (the accepted socket's own address, as tproxy keeps it); open
-/// `a.b.c.d:P` from the Elastic IP and copy both ways. A connection that
-/// cannot be opened is reset, as a refused one would be.
-fn relay(task: TcpStream, eip: Option<Ipv4Addr>) {
-    let to = match task.local_addr() {
-        Ok(SocketAddr::V6(a)) => embedded(*a.ip()).map(|v4| SocketAddr::from((v4, a.port()))),
+fn nat64_address(a: Ipv4Addr) -> Ipv6Addr {
+    Ipv6Addr::from(u128::from(NAT64_PREFIX.0) | u128::from(u32::from(a)))
+}
+
+/// Sum of 16-bit words (ones' complement arithmetic is done at the end).
+fn sum(data: &[u8]) -> u32 {
+    let mut s = 0u32;
+    let mut chunks = data.chunks_exact(2);
+    for c in &mut chunks {
+        s += u32::from(u16::from_be_bytes([c[0], c[1]]));
+    }
+    if let [last] = chunks.remainder() {
+        s += u32::from(*last) << 8;
+    }
+    s
+}
+
+fn fold(mut s: u32) -> u16 {
+    while s >> 16 != 0 {
+        s = (s & 0xffff) + (s >> 16);
+    }
+    !(s as u16)
+}
+
+/// Where a protocol keeps its checksum, and whether the pseudo-header
+/// counts (ICMPv4's does not).
+fn checksum_at(proto: u8) -> Option<usize> {
+    match proto {
+        6 => Some(16),
+        17 => Some(6),
+        1 | 58 => Some(2),
         _ => None,
-    };
-    let out = match (eip, to) {
-        (Some(eip), Some(to)) => connect_from(eip, to),
-        _ => Err(Error::other("not a NAT64 connection")),
-    };
-    let Ok(out) = out else {
-        reset(&task);
+    }
+}
+
+/// Recompute the transport checksum of `l4` for its new addresses.
+fn fix_checksum(l4: &mut [u8], proto: u8, pseudo: u32) {
+    let Some(at) = checksum_at(proto) else { return };
+    if l4.len() < at + 2 {
         return;
-    };
-    // A peer that vanished (its namespace removed) is noticed by keepalive,
-    // so that a relay never keeps a removed fabric's namespace alive for
-    // good; a live idle connection is left alone.
-    for s in [&task, &out] {
-        let fd = s.as_raw_fd();
-        let one: libc::c_int = 1;
-        let _ = setsockopt(fd, libc::SOL_SOCKET, libc::SO_KEEPALIVE, &one);
-        for (opt, v) in [
-            (libc::TCP_KEEPIDLE, 60),
-            (libc::TCP_KEEPINTVL, 10),
-            (libc::TCP_KEEPCNT, 3),
-        ] {
-            let v: libc::c_int = v;
-            let _ = setsockopt(fd, libc::IPPROTO_TCP, opt, &v);
+    }
+    l4[at] = 0;
+    l4[at + 1] = 0;
+    let mut c = fold(sum(l4) + if proto == 1 { 0 } else { pseudo });
+    if c == 0 && proto == 17 {
+        c = 0xffff;
+    }
+    l4[at..at + 2].copy_from_slice(&c.to_be_bytes());
+}
+
+/// IPv6 from a task to 64:ff9b::/96 → IPv4 from its NAT64 source.
+fn to_v4(p: &[u8], m: &Maps) -> Option<Vec<u8>> {
+    if p.len() < 40 {
+        return None;
+    }
+    let len = usize::from(u16::from_be_bytes([p[4], p[5]]));
+    let (next, hops) = (p[6], p[7]);
+    let src = Ipv6Addr::from(<[u8; 16]>::try_from(&p[8..24]).ok()?);
+    let dst = Ipv6Addr::from(<[u8; 16]>::try_from(&p[24..40]).ok()?);
+    let (src4, dst4) = (*m.to4.get(&src)?, embedded(dst)?);
+    let mut l4 = p.get(40..40 + len)?.to_vec();
+    if hops <= 1 {
+        return None;
+    }
+    let proto = match next {
+        6 | 17 => next,
+        // Echo request → echo request; no other ICMPv6 is translated.
+        58 if l4.first() == Some(&128) => {
+            l4[0] = 8;
+            1
         }
-    }
-    let (Ok(task2), Ok(out2)) = (task.try_clone(), out.try_clone()) else {
-        return;
+        _ => return None,
     };
-    let up = std::thread::spawn(move || pipe(task2, out2));
-    pipe(out, task);
-    let _ = up.join();
+    let total = u16::try_from(20 + l4.len()).ok()?;
+    let mut h = vec![0x45, 0];
+    h.extend_from_slice(&total.to_be_bytes());
+    h.extend_from_slice(&[0, 0, 0x40, 0, hops - 1, proto, 0, 0]);
+    h.extend_from_slice(&src4.octets());
+    h.extend_from_slice(&dst4.octets());
+    let c = fold(sum(&h));
+    h[10..12].copy_from_slice(&c.to_be_bytes());
+    let pseudo = sum(&h[12..20]) + u32::from(proto) + l4.len() as u32;
+    fix_checksum(&mut l4, proto, pseudo);
+    h.extend_from_slice(&l4);
+    Some(h)
 }
 
-/// Copy until `from` ends, then end `to`'s sending side.
-fn pipe(mut from: TcpStream, mut to: TcpStream) {
-    let _ = std::io::copy(&mut from, &mut to);
-    let _ = to.shutdown(Shutdown::Write);
-}
-
-fn setsockopt<T>(fd: i32, level: i32, name: i32, value: &T) -> Result<()> {
-    // SAFETY: `value` is a live `T` of the size passed.
-    let rc = unsafe {
-        libc::setsockopt(
-            fd,
-            level,
-            name,
-            (value as *const T).cast(),
-            std::mem::size_of::<T>() as libc::socklen_t,
-        )
+/// IPv4 to a NAT64 source → IPv6 from 64:ff9b::/96 to its task.
+fn to_v6(p: &[u8], m: &Maps) -> Option<Vec<u8>> {
+    let ihl = usize::from(p.first()? & 0x0f) * 4;
+    if p.len() < 20 || ihl < 20 {
+        return None;
+    }
+    let total = usize::from(u16::from_be_bytes([p[2], p[3]]));
+    let frag = u16::from_be_bytes([p[6], p[7]]);
+    if frag & 0x3fff != 0 {
+        return None; // a fragment
+    }
+    let (ttl, proto) = (p[8], p[9]);
+    let src = Ipv4Addr::from(<[u8; 4]>::try_from(&p[12..16]).ok()?);
+    let dst = Ipv4Addr::from(<[u8; 4]>::try_from(&p[16..20]).ok()?);
+    let dst6 = *m.to6.get(&dst)?;
+    let mut l4 = p.get(ihl..total)?.to_vec();
+    if ttl <= 1 {
+        return None;
+    }
+    let next = match proto {
+        6 | 17 => proto,
+        // Echo reply → echo reply.
+        1 if l4.first() == Some(&0) => {
+            l4[0] = 129;
+            58
+        }
+        _ => return None,
     };
-    if rc == 0 {
-        Ok(())
-    } else {
-        Err(Error::last_os_error())
-    }
-}
-
-/// Close with a reset (linger 0).
-fn reset(s: &TcpStream) {
-    let l = libc::linger {
-        l_onoff: 1,
-        l_linger: 0,
-    };
-    let _ = setsockopt(s.as_raw_fd(), libc::SOL_SOCKET, libc::SO_LINGER, &l);
-}
-
-fn socket(family: i32) -> Result<i32> {
-    // SAFETY: socket(2) with constant arguments.
-    let fd = unsafe { libc::socket(family, libc::SOCK_STREAM | libc::SOCK_CLOEXEC, 0) };
-    if fd < 0 {
-        Err(Error::last_os_error())
-    } else {
-        Ok(fd)
-    }
-}
-
-fn timeval(d: Duration) -> libc::timeval {
-    libc::timeval {
-        tv_sec: d.as_secs() as libc::time_t,
-        tv_usec: d.subsec_micros() as libc::suseconds_t,
-    }
-}
-
-/// `[::]:NAT64_PORT`, IPv6 only, transparent (it accepts connections to
-/// addresses that are not the fabric's, as tproxy hands them over).
-fn transparent_listener() -> Result<TcpListener> {
-    let fd = socket(libc::AF_INET6)?;
-    // SAFETY: a fresh socket we own from here on.
-    let l = unsafe { TcpListener::from_raw_fd(fd) };
-    let one: libc::c_int = 1;
-    setsockopt(fd, libc::SOL_IPV6, libc::IPV6_TRANSPARENT, &one)?;
-    setsockopt(fd, libc::SOL_IPV6, libc::IPV6_V6ONLY, &one)?;
-    setsockopt(fd, libc::SOL_SOCKET, libc::SO_REUSEADDR, &one)?;
-    let tick = timeval(Duration::from_millis(250));
-    setsockopt(fd, libc::SOL_SOCKET, libc::SO_RCVTIMEO, &tick)?;
-    // SAFETY: an all-zero sockaddr_in6 is the unspecified address.
-    let mut sa: libc::sockaddr_in6 = unsafe { std::mem::zeroed() };
-    sa.sin6_family = libc::AF_INET6 as libc::sa_family_t;
-    sa.sin6_port = NAT64_PORT.to_be();
-    // SAFETY: `sa` is a valid sockaddr_in6 of the size passed.
-    let rc = unsafe {
-        libc::bind(
-            fd,
-            (&sa as *const libc::sockaddr_in6).cast(),
-            std::mem::size_of::<libc::sockaddr_in6>() as libc::socklen_t,
-        )
-    };
-    // SAFETY: listen(2) on our socket.
-    if rc != 0 || unsafe { libc::listen(fd, 1024) } != 0 {
-        return Err(Error::last_os_error());
-    }
-    Ok(l)
-}
-
-/// An IPv4 connection to `to` from `eip` (on the fabric's `lo`), marked
-/// so that it leaves by the internet gateway; it gives up after a while,
-/// as a client's SYN to an address nobody answers would.
-fn connect_from(eip: Ipv4Addr, to: SocketAddr) -> Result<TcpStream> {
-    let SocketAddr::V4(to) = to else {
-        return Err(Error::other("IPv4 only"));
-    };
-    let fd = socket(libc::AF_INET)?;
-    // SAFETY: a fresh socket we own from here on.
-    let s = unsafe { TcpStream::from_raw_fd(fd) };
-    setsockopt(fd, libc::SOL_SOCKET, libc::SO_MARK, &MARK)?;
-    let wait = timeval(Duration::from_secs(10));
-    setsockopt(fd, libc::SOL_SOCKET, libc::SO_SNDTIMEO, &wait)?;
-    let sa = |ip: Ipv4Addr, port: u16| libc::sockaddr_in {
-        sin_family: libc::AF_INET as libc::sa_family_t,
-        sin_port: port.to_be(),
-        sin_addr: libc::in_addr {
-            s_addr: u32::from(ip).to_be(),
-        },
-        sin_zero: [0; 8],
-    };
-    let len = std::mem::size_of::<libc::sockaddr_in>() as libc::socklen_t;
-    let from = sa(eip, 0);
-    // SAFETY: valid sockaddr_in values of the size passed.
-    if unsafe { libc::bind(fd, (&from as *const libc::sockaddr_in).cast(), len) } != 0 {
-        return Err(Error::last_os_error());
-    }
-    let dest = sa(*to.ip(), to.port());
-    // SAFETY: as above.
-    if unsafe { libc::connect(fd, (&dest as *const libc::sockaddr_in).cast(), len) } != 0 {
-        return Err(Error::last_os_error());
-    }
-    let none = timeval(Duration::ZERO);
-    setsockopt(fd, libc::SOL_SOCKET, libc::SO_SNDTIMEO, &none)?;
-    Ok(s)
+    let len = u16::try_from(l4.len()).ok()?;
+    let src6 = nat64_address(src);
+    let mut h = vec![0x60, 0, 0, 0];
+    h.extend_from_slice(&len.to_be_bytes());
+    h.extend_from_slice(&[next, ttl - 1]);
+    h.extend_from_slice(&src6.octets());
+    h.extend_from_slice(&dst6.octets());
+    let pseudo = sum(&h[8..40]) + u32::from(next) + u32::from(len);
+    fix_checksum(&mut l4, next, pseudo);
+    h.extend_from_slice(&l4);
+    Some(h)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    fn maps() -> Maps {
+        let (task, src): (Ipv6Addr, Ipv4Addr) = (
+            "2600:1f18::10".parse().unwrap(),
+            Ipv4Addr::new(198, 18, 0, 7),
+        );
+        let mut m = Maps::default();
+        m.to4.insert(task, src);
+        m.to6.insert(src, task);
+        m
+    }
+
+    /// A transport checksum verifies: the sum over pseudo-header and
+    /// segment folds to zero.
+    fn verifies(pseudo: u32, l4: &[u8]) -> bool {
+        fold(sum(l4) + pseudo) == 0
+    }
+
     #[test]
     fn the_embedded_ipv4_address_is_the_last_32_bits_of_the_well_known_prefix() {
         let a: Ipv6Addr = "64:ff9b::cb00:7107".parse().unwrap();
         assert_eq!(embedded(a), Some(Ipv4Addr::new(203, 0, 113, 7)));
-        let b: Ipv6Addr = "64:ff9b:1::cb00:7107".parse().unwrap();
-        assert_eq!(embedded(b), None);
-        assert!(within(
-            "2600:1f18::5".parse().unwrap(),
-            "2600:1f18::".parse().unwrap(),
-            64
-        ));
-        assert!(!within(
-            "2600:1f19::5".parse().unwrap(),
-            "2600:1f18::".parse().unwrap(),
-            64
-        ));
+        assert_eq!(embedded("64:ff9b:1::cb00:7107".parse().unwrap()), None);
+        assert_eq!(nat64_address(Ipv4Addr::new(203, 0, 113, 7)), a);
+    }
+
+    #[test]
+    fn a_tcp_segment_crosses_both_ways_with_valid_checksums() {
+        let m = maps();
+        // IPv6: 2600:1f18::10 → 64:ff9b::cb00:7107, TCP SYN 40000 → 443.
+        let mut tcp = vec![0x9c, 0x40, 0x01, 0xbb, 0, 0, 0, 1, 0, 0, 0, 0, 0x50, 0x02];
+        tcp.extend_from_slice(&[0xff, 0xff, 0, 0, 0, 0]);
+        let mut v6 = vec![0x60, 0, 0, 0, 0, tcp.len() as u8, 6, 64];
+        v6.extend_from_slice(&"2600:1f18::10".parse::<Ipv6Addr>().unwrap().octets());
+        v6.extend_from_slice(&"64:ff9b::cb00:7107".parse::<Ipv6Addr>().unwrap().octets());
+        v6.extend_from_slice(&tcp);
+        let v4 = translate(&v6, &m).expect("translated");
+        assert_eq!(v4[0], 0x45);
+        assert_eq!((v4[8], v4[9]), (63, 6));
+        assert_eq!(&v4[12..16], &[198, 18, 0, 7]);
+        assert_eq!(&v4[16..20], &[203, 0, 113, 7]);
+        assert_eq!(fold(sum(&v4[..20])), 0, "header checksum");
+        let pseudo = sum(&v4[12..20]) + 6 + (v4.len() - 20) as u32;
+        assert!(verifies(pseudo, &v4[20..]), "TCP checksum over IPv4");
+        // The reply, 203.0.113.7 → 198.18.0.7, back to the task.
+        let mut reply = v4.clone();
+        reply[12..16].copy_from_slice(&[203, 0, 113, 7]);
+        reply[16..20].copy_from_slice(&[198, 18, 0, 7]);
+        let v6b = translate(&reply, &m).expect("translated back");
+        assert_eq!(&v6b[8..24], &v6[24..40]);
+        assert_eq!(&v6b[24..40], &v6[8..24]);
+        let pseudo = sum(&v6b[8..40]) + 6 + (v6b.len() - 40) as u32;
+        assert!(verifies(pseudo, &v6b[40..]), "TCP checksum over IPv6");
+        // Unknown sources, other prefixes and fragments are dropped.
+        let mut other = v6.clone();
+        other[8] ^= 1;
+        assert!(translate(&other, &m).is_none());
+        let mut frag = reply.clone();
+        frag[6] = 0x20;
+        assert!(translate(&frag, &m).is_none());
+    }
+
+    #[test]
+    fn ping_becomes_icmp_echo_and_back() {
+        let m = maps();
+        let icmp6 = vec![128, 0, 0, 0, 0, 1, 0, 1, b'h', b'i'];
+        let mut v6 = vec![0x60, 0, 0, 0, 0, icmp6.len() as u8, 58, 64];
+        v6.extend_from_slice(&"2600:1f18::10".parse::<Ipv6Addr>().unwrap().octets());
+        v6.extend_from_slice(&"64:ff9b::808:808".parse::<Ipv6Addr>().unwrap().octets());
+        v6.extend_from_slice(&icmp6);
+        let v4 = translate(&v6, &m).expect("translated");
+        assert_eq!((v4[9], v4[20]), (1, 8));
+        assert!(verifies(0, &v4[20..]), "ICMP checksum");
+        let mut reply = v4.clone();
+        reply[12..16].copy_from_slice(&[8, 8, 8, 8]);
+        reply[16..20].copy_from_slice(&[198, 18, 0, 7]);
+        reply[20] = 0;
+        let v6b = translate(&reply, &m).expect("translated back");
+        assert_eq!((v6b[6], v6b[40]), (58, 129));
+        let pseudo = sum(&v6b[8..40]) + 58 + (v6b.len() - 40) as u32;
+        assert!(verifies(pseudo, &v6b[40..]), "ICMPv6 checksum");
     }
 }

@@ -218,28 +218,6 @@ pub fn run_in<R: Send + 'static>(
         .map_err(|_| "a namespace thread panicked".to_string())?
 }
 
-/// Start a long-lived thread `thread` inside namespace `name` running `f`
-/// (the threads it starts are in the namespace too).
-pub fn spawn_in(name: &str, thread: &str, f: impl FnOnce() + Send + 'static) -> Result<(), String> {
-    let path = Path::new(RUN_NETNS).join(name);
-    let file = std::fs::File::open(&path).map_err(|e| format!("{}: {e}", path.display()))?;
-    let name = name.to_string();
-    std::thread::Builder::new()
-        .name(thread.to_string())
-        .spawn(move || {
-            use std::os::fd::AsRawFd;
-            // SAFETY: as in `run_in`; this thread stays in the namespace.
-            if unsafe { libc::setns(file.as_raw_fd(), libc::CLONE_NEWNET) } != 0 {
-                tracing::warn!(netns = %name, error = %std::io::Error::last_os_error(), "setns");
-                return;
-            }
-            drop(file);
-            f()
-        })
-        .map(|_| ())
-        .map_err(|e| format!("cannot start a thread: {e}"))
-}
-
 /// Write sysctls (`net/ipv4/ip_forward` = `1`) inside namespace `name`:
 /// /proc/sys/net belongs to the writing thread's network namespace.
 pub fn sysctls(name: &str, values: &[(&str, &str)]) -> Result<(), String> {
