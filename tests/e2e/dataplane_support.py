@@ -177,3 +177,14 @@ def wait_http(srv: TasknetServer, task: str, url: str, timeout: float = 10) -> N
         if time.monotonic() > deadline:
             raise AssertionError(f"{url} never answered from {task}: {r.stdout} {r.stderr}")
         time.sleep(0.1)
+
+
+def explain_to(srv: TasknetServer, task: dict, to: str, port: int, protocol: str = "tcp") -> dict:
+    """`tasknet explain --task … --to ADDRESS --port P --json` for a task of
+    cluster `dp`."""
+    r = subprocess.run([str(tasknet_binary()), "explain", "--endpoint", srv.url, "--cluster", "dp",
+                        "--task", task["taskArn"], "--to", to, "--port", str(port),
+                        "--protocol", protocol, "--json"],
+                       capture_output=True, text=True, timeout=30)
+    assert r.returncode == 0, r.stderr
+    return json.loads(r.stdout)

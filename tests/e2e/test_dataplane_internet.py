@@ -14,20 +14,12 @@ import time
 import pytest
 
 from dataplane_support import (
-    cluster_and_taskdef, details, host_netns, public_vpc, run_task, skip_unless_runnable,
+    cluster_and_taskdef, details, explain_to, host_netns, public_vpc, run_task, skip_unless_runnable,
     start_server, texec, texec_bg, wait_status,
 )
-from harness import AwsClients, tasknet_binary
+from harness import AwsClients
 
 pytestmark = [pytest.mark.dataplane, skip_unless_runnable]
-
-
-def explain_to(srv, task, to, port) -> dict:
-    r = subprocess.run([str(tasknet_binary()), "explain", "--endpoint", srv.url, "--cluster", "dp",
-                        "--task", task["taskArn"], "--to", to, "--port", str(port), "--json"],
-                       capture_output=True, text=True, timeout=30)
-    assert r.returncode == 0, r.stderr
-    return json.loads(r.stdout)
 
 
 def test_public_task_reaches_tasknets_internet_through_the_gateway(tmp_path):

@@ -6,7 +6,6 @@ and the connection active."""
 
 from __future__ import annotations
 
-import json
 import os
 import signal
 import subprocess
@@ -15,20 +14,12 @@ import time
 import pytest
 
 from dataplane_support import (
-    cluster_and_taskdef, details, host_netns, public_vpc, run_task, skip_unless_runnable,
-    start_server, texec, texec_bg, wait_http, wait_status,
+    cluster_and_taskdef, details, explain_to, host_netns, public_vpc, run_task, skip_unless_runnable,
+    start_server, texec, texec_bg, wait_status,
 )
-from harness import AwsClients, tasknet_binary
+from harness import AwsClients
 
 pytestmark = [pytest.mark.dataplane, skip_unless_runnable]
-
-
-def explain_to(srv, task, to, port) -> dict:
-    r = subprocess.run([str(tasknet_binary()), "explain", "--endpoint", srv.url, "--cluster", "dp",
-                        "--task", task["taskArn"], "--to", to, "--port", str(port), "--json"],
-                       capture_output=True, text=True, timeout=30)
-    assert r.returncode == 0, r.stderr
-    return json.loads(r.stdout)
 
 
 def test_a_task_reaches_a_task_of_a_peered_vpc_as_explain_says(tmp_path):

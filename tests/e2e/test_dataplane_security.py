@@ -5,7 +5,6 @@ is missing; the verdict and the packets agree."""
 
 from __future__ import annotations
 
-import json
 import os
 import signal
 import subprocess
@@ -14,7 +13,7 @@ import time
 import pytest
 
 from dataplane_support import (
-    cluster_and_taskdef, details, host_netns, public_vpc, run, run_task,
+    cluster_and_taskdef, details, explain_to, host_netns, public_vpc, run, run_task,
     skip_unless_runnable, start_server, texec, texec_bg, wait_http, wait_status,
 )
 from harness import AwsClients, tasknet_binary
@@ -49,15 +48,6 @@ def world(tmp_path_factory):
 def curl(srv, task, url, timeout="2") -> subprocess.CompletedProcess:
     return texec(srv, task["taskArn"], "curl", "-s", "-o", "/dev/null", "-w", "%{http_code}",
                  "-m", timeout, url)
-
-
-def explain_to(srv, task, to, port, protocol="tcp") -> dict:
-    r = subprocess.run([str(tasknet_binary()), "explain", "--endpoint", srv.url, "--cluster", "dp",
-                        "--task", task["taskArn"], "--to", to, "--port", str(port),
-                        "--protocol", protocol, "--json"],
-                       capture_output=True, text=True, timeout=30)
-    assert r.returncode == 0, r.stderr
-    return json.loads(r.stdout)
 
 
 def wait_blocked(srv, task, url, limit=5.0) -> float:

@@ -13,7 +13,7 @@ import time
 import pytest
 
 from dataplane_support import (
-    cluster_and_taskdef, details, health, host_netns, host_snapshot, public_vpc, run,
+    cluster_and_taskdef, details, host_netns, host_snapshot, public_vpc, run,
     run_task, skip_unless_runnable, start_server, texec, texec_bg, wait_http, wait_in_sync,
     wait_status,
 )

@@ -18,8 +18,7 @@ from dataplane_support import host_netns, skip_unless_runnable, start_server, te
 from ecs_support import EXEC_ROLE, container, register, run_one
 from harness import AwsClients
 from reach_support import (
-    ASM, AUTH, ECR_IMAGE, LAUNCH_TRAFFIC, LAYERS, LOGS, MANIFEST, PARAM_ARN, SECRET_ARN, SSM, Net,
-    explain_task,
+    AUTH, ECR_IMAGE, LAUNCH_TRAFFIC, LAYERS, MANIFEST, PARAM_ARN, SECRET_ARN, Net, explain_task,
 )
 
 pytestmark = [pytest.mark.dataplane, skip_unless_runnable]
@@ -69,6 +68,17 @@ def compare(srv, task_arn: str, family: str = "-4") -> set[str]:
     return reachable
 
 
+def launch_taskdef(ecs) -> str:
+    """A task definition whose launch needs ECR (auth, manifest, layers),
+    CloudWatch Logs, Secrets Manager and SSM."""
+    return register(ecs, family="app", executionRoleArn=EXEC_ROLE, containers=[container(
+        name="app", image=ECR_IMAGE,
+        logConfiguration={"logDriver": "awslogs", "options": {
+            "awslogs-group": "/ecs/app", "awslogs-region": "us-east-1", "awslogs-stream-prefix": "app"}},
+        secrets=[{"name": "A", "valueFrom": SECRET_ARN}, {"name": "B", "valueFrom": PARAM_ARN}])],
+    )["taskDefinitionArn"]
+
+
 def test_explain_verdicts_equal_tcp_connects_from_the_task(tmp_path):
     assert host_netns() == []
     srv = start_server(tmp_path / "data")
@@ -77,16 +87,10 @@ def test_explain_verdicts_equal_tcp_connects_from_the_task(tmp_path):
         ec2, ecs = aws.ec2(), aws.ecs()
         net = Net(ec2)
         ecs.create_cluster(clusterName="dp")
-        td = register(ecs, family="app", executionRoleArn=EXEC_ROLE, containers=[container(
-            name="app", image=ECR_IMAGE,
-            logConfiguration={"logDriver": "awslogs", "options": {
-                "awslogs-group": "/ecs/app", "awslogs-region": "us-east-1", "awslogs-stream-prefix": "app"}},
-            secrets=[{"name": "A", "valueFrom": SECRET_ARN}, {"name": "B", "valueFrom": PARAM_ARN}])],
-        )["taskDefinitionArn"]
+        td = launch_taskdef(ecs)
         arn = run_one(ecs, "dp", td, [net.public], sgs=[net.sg], public="ENABLED")["taskArn"]
         wait_status(aws, [arn], {"RUNNING"})
         everything = set(LAUNCH_TRAFFIC)
-        private_link = {AUTH, MANIFEST, LOGS, ASM, SSM}
 
         # 1. A public subnet with a public IP: everything through the internet gateway.
         assert compare(srv, arn) == everything
@@ -168,12 +172,7 @@ def test_an_ipv6_only_tasks_verdicts_equal_tcp_connects_through_dns64_and_nat64(
                                                      WaiterConfig={"Delay": 1, "MaxAttempts": 60})
         sg = ec2.create_security_group(VpcId=vid, GroupName="app", Description="app")["GroupId"]
         ecs.create_cluster(clusterName="dp")
-        td = register(ecs, family="app", executionRoleArn=EXEC_ROLE, containers=[container(
-            name="app", image=ECR_IMAGE,
-            logConfiguration={"logDriver": "awslogs", "options": {
-                "awslogs-group": "/ecs/app", "awslogs-region": "us-east-1", "awslogs-stream-prefix": "app"}},
-            secrets=[{"name": "A", "valueFrom": SECRET_ARN}, {"name": "B", "valueFrom": PARAM_ARN}])],
-        )["taskDefinitionArn"]
+        td = launch_taskdef(ecs)
         arn = run_one(ecs, "dp", td, [subnet], sgs=[sg], public="DISABLED")["taskArn"]
         wait_status(aws, [arn], {"RUNNING"})
         everything = set(LAUNCH_TRAFFIC)

@@ -109,6 +109,39 @@ pub struct SubnetSpec {
     pub routes6: Vec<(String, Via)>,
 }
 
+impl SubnetSpec {
+    /// Its IPv4 CIDR, as nft and ip write it.
+    pub fn v4(&self) -> Option<String> {
+        self.cidr4.map(|(n, l)| format!("{n}/{l}"))
+    }
+    /// Its IPv6 CIDR.
+    pub fn v6(&self) -> Option<String> {
+        self.cidr6.map(|(n, l)| format!("{n}/{l}"))
+    }
+    /// The Elastic IP its first IPv4 NAT-gateway route leaves from.
+    fn nat4(&self) -> Option<Ipv4Addr> {
+        self.routes.iter().find_map(|(_, via)| match via {
+            Via::Nat(eip) => Some(*eip),
+            _ => None,
+        })
+    }
+    /// The Elastic IP its NAT64 leaves from, if a route of it translates.
+    fn nat64(&self) -> Option<Ipv4Addr> {
+        self.routes6.iter().find_map(|(d, via)| match via {
+            Via::Nat64(eip) if nat64_part(d).is_some() => Some(*eip),
+            _ => None,
+        })
+    }
+    /// The destinations it sends to a gateway endpoint.
+    fn gateway_dests(&self) -> Vec<String> {
+        self.routes
+            .iter()
+            .filter(|(_, via)| *via == Via::Gateway)
+            .map(|(d, _)| d.clone())
+            .collect()
+    }
+}
+
 /// The policy-routing table of a subnet in its fabric (stable per subnet).
 pub fn subnet_table(subnet_id: &str) -> u32 {
     1000 + (fnv(subnet_id) % 60_000) as u32
@@ -430,13 +463,13 @@ impl Desired {
         allocate(
             &mut specs,
             |t| t.ipv4.is_none() && t.ipv6.is_some(),
-            METADATA_LINKS,
+            &METADATA_LINKS,
             |t, a| t.metadata_link = Some(a),
         );
         allocate(
             &mut specs,
             |t| t.ipv6.is_some(),
-            NAT64_SOURCES,
+            &NAT64_SOURCES,
             |t, a| t.nat64_source = Some(a),
         );
         for (spec, t) in specs {
@@ -708,21 +741,14 @@ fn nat64_via(r: &Region, id: &str) -> Option<Via> {
     }
 }
 
-/// The NAT64 prefix (RFC 6052's well-known prefix), which DNS64 answers in.
-pub const NAT64_PREFIX: (Ipv6Addr, u8) = (Ipv6Addr::new(0x64, 0xff9b, 0, 0, 0, 0, 0, 0), 96);
-
 /// The part of IPv6 destination `dest` that NAT64 translates: the NAT64
 /// prefix if `dest` holds it, `dest` itself if it lies inside it.
 pub fn nat64_part(dest: &str) -> Option<String> {
-    let (net, len) = dest.split_once('/')?;
-    let (net, len): (Ipv6Addr, u8) = (net.parse().ok()?, len.parse().ok()?);
-    let (p, plen) = NAT64_PREFIX;
-    let within = |a: Ipv6Addr, b: Ipv6Addr, l: u8| {
-        l == 0 || (u128::from(a) ^ u128::from(b)) >> (128 - u32::from(l)) == 0
-    };
-    if len <= plen && within(p, net, len) {
-        Some(format!("{p}/{plen}"))
-    } else if len > plen && within(net, p, plen) {
+    use model::net::{Ipv6Cidr, NAT64_PREFIX};
+    let d: Ipv6Cidr = dest.parse().ok()?;
+    if d.contains_cidr(&NAT64_PREFIX) {
+        Some(NAT64_PREFIX.to_string())
+    } else if NAT64_PREFIX.contains_cidr(&d) {
         Some(dest.to_string())
     } else {
         None
@@ -744,34 +770,17 @@ pub fn nat64_tasks<'a>(
 /// The subnets whose IPv6 routes go through NAT64: (subnet IPv6 CIDR, the
 /// NAT gateway's Elastic IP).
 pub fn nat64_sources(v: &VpcSpec) -> Vec<(String, Ipv4Addr)> {
-    let mut out = Vec::new();
-    for s in v.subnets.values() {
-        let Some((net, len)) = s.cidr6 else {
-            continue;
-        };
-        let eip = s.routes6.iter().find_map(|(d, via)| match via {
-            Via::Nat64(eip) if nat64_part(d).is_some() => Some(*eip),
-            _ => None,
-        });
-        if let Some(eip) = eip {
-            out.push((format!("{net}/{len}"), eip));
-        }
-    }
-    out
+    v.subnets
+        .values()
+        .filter_map(|s| Some((s.v6()?, s.nat64()?)))
+        .collect()
 }
 
 /// What each subnet's NAT-gateway traffic crosses (`NatCrossing`).
 pub fn nat_crossings(v: &VpcSpec) -> Vec<NatCrossing> {
     let mut out = Vec::new();
     for s in v.subnets.values() {
-        let nat4 = s.routes.iter().find_map(|(_, via)| match via {
-            Via::Nat(eip) => Some(*eip),
-            _ => None,
-        });
-        let nat64 = s.routes6.iter().find_map(|(d, via)| match via {
-            Via::Nat64(eip) if nat64_part(d).is_some() => Some(*eip),
-            _ => None,
-        });
+        let (nat4, nat64) = (s.nat4(), s.nat64());
         // One crossing per NAT gateway the subnet uses (IPv4, NAT64 or both).
         let eips = nat4.into_iter().chain(nat64.filter(|e| Some(*e) != nat4));
         for eip in eips {
@@ -782,20 +791,9 @@ pub fn nat_crossings(v: &VpcSpec) -> Vec<NatCrossing> {
                 nat_subnet: nat_subnet.clone(),
                 eip,
                 same_subnet: s.id == *nat_subnet,
-                cidr4: s
-                    .cidr4
-                    .filter(|_| nat4 == Some(eip))
-                    .map(|(n, l)| format!("{n}/{l}")),
-                gateway_dests: s
-                    .routes
-                    .iter()
-                    .filter(|(_, via)| *via == Via::Gateway)
-                    .map(|(d, _)| d.clone())
-                    .collect(),
-                cidr6: s
-                    .cidr6
-                    .filter(|_| nat64 == Some(eip))
-                    .map(|(n, l)| format!("{n}/{l}")),
+                cidr4: s.v4().filter(|_| nat4 == Some(eip)),
+                gateway_dests: s.gateway_dests(),
+                cidr6: s.v6().filter(|_| nat64 == Some(eip)),
             });
         }
     }
@@ -808,15 +806,9 @@ pub fn nat64_snat<'a>(
     v: &VpcSpec,
     tasks: impl Iterator<Item = &'a TaskSpec>,
 ) -> Vec<(Ipv4Addr, Ipv4Addr)> {
-    let routes = nat64_sources(v);
     tasks
         .filter(|t| t.fabric == v.netns)
-        .filter_map(|t| {
-            let cidr = v.subnets.get(&t.subnet_id)?.cidr6?;
-            let cidr = format!("{}/{}", cidr.0, cidr.1);
-            let (_, eip) = routes.iter().find(|(c, _)| *c == cidr)?;
-            Some((t.nat64_source?, *eip))
-        })
+        .filter_map(|t| Some((t.nat64_source?, v.subnets.get(&t.subnet_id)?.nat64()?)))
         .collect()
 }
 
@@ -843,22 +835,11 @@ pub fn nat_sources(v: &VpcSpec) -> Vec<(String, Ipv4Addr)> {
 /// The subnets whose routes go through a gateway endpoint: (subnet CIDR,
 /// the destinations it sends there).
 pub fn gateway_sources(v: &VpcSpec) -> Vec<(String, Vec<String>)> {
-    let mut out = Vec::new();
-    for s in v.subnets.values() {
-        let Some((net, len)) = s.cidr4 else {
-            continue;
-        };
-        let dests: Vec<String> = s
-            .routes
-            .iter()
-            .filter(|(_, via)| *via == Via::Gateway)
-            .map(|(d, _)| d.clone())
-            .collect();
-        if !dests.is_empty() {
-            out.push((format!("{net}/{len}"), dests));
-        }
-    }
-    out
+    v.subnets
+        .values()
+        .filter_map(|s| Some((s.v4()?, s.gateway_dests())))
+        .filter(|(_, dests)| !dests.is_empty())
+        .collect()
 }
 
 /// A fabric's link to the internet namespace: (fabric address, internet
@@ -901,25 +882,40 @@ pub fn uplink6(fabric: &str) -> (Ipv6Addr, Ipv6Addr) {
     (Ipv6Addr::from(base | 1), Ipv6Addr::from(base | 2))
 }
 
-/// Where IPv6-only tasks' link-local IPv4 addresses come from.
-const METADATA_LINKS: (u32, u32) = (0xa9fe_8000, 1 << 15); // 169.254.128.0/17
-/// Offsets in it that are never given: 169.254.169.0/24 and
-/// 169.254.170.0/24 hold the resolver, instance metadata and the task
-/// metadata endpoint.
-const RESERVED_LINKS: std::ops::Range<u32> = (41 << 8)..(43 << 8);
+/// A block that per-task addresses are given from: its first address,
+/// its size, and offsets in it that are never given.
+struct Block {
+    base: u32,
+    size: u32,
+    reserved: std::ops::Range<u32>,
+}
+
+/// Where IPv6-only tasks' link-local IPv4 addresses come from:
+/// 169.254.128.0/17 but 169.254.169.0/24 and 169.254.170.0/24, which hold
+/// the resolver, instance metadata and the task metadata endpoint.
+const METADATA_LINKS: Block = Block {
+    base: 0xa9fe_8000,
+    size: 1 << 15,
+    reserved: (41 << 8)..(43 << 8),
+};
 
 /// Where NAT64 sources come from (`TaskSpec::nat64_source`): 198.18.0.0/15,
 /// which no VPC, internet or AWS address uses.
-const NAT64_SOURCES: (u32, u32) = (0xc612_0000, 1 << 17);
+const NAT64_SOURCES: Block = Block {
+    base: 0xc612_0000,
+    size: 1 << 17,
+    reserved: 0..0,
+};
 
-/// The first offset from `start` on (wrapping; never the block's first
-/// or last address) in a block of `size` that is neither `used` nor
-/// reserved (metadata links only).
-fn free_link(start: u32, size: u32, used: &BTreeSet<u32>) -> Option<u32> {
-    let reserved = |off: &u32| size == METADATA_LINKS.1 && RESERVED_LINKS.contains(off);
-    (0..size - 2)
-        .map(|k| (start - 1 + k) % (size - 2) + 1)
-        .find(|off| !used.contains(off) && !reserved(off))
+impl Block {
+    /// The first offset from `start` on (wrapping; never the block's first
+    /// or last address) that is neither `used` nor reserved.
+    fn free(&self, start: u32, used: &BTreeSet<u32>) -> Option<u32> {
+        let n = self.size - 2;
+        (0..n)
+            .map(|k| (start - 1 + k) % n + 1)
+            .find(|off| !used.contains(off) && !self.reserved.contains(off))
+    }
 }
 
 /// Give each task that `wants` one an address from `block` (base, size),
@@ -930,7 +926,7 @@ fn free_link(start: u32, size: u32, used: &BTreeSet<u32>) -> Option<u32> {
 fn allocate(
     specs: &mut [(TaskSpec, &Task)],
     wants: impl Fn(&TaskSpec) -> bool,
-    block: (u32, u32),
+    block: &Block,
     set: impl Fn(&mut TaskSpec, Ipv4Addr),
 ) {
     let mut order: Vec<usize> = (0..specs.len()).filter(|&i| wants(&specs[i].0)).collect();
@@ -939,13 +935,12 @@ fn allocate(
             .cmp(&(specs[b].1.created_at, &specs[b].0.key.id))
     });
     let mut taken: BTreeMap<String, BTreeSet<u32>> = BTreeMap::new();
-    let (base, size) = block;
     for i in order {
         let used = taken.entry(specs[i].0.fabric.clone()).or_default();
-        let start = (fnv(&specs[i].0.eni_id) % u64::from(size - 2)) as u32 + 1;
-        if let Some(off) = free_link(start, size, used) {
+        let start = (fnv(&specs[i].0.eni_id) % u64::from(block.size - 2)) as u32 + 1;
+        if let Some(off) = block.free(start, used) {
             used.insert(off);
-            set(&mut specs[i].0, Ipv4Addr::from(base + off));
+            set(&mut specs[i].0, Ipv4Addr::from(block.base + off));
         }
     }
 }
@@ -956,22 +951,22 @@ mod tests {
 
     #[test]
     fn link_addresses_skip_the_metadata_and_resolver_blocks() {
-        let base = METADATA_LINKS.0;
-        let at = |off: u32| Ipv4Addr::from(base + off);
+        let links = &METADATA_LINKS;
+        let at = |off: u32| Ipv4Addr::from(links.base + off);
         let none = BTreeSet::new();
-        let size = METADATA_LINKS.1;
         // Picked inside 169.254.169.0/24 or .170.0/24: moved past them.
-        for start in [RESERVED_LINKS.start, (42 << 8) + 2] {
-            let off = free_link(start, size, &none).unwrap();
+        for start in [links.reserved.start, (42 << 8) + 2] {
+            let off = links.free(start, &none).unwrap();
             assert_eq!(at(off), Ipv4Addr::new(169, 254, 171, 0));
         }
         let used: BTreeSet<u32> = [5, 6].into();
-        assert_eq!(free_link(5, size, &used), Some(7));
+        assert_eq!(links.free(5, &used), Some(7));
         // The last address of the block wraps to the first usable one.
-        assert_eq!(free_link(size - 2, size, &[size - 2].into()), Some(1));
+        let last = links.size - 2;
+        assert_eq!(links.free(last, &[last].into()), Some(1));
         // Only metadata links skip those blocks.
-        let start = RESERVED_LINKS.start;
-        assert_eq!(free_link(start, NAT64_SOURCES.1, &none), Some(start));
+        let start = links.reserved.start;
+        assert_eq!(NAT64_SOURCES.free(start, &none), Some(start));
     }
 
     #[test]

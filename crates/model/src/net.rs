@@ -114,6 +114,25 @@ fn mask6(len: u8) -> u128 {
     }
 }
 
+/// The NAT64 well-known prefix 64:ff9b::/96 (RFC 6052): DNS64 answers
+/// in it and NAT gateways translate from it (N14).
+pub const NAT64_PREFIX: Ipv6Cidr = Ipv6Cidr {
+    addr: 0x0064_ff9b << 96,
+    len: 96,
+};
+
+/// The NAT64 address of an IPv4 address (what DNS64 answers).
+pub fn nat64_address(v4: Ipv4Addr) -> Ipv6Addr {
+    Ipv6Addr::from(NAT64_PREFIX.addr | u128::from(u32::from(v4)))
+}
+
+/// The IPv4 address a NAT64 address embeds, if it is one.
+pub fn nat64_embedded(v6: Ipv6Addr) -> Option<Ipv4Addr> {
+    NAT64_PREFIX
+        .contains(v6)
+        .then(|| Ipv4Addr::from(u128::from(v6) as u32))
+}
+
 impl Ipv6Cidr {
     pub fn new(addr: Ipv6Addr, len: u8) -> Option<Self> {
         if len > 128 {
@@ -239,6 +258,18 @@ pub fn is_restricted_vpc_v4(c: &Ipv4Cidr) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn nat64_addresses_embed_ipv4_in_the_well_known_prefix() {
+        let a: Ipv6Addr = "64:ff9b::cb00:7107".parse().unwrap();
+        assert_eq!(nat64_address(Ipv4Addr::new(203, 0, 113, 7)), a);
+        assert_eq!(nat64_embedded(a), Some(Ipv4Addr::new(203, 0, 113, 7)));
+        assert_eq!(
+            nat64_embedded("64:ff9b:1::cb00:7107".parse().unwrap()),
+            None
+        );
+        assert_eq!(NAT64_PREFIX.to_string(), "64:ff9b::/96");
+    }
 
     #[test]
     fn v4_canonicalises_and_contains() {

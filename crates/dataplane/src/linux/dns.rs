@@ -33,9 +33,6 @@ pub struct Records {
     pub aaaa: Option<Ipv6Addr>,
 }
 
-/// DNS64's well-known prefix (RFC 6052), as the Route 53 Resolver uses.
-const DNS64_PREFIX: u128 = 0x0064_ff9b << 96;
-
 impl Zone {
     pub fn of(v: &VpcSpec) -> Zone {
         Zone {
@@ -72,7 +69,7 @@ impl Zone {
         let subnet = from.and_then(|f| self.subnet_of(f));
         let mut rec = self.records(&name, subnet.map(|s| s.0))?;
         if let (None, Some(a), Some((_, true))) = (rec.aaaa, rec.a, subnet) {
-            rec.aaaa = Some(Ipv6Addr::from(DNS64_PREFIX | u32::from(a) as u128));
+            rec.aaaa = Some(model::net::nat64_address(a));
         }
         Some(rec)
     }
@@ -289,10 +286,7 @@ mod tests {
             .resolve("ssm.us-east-1.amazonaws.com", v6_asker)
             .expect("exists");
         let a = ssm64.a.expect("a");
-        assert_eq!(
-            ssm64.aaaa,
-            Some(Ipv6Addr::from(DNS64_PREFIX | u32::from(a) as u128))
-        );
+        assert_eq!(ssm64.aaaa, Some(model::net::nat64_address(a)));
         // A private name outside the VPC does not exist.
         assert_eq!(z.resolve("ip-192-168-0-1.ec2.internal", v4_asker), None);
     }

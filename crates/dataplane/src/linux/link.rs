@@ -149,18 +149,18 @@ pub fn ensure_fabric(v: &VpcSpec, old: Option<&VpcSpec>, inet: &str) -> Result<(
             let _ = netns::ip(Some(&v.netns), &["link", "del", &p.link]);
         }
     }
-    let peer = |pcx: &str| v.peers.iter().find(|p| p.pcx == pcx);
+    // The link a peering route goes through (none: the peer has no fabric).
+    let over = |via: &Via| match via {
+        Via::Peering(pcx) => v.peers.iter().find(|p| p.pcx == *pcx),
+        _ => None,
+    };
     // Each subnet's route table, as a policy-routing table: its local
     // routes fall through (`throw`) to the host routes of the VPC's ENIs.
     let mut lines = Vec::new();
     for s in v.subnets.values() {
         lines.push(format!("route flush table {}", s.table));
         for (dest, via) in &s.routes {
-            let over = match via {
-                Via::Peering(pcx) => peer(pcx),
-                _ => None,
-            };
-            lines.push(match (via, over) {
+            lines.push(match (via, over(via)) {
                 (Via::Local, _) => format!("route add throw {dest} table {}", s.table),
                 (Via::Internet | Via::Nat(_) | Via::Gateway, _) => {
                     format!("route add {dest} via {net} dev {IGW} table {}", s.table)
@@ -199,25 +199,23 @@ pub fn ensure_fabric(v: &VpcSpec, old: Option<&VpcSpec>, inet: &str) -> Result<(
                 Via::Nat64(_) => nat64_part(dest),
                 _ => None,
             };
-            match (via, nat64) {
-                (Via::Local, _) => lines.push(format!("route add throw {dest} table {}", s.table)),
-                (Via::Internet | Via::EgressOnly, _) => lines.push(format!(
+            match (via, nat64, over(via)) {
+                (Via::Local, _, _) => {
+                    lines.push(format!("route add throw {dest} table {}", s.table))
+                }
+                (Via::Internet | Via::EgressOnly, _, _) => lines.push(format!(
                     "route add {dest} via {net6} dev {IGW} table {}",
                     s.table
                 )),
-                (Via::Peering(pcx), _) if peer(pcx).is_some() => {
-                    lines.extend(peer(pcx).map(|p| {
-                        format!(
-                            "route add {dest} via {} dev {} table {}",
-                            p.v6().1,
-                            p.link,
-                            s.table
-                        )
-                    }));
-                }
+                (Via::Peering(_), _, Some(p)) => lines.push(format!(
+                    "route add {dest} via {} dev {} table {}",
+                    p.v6().1,
+                    p.link,
+                    s.table
+                )),
                 // NAT64: its prefix goes to the fabric's translator; any
                 // other IPv6 to the NAT gateway goes nowhere.
-                (Via::Nat64(_), Some(part)) => {
+                (Via::Nat64(_), Some(part), _) => {
                     if part != *dest {
                         lines.push(format!("route add blackhole {dest} table {}", s.table));
                     }

@@ -15,7 +15,7 @@
 //! far end answers, and every packet meets the firewall on both sides.
 
 use super::netns;
-use crate::desired::NAT64_PREFIX;
+use model::net::{nat64_address, nat64_embedded};
 use std::collections::HashMap;
 use std::fs::File;
 use std::io::{Read, Write};
@@ -146,17 +146,6 @@ fn translate(p: &[u8], m: &Maps) -> Option<Vec<u8>> {
     }
 }
 
-/// The IPv4 address a NAT64 address embeds (RFC 6052, /96).
-pub fn embedded(a: Ipv6Addr) -> Option<Ipv4Addr> {
-    let (p, len) = NAT64_PREFIX;
-    let same = (u128::from(a) ^ u128::from(p)) >> (128 - u32::from(len)) == 0;
-    same.then(|| Ipv4Addr::from(u128::from(a) as u32))
-}
-
-fn nat64_address(a: Ipv4Addr) -> Ipv6Addr {
-    Ipv6Addr::from(u128::from(NAT64_PREFIX.0) | u128::from(u32::from(a)))
-}
-
 /// Sum of 16-bit words (ones' complement arithmetic is done at the end).
 fn sum(data: &[u8]) -> u32 {
     let mut s = 0u32;
@@ -212,7 +201,7 @@ fn to_v4(p: &[u8], m: &Maps) -> Option<Vec<u8>> {
     let (next, hops) = (p[6], p[7]);
     let src = Ipv6Addr::from(<[u8; 16]>::try_from(&p[8..24]).ok()?);
     let dst = Ipv6Addr::from(<[u8; 16]>::try_from(&p[24..40]).ok()?);
-    let (src4, dst4) = (*m.to4.get(&src)?, embedded(dst)?);
+    let (src4, dst4) = (*m.to4.get(&src)?, nat64_embedded(dst)?);
     let mut l4 = p.get(40..40 + len)?.to_vec();
     if hops <= 1 {
         return None;
@@ -300,14 +289,6 @@ mod tests {
     /// segment folds to zero.
     fn verifies(pseudo: u32, l4: &[u8]) -> bool {
         fold(sum(l4) + pseudo) == 0
-    }
-
-    #[test]
-    fn the_embedded_ipv4_address_is_the_last_32_bits_of_the_well_known_prefix() {
-        let a: Ipv6Addr = "64:ff9b::cb00:7107".parse().unwrap();
-        assert_eq!(embedded(a), Some(Ipv4Addr::new(203, 0, 113, 7)));
-        assert_eq!(embedded("64:ff9b:1::cb00:7107".parse().unwrap()), None);
-        assert_eq!(nat64_address(Ipv4Addr::new(203, 0, 113, 7)), a);
     }
 
     #[test]

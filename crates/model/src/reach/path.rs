@@ -490,7 +490,7 @@ pub fn trace(src: &Source, dest: &Destination, detail: Detail) -> PathResult {
                 });
             }
             None if src.subnet.enable_dns64 => {
-                let synth = Ipv6Addr::from((0x0064_ff9b_u128 << 96) | u32::from(dest.ipv4) as u128);
+                let synth = crate::net::nat64_address(dest.ipv4);
                 addr = IpAddr::V6(synth);
                 trail.hop(|| {
                     hop(
@@ -751,8 +751,12 @@ fn onward(
             format!("{} → {}", route.dest.describe(), target_name(&route.target)),
         )
     });
-    let nat64_prefix = matches!(addr, IpAddr::V6(v) if is_nat64(v));
-    if nat64_prefix && !matches!(route.target, RouteTarget::NatGateway(_)) {
+    // The IPv4 address a NAT64 destination embeds.
+    let embedded = match addr {
+        IpAddr::V6(v) => crate::net::nat64_embedded(v),
+        IpAddr::V4(_) => None,
+    };
+    if embedded.is_some() && !matches!(route.target, RouteTarget::NatGateway(_)) {
         return trail.blocked(addr, || Blocked {
             hop: hop(
                 "route",
@@ -767,10 +771,7 @@ fn onward(
     }
     // The internet routes only public addresses: a private one sent to a
     // gateway (after NAT64, for an address that embeds one) goes nowhere.
-    let beyond = match addr {
-        IpAddr::V6(v) if nat64_prefix => IpAddr::V4(Ipv4Addr::from(u128::from(v) as u32)),
-        a => a,
-    };
+    let beyond = embedded.map(IpAddr::V4).unwrap_or(addr);
     let gateway = matches!(
         route.target,
         RouteTarget::InternetGateway(_)
@@ -873,10 +874,7 @@ fn onward(
                     }
                 }
             }
-            let out_addr = match addr {
-                IpAddr::V6(v) if nat64_prefix => IpAddr::V4(Ipv4Addr::from(u128::from(v) as u32)),
-                a => a,
-            };
+            let out_addr = beyond;
             if out_addr.is_ipv6() {
                 return trail.blocked(addr, || Blocked {
                     hop: hop(
@@ -1241,11 +1239,6 @@ fn internet_routable(a: IpAddr) -> bool {
                 || seg & 0xffc0 == 0xfe80)
         }
     }
-}
-
-/// Is this address in the NAT64 well-known prefix 64:ff9b::/96?
-fn is_nat64(v: Ipv6Addr) -> bool {
-    u128::from(v) >> 32 == 0x0064_ff9b_u128 << 64
 }
 
 /// The command that admits the flow at the destination ENI: from the
